@@ -1,0 +1,24 @@
+"""The workflow engine: process bundles, a sandboxed SpiffWorkflow runner, case states.
+
+Knows nothing of Flask, HTTP or SQLAlchemy: it takes files and data and returns data.
+"""
+
+from .bundle import Bundle, bundle_hash, read_bundle_dir
+from .errors import (
+    BundleInvalid,
+    DataRejected,
+    EngineError,
+    Problem,
+    ScriptError,
+    StateError,
+    TaskNotReady,
+)
+from .runner import CompletedInfo, PendingTimer, Step, complete, fire_timers, snapshot, start
+from .taskinfo import ReadyTask
+from .validate import compile_bundle
+
+__all__ = [
+    "Bundle", "BundleInvalid", "CompletedInfo", "DataRejected", "EngineError", "PendingTimer",
+    "Problem", "ReadyTask", "ScriptError", "StateError", "Step", "TaskNotReady", "bundle_hash",
+    "compile_bundle", "complete", "fire_timers", "read_bundle_dir", "snapshot", "start",
+]  # fmt: skip

@@ -1,0 +1,69 @@
+"""Exceptions raised by the engine; the web layer maps them to messages and status codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class EngineError(Exception):
+    """Base class of every error the engine raises on purpose."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a process bundle, phrased for a process owner."""
+
+    file: str
+    element_id: str | None
+    message: str
+
+    def __str__(self) -> str:
+        if self.element_id is None:
+            return f"{self.file}: {self.message}"
+        return f"{self.file}, element '{self.element_id}': {self.message}"
+
+
+class BundleInvalid(EngineError):
+    """The bundle cannot be deployed; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class TaskNotReady(EngineError):
+    """The task does not exist, is not ready, or is not a user task."""
+
+
+class ScriptError(EngineError):
+    """A script, condition, decision table, timer or expression failed at run time."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        task_name: str | None = None,
+        task_title: str | None = None,
+        line_number: int | None = None,
+    ):
+        self.message = message
+        self.task_name = task_name
+        self.task_title = task_title
+        self.line_number = line_number
+        where = ""
+        if task_name:
+            where = f"element '{task_name}'"
+            if task_title and task_title != task_name:
+                where += f" ({task_title})"
+            if line_number:
+                where += f", line {line_number}"
+            where += ": "
+        super().__init__(where + message)
+
+
+class DataRejected(EngineError):
+    """Submitted data is not plain JSON or contains a reserved key."""
+
+
+class StateError(EngineError):
+    """A stored workflow state cannot be loaded."""

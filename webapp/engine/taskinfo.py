@@ -1,0 +1,106 @@
+"""What the application shows of a ready user task: lane, form, instructions, assignment."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from jinja2 import TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+from .timers.clock import utcnow
+
+_JINJA = SandboxedEnvironment(autoescape=True)
+_ORG_KEY = "mawflow_organisation"
+_DUE_KEY = "mawflow_due_at"
+
+
+@dataclass
+class ReadyTask:
+    """A user task waiting for a person."""
+
+    id: str
+    spec_name: str
+    title: str
+    lane: str | None
+    form: str | None
+    ui_form: str | None
+    instructions: str
+    organisation: str | None
+    due_at: datetime | None
+    data: dict = field(default_factory=dict)
+
+
+def role_name(lane: str | None) -> str | None:
+    """A lane name as a role: lower-cased, spaces as underscores."""
+    return lane.strip().lower().replace(" ", "_") if lane else None
+
+
+def element_id(task_spec) -> str:
+    """The BPMN element id of a task spec (the activity's id for multi-instance children)."""
+    return task_spec.bpmn_id or task_spec.name.removesuffix(" [child]")
+
+
+def element_title(task_spec) -> str:
+    """The BPMN name of a task spec, falling back to its element id."""
+    return task_spec.bpmn_name or element_id(task_spec)
+
+
+def spec_properties(task_spec) -> dict:
+    """The ``spiffworkflow:properties`` of a task spec (empty when there are none)."""
+    return (getattr(task_spec, "extensions", None) or {}).get("properties") or {}
+
+
+def annotate(task, script_engine) -> None:
+    """Evaluate assignedOrganisation and dueIn once, when a task is first seen READY, and keep
+    the results in the task's internal data so later snapshots return the same values.
+
+    Raises whatever the expressions raise; the caller turns that into ScriptError."""
+    if task.internal_data.get(_DUE_KEY, False) is not False:
+        return
+    props = spec_properties(task.task_spec)
+    organisation = None
+    if props.get("assignedOrganisation"):
+        value = script_engine.evaluate_expression(props["assignedOrganisation"], task.data)
+        organisation = None if value is None else str(value)
+    due = None
+    if props.get("dueIn"):
+        duration = script_engine.evaluate_expression(props["dueIn"], task.data)
+        now = utcnow()
+        parsed = TimerEventDefinition.parse_iso_duration(str(duration))
+        due = (now + TimerEventDefinition.get_timedelta_from_start(parsed, now)).isoformat()
+    task.internal_data[_ORG_KEY] = organisation
+    task.internal_data[_DUE_KEY] = due
+
+
+def render_instructions(text: str, data: dict) -> str:
+    """Fill ``{{ placeholders }}`` from ``data`` in a sandboxed, autoescaping Jinja; on any
+    template error return the raw text (a broken placeholder must not hide the task)."""
+    if not text or "{" not in text:
+        return text or ""
+    try:
+        return _JINJA.from_string(text).render(**data)
+    except (TemplateError, TypeError, ValueError):
+        return text
+
+
+def ready_task(task) -> ReadyTask:
+    """Describe an annotated READY user task."""
+    spec = task.task_spec  # for multi-instance: the "[child]" spec, which has id, name, lane
+    props = spec_properties(spec)
+    extensions = getattr(spec, "extensions", None) or {}
+    due = task.internal_data.get(_DUE_KEY)
+    return ReadyTask(
+        id=str(task.id),
+        spec_name=element_id(spec),
+        title=element_title(spec),
+        lane=role_name(spec.lane),
+        form=props.get("formJsonSchemaFilename"),
+        ui_form=props.get("formUiSchemaFilename"),
+        instructions=render_instructions(extensions.get("instructionsForEndUser", ""), task.data),
+        organisation=task.internal_data.get(_ORG_KEY),
+        due_at=datetime.fromisoformat(due) if due else None,
+        data=copy.deepcopy(task.data),
+    )

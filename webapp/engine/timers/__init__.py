@@ -1,0 +1,1 @@
+"""Time handling for timer events."""
