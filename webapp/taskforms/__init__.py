@@ -1,0 +1,6 @@
+"""Task forms: web forms built from a user task's JSON Schema (+ UI schema)."""
+
+from webapp.taskforms.builder import build_task_form
+from webapp.taskforms.form import TaskForm
+
+__all__ = ["TaskForm", "build_task_form"]

@@ -1,0 +1,123 @@
+"""TaskForm: the base class of every built task form (validation, data, row buttons)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import FieldList
+
+from webapp.engine.formschema import FieldError, validate_data
+from webapp.taskforms.convert import form_to_data
+from webapp.taskforms.fields import FieldSpec
+
+ADD_ROW = "_add_row:"
+REMOVE_ROW = "_remove_row:"
+CSRF_MESSAGE = "This form has expired or was sent twice. Reload the page and try again."
+
+
+def _add_error(field: Any, message: str) -> None:
+    """Attach a message unless the field already explains what is wrong with it."""
+    if isinstance(field.errors, tuple):
+        field.errors = list(field.errors)
+    if not any(isinstance(e, str) for e in field.errors):
+        field.errors.append(message)
+
+
+class TaskForm(FlaskForm):
+    """Base of the classes ``build_task_form`` makes; the subclass carries the fields."""
+
+    _schema: dict | None = None
+    _specs: tuple[FieldSpec, ...] = ()
+    _option_values: dict[str, list[str]] | None = None
+    _formdata: Any = None
+
+    @property
+    def fields_in_order(self) -> list[tuple[Any, FieldSpec]]:
+        """``(bound field, FieldSpec)`` pairs in display order, for the template macro."""
+        return [(self._fields[spec.name], spec) for spec in self._specs]
+
+    @property
+    def has_rows(self) -> bool:
+        return any(spec.kind == "rows" for spec in self._specs)
+
+    def to_data(self) -> dict:
+        """The submitted values as JSON-native task data (empty optional fields left out)."""
+        return form_to_data(self._fields, self._specs)[0]
+
+    def validate_task(self) -> bool:
+        """Validate the fields (and CSRF), then the data against the schema.
+
+        Errors end up on the fields they concern (rows included); errors that belong to no
+        shown field, and an expired CSRF token, end up in ``form_errors``.
+        """
+        fields_valid = self.validate()
+        data, kept_rows = form_to_data(self._fields, self._specs)
+        data_errors = validate_data(self._schema or {}, data, self._option_values or {})
+        for error in data_errors:
+            self._attach(error, kept_rows)
+        csrf_field = self._fields.get(self.meta.csrf_field_name) if self.meta.csrf else None
+        if csrf_field is not None and csrf_field.errors:
+            self.form_errors.append(CSRF_MESSAGE)
+        return fields_valid and not data_errors
+
+    def _attach(self, error: FieldError, kept_rows: dict[str, list[int]]) -> None:
+        path = error.path
+        spec = next((s for s in self._specs if path and s.name == path[0]), None)
+        if spec is None:
+            self.form_errors.append(error.message)
+            return
+        field = self._fields[spec.name]
+        if spec.kind == "rows" and len(path) >= 3 and isinstance(path[1], int):
+            form_row = kept_rows[spec.name][path[1]]
+            child = field.entries[form_row].form._fields.get(path[2])
+            field = child if child is not None else field
+        _add_error(field, error.message)
+
+    # --- add / remove row buttons (plain submit buttons, no JavaScript) ---
+
+    @staticmethod
+    def add_row_name(field_name: str) -> str:
+        return f"{ADD_ROW}{field_name}"
+
+    @staticmethod
+    def remove_row_name(field_name: str, index: int) -> str:
+        return f"{REMOVE_ROW}{field_name}:{index}"
+
+    def row_action(self) -> bool:
+        """Apply an "Add row" / "Remove row" button press; True if the submit was one.
+
+        The form then keeps what was entered, with a row more or less, and the view shows it
+        again instead of completing the task. Presses beyond minItems/maxItems are ignored.
+        """
+        for key in self._formdata or ():
+            if key.startswith(ADD_ROW):
+                self._add_row(key.removeprefix(ADD_ROW))
+                return True
+            if key.startswith(REMOVE_ROW):
+                name, _, index = key.removeprefix(REMOVE_ROW).rpartition(":")
+                self._remove_row(name, index)
+                return True
+        return False
+
+    def _rows_field(self, name: str) -> tuple[FieldList | None, FieldSpec | None]:
+        spec = next((s for s in self._specs if s.name == name and s.kind == "rows"), None)
+        return (self._fields[name], spec) if spec else (None, None)
+
+    def _add_row(self, name: str) -> None:
+        field, spec = self._rows_field(name)
+        if field is not None and (spec.max_rows is None or len(field.entries) < spec.max_rows):
+            field.append_entry()
+
+    def _remove_row(self, name: str, index: str) -> None:
+        field, spec = self._rows_field(name)
+        if field is None or not index.isdigit() or len(field.entries) <= spec.min_rows:
+            return
+        if int(index) < len(field.entries):
+            field.pop_entry(int(index))
+
+    def ensure_one_row(self) -> None:
+        """A new form shows at least one row of each repeatable-rows field."""
+        for field, spec in self.fields_in_order:
+            if spec.kind == "rows" and not field.entries and spec.max_rows != 0:
+                field.append_entry()
