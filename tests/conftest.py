@@ -1,0 +1,116 @@
+"""Shared fixtures: an app on a throwaway database (SQLite, or PostgreSQL when
+MAWFLOW_TEST_BACKEND=postgres and TEST_DATABASE_URL are set), users and a logged-in client."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from webapp import create_app
+from webapp.config import normalise_database_url
+from webapp.extensions import db
+from webapp.services import accounts, bundles
+from webapp.services.audit import Actor
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct-horse-battery"  # noqa: S105 - test accounts only
+BACKEND = os.environ.get("MAWFLOW_TEST_BACKEND", "sqlite")
+
+
+def database_url(tmp_path: Path) -> str:
+    if BACKEND == "postgres":
+        url = os.environ.get("TEST_DATABASE_URL")
+        if not url:
+            pytest.skip("TEST_DATABASE_URL is not set")
+        return normalise_database_url(url)
+    return f"sqlite:///{tmp_path / 'test.sqlite'}"
+
+
+def _reset_postgres() -> None:
+    db.drop_all()
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    db.create_all()
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "ENV_NAME": "test",
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database_url(tmp_path),
+            "WTF_CSRF_ENABLED": False,
+            "BUNDLE_DIR": str(ROOT),
+            "NODE_MODULES_DIR": str(ROOT / "node_modules"),
+        }
+    )
+    with app.app_context():
+        if BACKEND == "postgres":
+            _reset_postgres()
+        else:
+            db.create_all()
+        yield app
+        db.session.remove()
+        if BACKEND == "postgres":
+            db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def network(app):
+    """The default bundle deployed, a municipality with coordinators and three partners."""
+    system = Actor.system()
+    for code, name in [
+        ("municipality", "Municipality"),
+        ("police", "Police"),
+        ("social", "Social services"),
+        ("school", "School"),
+    ]:
+        accounts.create_organisation(system, code, name)
+    users = {
+        "coordinator": [("municipality", "coordinator")],
+        "coordinator2": [("municipality", "coordinator")],
+        "police": [("police", "partner")],
+        "social": [("social", "partner")],
+        "school": [("school", "partner")],
+        "owner": [("municipality", "process_owner")],
+        "admin": [("municipality", "admin")],
+    }
+    made = {
+        name: accounts.create_user(system, name, name.title(), PASSWORD, roles)
+        for name, roles in users.items()
+    }
+    bundles.deploy_bundle(system, ROOT)
+    db.session.commit()
+    return made
+
+
+@pytest.fixture
+def login(app):
+    """login("police") -> a test client logged in as that user."""
+
+    def do_login(username: str):
+        client = app.test_client()
+        response = client.post("/login", data={"username": username, "password": PASSWORD})
+        assert response.status_code == 302, f"login failed for {username}"
+        return client
+
+    return do_login
+
+
+def task_ids(html: str) -> list[int]:
+    """Task links in an inbox page, in display order."""
+    return [int(n) for n in re.findall(r'href="/tasks/(\d+)"', html)]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Every test that uses the app (and so a database) is marked `db`: `make test` runs
+    those a second time on PostgreSQL with `-m db`."""
+    for item in items:
+        if "app" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.db)

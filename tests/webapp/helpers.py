@@ -1,0 +1,69 @@
+"""Helpers for driving cases in tests."""
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Task, User
+from webapp.services import cases, tasks
+from webapp.services.audit import Actor
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "forms" / "examples"
+
+
+def example(form: str, **overrides) -> dict:
+    """The committed example data of a form, with some fields changed."""
+    data = json.loads((EXAMPLES / f"{form}.json").read_text())
+    data.update(overrides)
+    return data
+
+
+def actor(username: str) -> Actor:
+    return Actor(
+        user=db.session.scalar(select(User).where(User.username == username)),
+        remote_addr="127.0.0.1",
+    )
+
+
+def inbox(username: str) -> list[Task]:
+    return list(db.session.scalars(tasks.inbox_query(actor(username).user)))
+
+
+def only_task(username: str, spec_name: str) -> Task:
+    found = [t for t in inbox(username) if t.spec_name == spec_name]
+    assert len(found) == 1, f"{username} has {len(found)} '{spec_name}' tasks: {found}"
+    return found[0]
+
+
+def complete(username: str, spec_name: str, data: dict, now: datetime | None = None) -> None:
+    task = only_task(username, spec_name)
+    tasks.complete_task(actor(username), task.id, data, now=now)
+    db.session.commit()
+
+
+def register(username: str = "coordinator", now: datetime | None = None, **subject):
+    case = cases.register_case(actor(username), now=now, **subject)
+    db.session.commit()
+    return case
+
+
+def to_consultation(partners=("police", "social"), now=None):
+    """Register a case and take it through intake and information requests."""
+    case = register(now=now, full_name="Test Person")
+    complete("coordinator", "register_signal", example("register-signal"), now)
+    complete(
+        "coordinator",
+        "confirm_intake_decision",
+        example("intake-decision", intake_decision="multi_agency"),
+        now,
+    )
+    complete(
+        "coordinator",
+        "request_information",
+        example("request-information", partners=list(partners), deadline_days=14),
+        now,
+    )
+    return case

@@ -1,0 +1,62 @@
+"""The command line: organisations, users, deployment, cases."""
+
+from sqlalchemy import func, select
+
+from webapp.extensions import db
+from webapp.models import ProcessVersion, User
+
+
+def test_create_org_user_deploy_and_list(app):
+    cli = app.test_cli_runner()
+    assert (
+        "Created organisation police" in cli.invoke(args=["create-org", "police", "Police"]).output
+    )
+    result = cli.invoke(
+        args=[
+            "create-user",
+            "pat",
+            "--name",
+            "Pat",
+            "--role",
+            "police:partner",
+            "--password",
+            "a-long-enough-password",
+        ]
+    )
+    assert "Created user pat" in result.output, result.output
+    assert db.session.scalar(select(User).where(User.username == "pat")).roles == {"partner"}
+
+    bad = cli.invoke(
+        args=[
+            "create-user",
+            "x",
+            "--role",
+            "nowhere:partner",
+            "--password",
+            "a-long-enough-password",
+        ]
+    )
+    assert bad.exit_code != 0 and "Unknown organisation 'nowhere'" in bad.output
+    short = cli.invoke(args=["create-user", "y", "--role", "police:partner", "--password", "short"])
+    assert short.exit_code != 0 and "at least 12 characters" in short.output
+
+    first = cli.invoke(args=["deploy"])
+    assert "Published: Multi-agency case v1" in first.output, first.output
+    again = cli.invoke(args=["deploy"])  # unchanged bundle: no new version
+    assert "v1" in again.output
+    assert db.session.scalar(select(func.count(ProcessVersion.id))) == 1
+    assert cli.invoke(args=["list-cases"]).exit_code == 0
+
+
+def test_deploy_refuses_an_invalid_bundle(app, tmp_path):
+    (tmp_path / "processes").mkdir()
+    (tmp_path / "processes" / "broken.bpmn").write_text("<definitions")
+    result = app.test_cli_runner().invoke(args=["deploy", "--path", str(tmp_path)])
+    assert result.exit_code != 0
+    assert "broken.bpmn" in result.output
+
+
+def test_seed_demo_prints_logins_once(app):
+    cli = app.test_cli_runner()
+    assert "coordinator" in cli.invoke(args=["seed-demo"]).output
+    assert "demo data not loaded" in cli.invoke(args=["seed-demo"]).output

@@ -1,0 +1,20 @@
+"""mawflow: case management for local multi-agency networks (prevention of violent radicalisation)."""
+
+from flask import Flask
+
+from webapp.config import load_config
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the Flask app: configuration, extensions, blueprints, CLI and error pages."""
+    app = Flask(__name__, instance_relative_config=True)
+    load_config(app, config)
+
+    from webapp import cli, errors, extensions, security, views
+
+    extensions.register_extensions(app)
+    security.register_security(app)
+    views.register_blueprints(app)
+    errors.register_error_handlers(app)
+    cli.register_commands(app)
+    return app

@@ -1,0 +1,133 @@
+"""flask --app webapp <command>: deploy, accounts, cases, the timer worker and a dev server."""
+
+import logging
+import threading
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import Case
+from webapp.services import accounts, bundles, timers
+from webapp.services.audit import Actor
+from webapp.services.errors import ServiceError
+
+log = logging.getLogger(__name__)
+
+
+def register_commands(app: Flask) -> None:
+    for command in (deploy, create_org, create_user, list_cases, worker, seed_demo, serve):
+        app.cli.add_command(command)
+
+
+def _done(message: str) -> None:
+    db.session.commit()
+    click.echo(message)
+
+
+@click.command("deploy")
+@click.option("--path", default=None, help="Folder with processes/, rules/ and forms/.")
+def deploy(path):
+    """Validate and publish the process bundle (no-op when unchanged)."""
+    from webapp.engine import BundleInvalid
+
+    try:
+        version = bundles.deploy_bundle(Actor.system(), path or current_app.config["BUNDLE_DIR"])
+    except BundleInvalid as error:
+        raise click.ClickException("The bundle is not valid:\n" + str(error)) from error
+    _done(f"Published: {version.label} ({version.bundle_hash[:12]})")
+
+
+@click.command("create-org")
+@click.argument("code")
+@click.argument("name")
+def create_org(code, name):
+    """Create an organisation, e.g. create-org police "Local police"."""
+    try:
+        org = accounts.create_organisation(Actor.system(), code, name)
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+    _done(f"Created organisation {org.code}.")
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--name", "display_name", default="", help="Full name shown in the app.")
+@click.option("--role", "roles", multiple=True, required=True,
+              help="ORG_CODE:ROLE, e.g. municipality:coordinator (repeatable).")
+@click.password_option()
+def create_user(username, display_name, roles, password):
+    """Create a user with one or more ORG_CODE:ROLE memberships."""
+    pairs = []
+    for item in roles:
+        org, _, role = item.partition(":")
+        if not role:
+            raise click.BadParameter(f"'{item}' is not ORG_CODE:ROLE", param_hint="--role")
+        pairs.append((org, role))
+    try:
+        user = accounts.create_user(Actor.system(), username, display_name, password, pairs)
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+    _done(f"Created user {user.username}.")
+
+
+@click.command("list-cases")
+@click.option("--status", default=None)
+def list_cases(status):
+    """List cases by code (no personal details)."""
+    query = select(Case).order_by(Case.created_at)
+    if status:
+        query = query.where(Case.status == status)
+    for case in db.session.scalars(query):
+        click.echo(f"{case.code}\t{case.status}\t{case.current_step or '-'}\t"
+                   f"{case.process_version.label}")
+
+
+def run_worker_loop(app: Flask, stop: threading.Event, once: bool = False) -> None:
+    """Fire due timers every TIMER_POLL_SECONDS until `stop` is set."""
+    interval = float(app.config["TIMER_POLL_SECONDS"])
+    while not stop.is_set():
+        with app.app_context():
+            try:
+                moved = timers.run_due_timers()
+                if moved:
+                    log.info("timers fired for %d case(s)", moved)
+            except Exception:
+                log.exception("timer pass failed")
+            finally:
+                db.session.remove()
+        if once:
+            return
+        stop.wait(interval)
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="One pass, then exit.")
+def worker(once):
+    """Run the timer worker (several may run side by side on PostgreSQL)."""
+    logging.basicConfig(level=logging.INFO)
+    run_worker_loop(current_app._get_current_object(), threading.Event(), once=once)
+
+
+@click.command("seed-demo")
+def seed_demo():
+    """Create demo organisations and users (only into an empty database)."""
+    from webapp.demo import seed
+
+    lines = seed(Actor.system())
+    db.session.commit()
+    click.echo("\n".join(lines))
+
+
+@click.command("serve")
+@click.option("--port", default=5000)
+def serve(port):
+    """Development server on 127.0.0.1 with the timer worker in a background thread."""
+    app = current_app._get_current_object()
+    stop = threading.Event()
+    threading.Thread(target=run_worker_loop, args=(app, stop), daemon=True).start()
+    try:
+        app.run(host="127.0.0.1", port=port, use_reloader=False)
+    finally:
+        stop.set()

@@ -1,0 +1,82 @@
+"""Configuration: safe defaults, then the environment (MAWFLOW_* / FLASK_* / DATABASE_URL)."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused outside development, see below
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start with this configuration."""
+
+
+def _defaults(app: Flask) -> dict:
+    return {
+        "SECRET_KEY": DEV_SECRET,
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(app.instance_path, "mawflow.sqlite"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "BUNDLE_DIR": str(PROJECT_ROOT),
+        "NODE_MODULES_DIR": str(PROJECT_ROOT / "node_modules"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": True,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": True,
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=30),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "INBOX_PAGE_SIZE": 50,
+        "TIMER_POLL_SECONDS": 5.0,
+        "RUN_TIMER_THREAD": False,
+        "ENV_NAME": "production",
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_LOCKOUT_MINUTES": 15,
+    }
+
+
+def _from_environment() -> dict:
+    values: dict = {}
+    if os.environ.get("DATABASE_URL"):
+        values["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(os.environ["DATABASE_URL"])
+    for key, raw in os.environ.items():
+        for prefix in ("MAWFLOW_", "FLASK_"):
+            if key.startswith(prefix) and key != "FLASK_APP":
+                values[key[len(prefix):]] = _parse(raw)
+    return values
+
+
+def _parse(raw: str):
+    lowered = raw.lower()
+    if lowered in {"true", "false"}:
+        return lowered == "true"
+    return raw
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept postgres:// and postgresql:// URLs and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_config(app: Flask, overrides: dict | None) -> None:
+    """Fill app.config and refuse to run outside development without a real SECRET_KEY."""
+    app.config.from_mapping(_defaults(app))
+    app.config.update(_from_environment())
+    if overrides:
+        app.config.update(overrides)
+    development = app.config["ENV_NAME"] in {"development", "test"}
+    if development:
+        app.config["SESSION_COOKIE_SECURE"] = False
+        app.config["REMEMBER_COOKIE_SECURE"] = False
+    if not development and app.config["SECRET_KEY"] in {DEV_SECRET, "", None}:
+        raise ConfigError(
+            "SECRET_KEY is not set. Set MAWFLOW_SECRET_KEY to a long random value "
+            "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:"):
+        os.makedirs(app.instance_path, exist_ok=True)

@@ -1,0 +1,43 @@
+"""Demo organisations and users for a first look (clearly marked demo)."""
+
+from sqlalchemy import func, select
+
+from webapp.extensions import db
+from webapp.models import User
+from webapp.services import accounts
+from webapp.services.audit import Actor
+
+DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - printed at set-up; demo accounts only
+ORGANISATIONS = [
+    ("municipality", "Municipality (demo)"),
+    ("police", "Local police (demo)"),
+    ("social", "Social services (demo)"),
+    ("school", "Pupil guidance centre (demo)"),
+    ("youthcare", "Youth care (demo)"),
+    ("mentalhealth", "Mental health service (demo)"),
+    ("probation", "Probation service (demo)"),
+]
+USERS = [
+    ("coordinator", "Chris Coordinator (demo)", [("municipality", "coordinator")]),
+    ("coordinator2", "Sam Second-Coordinator (demo)", [("municipality", "coordinator")]),
+    ("police", "Pat Police (demo)", [("police", "partner")]),
+    ("social", "Sanne Social (demo)", [("social", "partner")]),
+    ("school", "Lee School (demo)", [("school", "partner")]),
+    ("youthcare", "Yara Youthcare (demo)", [("youthcare", "partner")]),
+    ("owner", "Olivia Process-Owner (demo)", [("municipality", "process_owner")]),
+    ("admin", "Alex Admin (demo)", [("municipality", "admin")]),
+]
+
+
+def seed(actor: Actor) -> list[str]:
+    """Create the demo data unless users exist already. Returns lines to print."""
+    if db.session.scalar(select(func.count(User.id))):
+        return ["Users exist already; demo data not loaded."]
+    for code, name in ORGANISATIONS:
+        accounts.create_organisation(actor, code, name, is_demo=True)
+    for username, name, memberships in USERS:
+        accounts.create_user(actor, username, name, DEMO_PASSWORD, memberships, is_demo=True)
+    lines = ["Demo data loaded (DEMO ONLY: never use these accounts with real data).",
+             f"All demo users have the password: {DEMO_PASSWORD}"]
+    lines += [f"  {u:<14} {name}" for u, name, _ in USERS]
+    return lines

@@ -1,0 +1,20 @@
+"""SQLAlchemy tables. Business rules live in webapp.services."""
+
+from webapp.models.accounts import NETWORK_ROLES, ROLE_LABELS, ROLES, Membership, Organisation, User
+from webapp.models.audit import AuditEvent
+from webapp.models.cases import (
+    Case,
+    CaseCounter,
+    CaseSubject,
+    Contribution,
+    Task,
+    Timer,
+)
+from webapp.models.processes import ProcessVersion
+from webapp.models.types import utcnow
+
+__all__ = [
+    "NETWORK_ROLES", "ROLES", "ROLE_LABELS", "AuditEvent", "Case", "CaseCounter", "CaseSubject",
+    "Contribution", "Membership", "Organisation", "ProcessVersion", "Task", "Timer", "User",
+    "utcnow",
+]

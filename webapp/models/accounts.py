@@ -1,0 +1,68 @@
+"""People, organisations and what role each person has in which organisation."""
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+from webapp.models.types import UTCDateTime, utcnow
+
+ROLES = ("coordinator", "partner", "process_owner", "admin")
+ROLE_LABELS = {
+    "coordinator": "Coordinator",
+    "partner": "Partner",
+    "process_owner": "Process owner",
+    "admin": "Administrator",
+}
+# Roles whose tasks belong to the whole network; a partner task always names its organisation.
+NETWORK_ROLES = frozenset({"coordinator", "process_owner", "admin"})
+
+
+class Organisation(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    is_demo: Mapped[bool] = mapped_column(default=False)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until = mapped_column(UTCDateTime, nullable=True)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    memberships: Mapped[list["Membership"]] = relationship(
+        back_populates="user", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def has_role(self, role: str) -> bool:
+        return any(m.role == role for m in self.memberships)
+
+    @property
+    def roles(self) -> set[str]:
+        return {m.role for m in self.memberships}
+
+    def organisation_ids(self, role: str) -> set[int]:
+        return {m.organisation_id for m in self.memberships if m.role == role}
+
+
+class Membership(db.Model):
+    __table_args__ = (UniqueConstraint("user_id", "organisation_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    role: Mapped[str] = mapped_column(String(40))
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    organisation: Mapped[Organisation] = relationship(lazy="joined")

@@ -1,0 +1,108 @@
+"""Cases, the person they concern, inbox task rows, timers and contributions."""
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+from webapp.models.accounts import Organisation, User
+from webapp.models.processes import ProcessVersion
+from webapp.models.types import JSONType, UTCDateTime, utcnow
+
+CASE_STATUSES = ("open", "closed")
+
+
+class Case(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
+    state: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    current_step: Mapped[str] = mapped_column(String(500), default="")
+    outcome: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    closure_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_error_at = mapped_column(UTCDateTime, nullable=True)
+    coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
+    updated_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    closed_at = mapped_column(UTCDateTime, nullable=True)
+
+    process_version: Mapped[ProcessVersion] = relationship(lazy="joined")
+    # The UPDATE checks the counter, so two writers never both win (all databases).
+    __mapper_args__ = {"version_id_col": version}
+    coordinator: Mapped[User | None] = relationship(foreign_keys=[coordinator_id])
+
+
+class CaseSubject(db.Model):
+    """The person a case is about, kept apart from case content; coordinators only."""
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), primary_key=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    date_of_birth: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    address: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+
+class CaseCounter(db.Model):
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class Task(db.Model):
+    """A ready user task, written after every engine step so listing never loads a workflow."""
+
+    __table_args__ = (
+        UniqueConstraint("case_id", "spiff_task_id"),
+        Index("ix_task_inbox", "lane", "organisation_id", "due_at"),
+        # ids are never reused, so an old link can never open someone else's new task
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    spiff_task_id: Mapped[str] = mapped_column(String(36))
+    spec_name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(300))
+    lane: Mapped[str] = mapped_column(String(40))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), nullable=True)
+    form: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    due_at = mapped_column(UTCDateTime, nullable=True)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    claimed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id"), nullable=True, index=True
+    )
+
+    case: Mapped[Case] = relationship(lazy="joined")
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+
+
+class Timer(db.Model):
+    """A pending timer of a case, indexed by due time for the worker."""
+
+    __table_args__ = (UniqueConstraint("case_id", "spiff_task_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    spiff_task_id: Mapped[str] = mapped_column(String(36))
+    due_at = mapped_column(UTCDateTime, nullable=False, index=True)
+
+
+class Contribution(db.Model):
+    """What someone submitted for a task: the case history and need-to-know views read this."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
+    task_id: Mapped[int] = mapped_column(index=True)  # the inbox row it completed
+    spiff_task_id: Mapped[str] = mapped_column(String(36))
+    spec_name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(300))
+    lane: Mapped[str] = mapped_column(String(40))
+    form: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), nullable=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    data = mapped_column(JSONType, nullable=False)
+    submitted_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+    user: Mapped[User] = relationship(lazy="joined")
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")

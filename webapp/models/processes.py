@@ -1,0 +1,37 @@
+"""Deployed process versions: a whole bundle (BPMN, DMN, forms) pinned together, immutable."""
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapp.extensions import db
+from webapp.models.types import JSONType, UTCDateTime, utcnow
+
+
+class ProcessVersion(db.Model):
+    __table_args__ = (UniqueConstraint("process_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(200), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int]
+    bundle_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    files = mapped_column(JSONType, nullable=False)
+    spec_json: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="published")
+    published_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+IMMUTABLE_COLUMNS = ("process_id", "version", "bundle_hash", "files", "spec_json")
+
+
+@event.listens_for(ProcessVersion, "before_update")
+def _refuse_changes(mapper, connection, target):
+    state = db.inspect(target)
+    for column in IMMUTABLE_COLUMNS:
+        if state.attrs[column].history.has_changes():
+            raise ValueError(f"A published process version cannot change ({column}).")

@@ -1,0 +1,156 @@
+"""Registering cases and writing what the engine did back into rows."""
+
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from webapp import engine
+from webapp.extensions import db
+from webapp.models import (
+    Case,
+    CaseCounter,
+    CaseSubject,
+    Organisation,
+    Task,
+    Timer,
+    utcnow,
+)
+from webapp.services import bundles
+from webapp.services.audit import Actor, record
+from webapp.services.errors import NotAllowed, NotFound, StepFailed
+from webapp.services.policy import may_register_case
+
+
+def register_case(actor: Actor, *, full_name: str = "", date_of_birth: str | None = None,
+                  address: str | None = None, now: datetime | None = None) -> Case:
+    """Open a case on the newest process version and run it to its first human step.
+
+    Person details go to their own table; the workflow only ever sees the case code.
+    Raises NotAllowed, NotFound (no process deployed) and StepFailed.
+    """
+    if actor.user is None or not may_register_case(actor.user):
+        raise NotAllowed("Only coordinators can register a case.")
+    version = bundles.latest_version(current_app.config.get("CASE_PROCESS_ID", "maw_case"))
+    bundle = bundles.bundle_for(version)
+    now = now or utcnow()
+    code = _next_code(now.year)
+    try:
+        step = engine.start(bundle, {"case_code": code}, now=now)
+    except engine.EngineError as error:
+        raise StepFailed(
+            "The process could not start. The process owner must fix the diagram.", 0, str(error)
+        ) from error
+    case = Case(code=code, process_version_id=version.id, state=step.state,
+                coordinator_id=actor.user.id, created_by_id=actor.user.id, created_at=now,
+                updated_at=now)
+    db.session.add(case)
+    db.session.flush()
+    db.session.add(CaseSubject(case_id=case.id, full_name=full_name.strip(),
+                               date_of_birth=date_of_birth or None, address=address or None))
+    apply_step(case, step, now=now)
+    record(actor, "case_registered", case_id=case.id, process_version=version.id)
+    return case
+
+
+def _next_code(year: int) -> str:
+    """MAW-<year>-<nnnn>, unique under concurrency: the counter row is updated atomically."""
+    result = db.session.execute(
+        update(CaseCounter).where(CaseCounter.year == year)
+        .values(last=CaseCounter.last + 1).returning(CaseCounter.last)
+    ).scalar()
+    if result is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(CaseCounter(year=year, last=1))
+            result = 1
+        except IntegrityError:  # another request created this year's counter just now
+            return _next_code(year)
+    return f"MAW-{year}-{result:04d}"
+
+
+def lock_case(case_id: int, *, skip_locked: bool = False) -> Case | None:
+    """Load a case row FOR UPDATE (PostgreSQL; SQLite serialises writers by itself).
+
+    With skip_locked, a case another transaction holds is skipped (returns None).
+    """
+    query = (
+        select(Case).where(Case.id == case_id)
+        .with_for_update(skip_locked=skip_locked, of=Case)
+        .execution_options(populate_existing=True)
+    )
+    return db.session.scalars(query).first()
+
+
+def get_case(code: str) -> Case:
+    case = db.session.scalar(select(Case).where(Case.code == code))
+    if case is None:
+        raise NotFound("There is no case with this code.")
+    return case
+
+
+def apply_step(case: Case, step: engine.Step, *, now: datetime) -> None:
+    """Store the new state and rebuild the case's inbox rows and timers from the engine step."""
+    case.state = step.state
+    case.updated_at = now
+    case.current_step = ", ".join(dict.fromkeys(t.title for t in step.ready))[:500]
+    outcome = step.data.get("outcome")
+    if outcome:
+        case.outcome = str(outcome)[:60]
+        case.closure_reason = str(step.data.get("closure_reason") or "") or None
+    if step.finished:
+        case.status = "closed"
+        case.closed_at = case.closed_at or now
+        case.current_step = ""
+    elif outcome == "closed":
+        case.status = "aftercare"
+    else:
+        case.status = "open"
+    _sync_tasks(case, step, now)
+    _sync_timers(case, step)
+
+
+def _sync_tasks(case: Case, step: engine.Step, now: datetime) -> None:
+    existing = dict(db.session.execute(
+        select(Task.spiff_task_id, Task.id).where(Task.case_id == case.id)
+    ).all())
+    ready = {t.id: t for t in step.ready}
+    gone = [row_id for spiff_id, row_id in existing.items() if spiff_id not in ready]
+    if gone:
+        db.session.execute(delete(Task).where(Task.id.in_(gone)))
+    new = [t for t in step.ready if t.id not in existing]
+    if not new:
+        return
+    codes = {t.organisation for t in new if t.organisation}
+    org_ids = dict(db.session.execute(
+        select(Organisation.code, Organisation.id).where(Organisation.code.in_(codes))
+    ).all()) if codes else {}
+    db.session.execute(insert(Task), [
+        {
+            "case_id": case.id, "spiff_task_id": t.id, "spec_name": t.spec_name,
+            "title": t.title[:300], "lane": t.lane or "", "form": t.form,
+            "organisation_id": org_ids.get(t.organisation), "due_at": t.due_at,
+            "created_at": now,
+        }
+        for t in new
+    ])
+
+
+def _sync_timers(case: Case, step: engine.Step) -> None:
+    db.session.execute(delete(Timer).where(Timer.case_id == case.id))
+    if step.timers:
+        db.session.execute(insert(Timer), [
+            {"case_id": case.id, "spiff_task_id": t.task_id, "due_at": t.due_at}
+            for t in step.timers
+        ])
+
+
+def record_failure(actor: Actor, case_id: int, task_ref: str | None, detail: str) -> None:
+    """Keep the error on the case for the coordinator (in its own transaction)."""
+    db.session.execute(
+        update(Case).where(Case.id == case_id)
+        .values(last_error=detail[:4000], last_error_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    record(actor, "step_failed", case_id=case_id, task_ref=task_ref, error=detail[:4000])

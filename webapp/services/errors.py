@@ -1,0 +1,36 @@
+"""Domain errors raised by services; blueprints map them to status codes and messages."""
+
+
+class ServiceError(Exception):
+    """Base class. `message` is written for the person who acted."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(ServiceError):
+    pass
+
+
+class NotAllowed(ServiceError):
+    pass
+
+
+class Conflict(ServiceError):
+    """Someone else changed the thing first; nothing of this request was saved."""
+
+
+class InvalidInput(ServiceError):
+    def __init__(self, message: str, errors: list | None = None):
+        super().__init__(message)
+        self.errors = errors or []
+
+
+class StepFailed(ServiceError):
+    """The process could not run this step (a script or rule failed); nothing was completed."""
+
+    def __init__(self, message: str, case_id: int, detail: str):
+        super().__init__(message)
+        self.case_id = case_id
+        self.detail = detail

@@ -1,0 +1,154 @@
+"""Completing and listing human tasks."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, false, or_, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from webapp import engine
+from webapp.engine.formschema import validate_data
+from webapp.extensions import db
+from webapp.models import NETWORK_ROLES, Contribution, Organisation, Task, User, utcnow
+from webapp.services import bundles
+from webapp.services.audit import Actor, record
+from webapp.services.cases import apply_step, lock_case
+from webapp.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, StepFailed
+from webapp.services.policy import may_work_on
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """What the task page needs: the row, its form, instructions and the data to prefill."""
+
+    task: Task
+    schema: dict | None
+    ui_schema: dict | None
+    instructions: str
+    data: dict
+
+
+def inbox_query(user: User):
+    """Tasks for this user's roles and organisations, soonest due first (uses ix_task_inbox)."""
+    conditions = []
+    for membership in user.memberships:
+        same_org = Task.organisation_id == membership.organisation_id
+        if membership.role in NETWORK_ROLES:
+            same_org = or_(same_org, Task.organisation_id.is_(None))
+        conditions.append(and_(Task.lane == membership.role, same_org))
+    where = or_(*conditions) if conditions else false()
+    return select(Task).where(where).order_by(
+        Task.due_at.is_(None), Task.due_at, Task.created_at, Task.id
+    )
+
+
+def get_task_for(user: User, task_id: int) -> Task:
+    """The task row if this user may work on it. Unknown and forbidden look the same.
+
+    A task this user could have done but that is completed already raises Conflict naming
+    who completed it and when.
+    """
+    task = db.session.get(Task, task_id)
+    if task is not None and may_work_on(user, task):
+        return task
+    if task is None:
+        done = db.session.scalar(select(Contribution).where(Contribution.task_id == task_id))
+        if done is not None and may_work_on(user, done):
+            raise _conflict_message(done)
+    raise NotFound("This task does not exist or is not yours to see.")
+
+
+def open_task(actor: Actor, task_id: int) -> TaskView:
+    """Load a task for its page (deserialises the case once) and log the read."""
+    task = get_task_for(actor.user, task_id)
+    version = task.case.process_version
+    bundle = bundles.bundle_for(version)
+    ready = {t.id: t for t in engine.snapshot(bundle, task.case.state).ready}
+    live = ready.get(task.spiff_task_id)
+    if live is None:
+        raise NotFound("This task is no longer open.")
+    record(actor, "task_viewed", case_id=task.case_id, task_ref=task.spiff_task_id)
+    return TaskView(
+        task=task,
+        schema=bundle.form(live.form) if live.form else None,
+        ui_schema=bundle.form(live.ui_form) if live.ui_form else None,
+        instructions=live.instructions,
+        data=live.data,
+    )
+
+
+def option_values() -> dict[str, list[tuple[str, str]]]:
+    """Choices from the database that forms refer to with "x-options"."""
+    rows = db.session.execute(
+        select(Organisation.code, Organisation.name).order_by(Organisation.name)
+    ).all()
+    return {"partner_organisations": [(code, name) for code, name in rows]}
+
+
+def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | None = None) -> Task:
+    """Complete one task as one transaction: lock, check, validate, run, save, rebuild, audit.
+
+    Raises NotFound / NotAllowed (not yours), Conflict (completed by someone else meanwhile),
+    InvalidInput (data does not match the form) and StepFailed (the process could not run the
+    step; nothing was completed). The caller commits, or rolls back on any exception.
+    """
+    now = now or utcnow()
+    task = get_task_for(actor.user, task_id)
+    case_id, spiff_id, spec_name = task.case_id, task.spiff_task_id, task.spec_name
+    case = lock_case(case_id)
+    task = db.session.scalar(
+        select(Task).where(Task.case_id == case_id, Task.spiff_task_id == spiff_id)
+        .execution_options(populate_existing=True)
+    )
+    if task is None:
+        raise _already_done(case_id, spiff_id)
+    if not may_work_on(actor.user, task):
+        raise NotAllowed("This task is not yours to complete.")
+    bundle = bundles.bundle_for(case.process_version)
+    schema = bundle.form(task.form) if task.form else None
+    if schema is not None:
+        options = {k: [v for v, _ in pairs] for k, pairs in option_values().items()}
+        errors = validate_data(schema, data, options)
+        if errors:
+            raise InvalidInput("Please correct the marked fields.", errors)
+    try:
+        step = engine.complete(bundle, case.state, spiff_id, data, now=now)
+    except engine.TaskNotReady as error:
+        raise _already_done(case_id, spiff_id) from error
+    except engine.DataRejected as error:
+        raise InvalidInput(str(error)) from error
+    except engine.EngineError as error:
+        raise StepFailed(
+            "The process could not continue after this step, so nothing was saved. "
+            "The coordinator has been told; please try again later.",
+            case_id, f"{spec_name}: {error}",
+        ) from error
+    db.session.add(Contribution(
+        case_id=case_id, task_id=task.id, spiff_task_id=spiff_id, spec_name=spec_name,
+        title=task.title, lane=task.lane, form=task.form, organisation_id=task.organisation_id, user_id=actor.user.id,
+        data=data, submitted_at=now,
+    ))
+    apply_step(case, step, now=now)
+    record(actor, "task_completed", case_id=case_id, task_ref=spiff_id, step=task.title)
+    try:
+        db.session.flush()
+    except StaleDataError as error:
+        raise _already_done(case_id, spiff_id) from error
+    return task
+
+
+def _already_done(case_id: int, spiff_id: str) -> Conflict:
+    done = db.session.scalar(
+        select(Contribution).where(Contribution.case_id == case_id,
+                                   Contribution.spiff_task_id == spiff_id)
+    )
+    return _conflict_message(done)
+
+
+def _conflict_message(who: Contribution | None) -> Conflict:
+    if who is None:
+        return Conflict("This task changed while you were working on it and is no longer open. "
+                        "Your entry was not saved.")
+    when = who.submitted_at.strftime("%d %b %Y %H:%M UTC")
+    return Conflict(f"{who.user.display_name} completed this task first ({when}). "
+                    "Your entry was not saved; it is shown below so you can pass it on.")

@@ -1,0 +1,38 @@
+"""Registers the blueprints: one per area."""
+
+from pathlib import Path
+
+from flask import Blueprint, Flask, abort, current_app, send_from_directory
+
+# Front-end packages installed from npm at setup; only these folders are served.
+VENDOR_DIRS = {
+    "bootstrap": "bootstrap/dist",
+}
+
+vendor = Blueprint("vendor", __name__)
+
+
+@vendor.route("/vendor/<package>/<path:filename>")
+def vendor_file(package: str, filename: str):
+    subdir = VENDOR_DIRS.get(package)
+    if subdir is None:
+        abort(404)
+    root = Path(current_app.config["NODE_MODULES_DIR"]) / subdir
+    return send_from_directory(root, filename, max_age=86400)
+
+
+def register_blueprints(app: Flask) -> None:
+    from webapp.auth.routes import bp as auth_bp
+    from webapp.cases.routes import bp as cases_bp
+    from webapp.inbox.routes import bp as inbox_bp
+    from webapp.tasks.routes import bp as tasks_bp
+
+    for blueprint in (vendor, auth_bp, inbox_bp, tasks_bp, cases_bp):
+        app.register_blueprint(blueprint)
+
+    @app.context_processor
+    def _labels():
+        from webapp.markup import render_markdown
+        from webapp.models import ROLE_LABELS
+
+        return {"ROLE_LABELS": ROLE_LABELS, "render_markdown": render_markdown}
