@@ -1,4 +1,4 @@
-"""mawflow: case management for local multi-agency networks (prevention of violent radicalisation)."""
+"""mawflow: case management for local multi-agency networks against violent radicalisation."""
 
 from flask import Flask
 

@@ -1,4 +1,4 @@
-"""A script that fails mid-step: nothing is completed, the person is told, the coordinator sees it."""
+"""A script fails mid-step: nothing is completed, the user is told, the coordinator sees it."""
 
 from pathlib import Path
 

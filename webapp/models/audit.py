@@ -12,7 +12,9 @@ class AuditEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True, index=True)
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), nullable=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id"), nullable=True
+    )
     action: Mapped[str] = mapped_column(String(60), index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case.id"), nullable=True, index=True)
     task_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)

@@ -65,7 +65,9 @@ class Task(db.Model):
     spec_name: Mapped[str] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(String(300))
     lane: Mapped[str] = mapped_column(String(40))
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), nullable=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id"), nullable=True
+    )
     form: Mapped[str | None] = mapped_column(String(200), nullable=True)
     due_at = mapped_column(UTCDateTime, nullable=True)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
@@ -99,7 +101,9 @@ class Contribution(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     lane: Mapped[str] = mapped_column(String(40))
     form: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), nullable=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id"), nullable=True
+    )
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     data = mapped_column(JSONType, nullable=False)
     submitted_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

@@ -15,7 +15,9 @@ MIN_PASSWORD_LENGTH = 12
 _DUMMY_HASH = generate_password_hash("not-a-real-password-at-all", method="scrypt")
 
 
-def create_organisation(actor: Actor, code: str, name: str, *, is_demo: bool = False) -> Organisation:
+def create_organisation(
+    actor: Actor, code: str, name: str, *, is_demo: bool = False
+) -> Organisation:
     code = code.strip().lower()
     if not code or not name.strip():
         raise InvalidInput("An organisation needs a code and a name.")
@@ -57,7 +59,9 @@ def authenticate(username: str, password: str, *, remote_addr: str | None,
                  max_failures: int, lockout: timedelta, now: datetime | None = None) -> User | None:
     """Check a login; count failures and lock the account for a while after too many."""
     now = now or utcnow()
-    user = db.session.scalar(select(User).where(func.lower(User.username) == username.strip().lower()))
+    user = db.session.scalar(
+        select(User).where(func.lower(User.username) == username.strip().lower())
+    )
     actor = Actor(user=user, remote_addr=remote_addr)
     if user is None:
         check_password_hash(_DUMMY_HASH, password)

@@ -15,7 +15,9 @@ _cache: dict[str, engine.Bundle] = {}
 _cache_lock = Lock()
 
 
-def deploy_bundle(actor: Actor, root: Path | str, process_id: str | None = None) -> ProcessVersion:
+def deploy_bundle(
+    actor: Actor, root: Path | str, process_id: str | None = None
+) -> ProcessVersion:
     """Validate the bundle under `root` and publish it as a new version.
 
     Deploying content that is already published returns that version unchanged.
@@ -28,7 +30,8 @@ def deploy_bundle(actor: Actor, root: Path | str, process_id: str | None = None)
         return existing
     bundle = engine.compile_bundle(files, ROLES, process_id)
     last = db.session.scalar(
-        select(func.max(ProcessVersion.version)).where(ProcessVersion.process_id == bundle.process_id)
+        select(func.max(ProcessVersion.version))
+        .where(ProcessVersion.process_id == bundle.process_id)
     )
     version = ProcessVersion(
         process_id=bundle.process_id,

@@ -125,7 +125,8 @@ def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | Non
         ) from error
     db.session.add(Contribution(
         case_id=case_id, task_id=task.id, spiff_task_id=spiff_id, spec_name=spec_name,
-        title=task.title, lane=task.lane, form=task.form, organisation_id=task.organisation_id, user_id=actor.user.id,
+        title=task.title, lane=task.lane, form=task.form,
+        organisation_id=task.organisation_id, user_id=actor.user.id,
         data=data, submitted_at=now,
     ))
     apply_step(case, step, now=now)
