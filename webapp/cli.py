@@ -6,6 +6,7 @@ import threading
 import click
 from flask import Flask, current_app
 from sqlalchemy import select
+from werkzeug.serving import run_simple
 
 from webapp.extensions import db
 from webapp.models import Case
@@ -128,6 +129,6 @@ def serve(port):
     stop = threading.Event()
     threading.Thread(target=run_worker_loop, args=(app, stop), daemon=True).start()
     try:
-        app.run(host="127.0.0.1", port=port, use_reloader=False)
+        run_simple("127.0.0.1", port, app, threaded=True, use_reloader=False)
     finally:
         stop.set()
