@@ -7,6 +7,7 @@ from flask import Blueprint, Flask, abort, current_app, send_from_directory
 # Front-end packages installed from npm at setup; only these folders are served.
 VENDOR_DIRS = {
     "bootstrap": "bootstrap/dist",
+    "bpmn-js": "bpmn-js/dist",
 }
 
 vendor = Blueprint("vendor", __name__)
