@@ -10,11 +10,14 @@ from webapp.models.cases import (
     Task,
     Timer,
 )
+from webapp.models.comments import CaseComment
+from webapp.models.drafts import TaskDraft
 from webapp.models.processes import ProcessVersion
 from webapp.models.types import utcnow
 
 __all__ = [
-    "NETWORK_ROLES", "ROLES", "ROLE_LABELS", "AuditEvent", "Case", "CaseCounter", "CaseSubject",
-    "Contribution", "Membership", "Organisation", "ProcessVersion", "Task", "Timer", "User",
+    "NETWORK_ROLES", "ROLES", "ROLE_LABELS", "AuditEvent", "Case", "CaseComment", "CaseCounter",
+    "CaseSubject", "Contribution", "Membership", "Organisation", "ProcessVersion", "Task",
+    "TaskDraft", "Timer", "User",
     "utcnow",
 ]
