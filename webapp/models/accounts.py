@@ -7,12 +7,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from webapp.extensions import db
 from webapp.models.types import UTCDateTime, utcnow
 
-ROLES = ("coordinator", "partner", "process_owner", "admin")
+# partner_rep: a partner's representative at the multi-agency table (sees the table's view of
+# the cases their organisation has a seat for); auditor: reads the audit trail, not case content.
+ROLES = ("coordinator", "partner", "partner_rep", "process_owner", "admin", "auditor")
 ROLE_LABELS = {
     "coordinator": "Coordinator",
     "partner": "Partner",
+    "partner_rep": "Partner representative at the table",
     "process_owner": "Process owner",
     "admin": "Administrator",
+    "auditor": "Auditor",
 }
 # Roles whose tasks belong to the whole network; a partner task always names its organisation.
 NETWORK_ROLES = frozenset({"coordinator", "process_owner", "admin"})

@@ -1,6 +1,6 @@
 """Cases, the person they concern, inbox task rows, timers and contributions."""
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -28,6 +28,8 @@ class Case(db.Model):
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
     updated_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     closed_at = mapped_column(UTCDateTime, nullable=True)
+    # Set when the retention period ran out (or on erasure): person details and free text gone.
+    anonymised_at = mapped_column(UTCDateTime, nullable=True)
 
     process_version: Mapped[ProcessVersion] = relationship(lazy="joined")
     # The UPDATE checks the counter, so two writers never both win (all databases).
@@ -107,6 +109,8 @@ class Contribution(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     data = mapped_column(JSONType, nullable=False)
     submitted_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # Marked by the partner: only coordinators and the table of this case may read it.
+    professional_secrecy: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     user: Mapped[User] = relationship(lazy="joined")
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
