@@ -12,6 +12,7 @@ from webapp.models.cases import (
 )
 from webapp.models.comments import CaseComment
 from webapp.models.drafts import TaskDraft
+from webapp.models.involvement import Involvement, SharedItem
 from webapp.models.processes import ProcessVersion
 from webapp.models.types import utcnow
 
@@ -19,5 +20,5 @@ __all__ = [
     "NETWORK_ROLES", "ROLES", "ROLE_LABELS", "AuditEvent", "Case", "CaseComment", "CaseCounter",
     "CaseSubject", "Contribution", "Membership", "Organisation", "ProcessVersion", "Task",
     "TaskDraft", "Timer", "User",
-    "utcnow",
+    "utcnow", "Involvement", "SharedItem",
 ]
