@@ -1,19 +1,134 @@
-"""Who may do what: the one place where permissions are decided."""
+"""Who may do what: the one place where permissions are decided.
 
-from webapp.models import NETWORK_ROLES, Case, Task, User
+Two layers, both readable here:
+
+1. ``PERMISSIONS``: what each role may do at all (a role -> permission table).
+2. Involvement rules: for case content, the permission is not enough; a partner organisation
+   sees a case only once it is involved (an information request or action for it, or a seat
+   at the table), and then only what was asked of it, its own contributions and what the
+   coordinator explicitly shared with it. Person details are for coordinators only.
+
+Views and services ask the ``may_*`` functions below; nothing else checks roles.
+"""
+
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import NETWORK_ROLES, Case, Contribution, Involvement, SharedItem, Task, User
+
+# ---------------------------------------------------------------------------------------------
+# 1. Role -> permission table
+# ---------------------------------------------------------------------------------------------
+PERMISSIONS: dict[str, frozenset[str]] = {
+    # The coordinator runs the table: sees every case, the person, and looks after the data.
+    "coordinator": frozenset({
+        "case.register", "case.list", "case.export", "case.read", "case.read_person",
+        "case.share", "case.comment", "case.access_log", "case.access_log_export",
+        "subject.rectify", "subject.erase", "subject.access_export", "task.reassign",
+    }),
+    # A partner member: only cases its organisation is involved in, only its own part.
+    "partner": frozenset({"case.read_involved"}),
+    # A partner representative at the table: for cases where the organisation has a seat,
+    # the table's view (all contributions, also under professional secrecy; no person details).
+    "partner_rep": frozenset({"case.read_involved", "case.read_at_table", "case.comment"}),
+    # Process owners change the process; they never read cases.
+    "process_owner": frozenset({"process.edit"}),
+    # Administrators manage accounts and organisations; they never read case content.
+    "admin": frozenset({"accounts.manage"}),
+    # Auditors read the audit trail (who accessed what), not the case content.
+    "auditor": frozenset({"audit.read", "case.access_log", "case.access_log_export"}),
+}
+
+
+def permissions_of(user: User) -> frozenset[str]:
+    """Everything the user's roles allow (union over memberships)."""
+    granted: set[str] = set()
+    for role in user.roles:
+        granted |= PERMISSIONS.get(role, frozenset())
+    return frozenset(granted)
+
+
+def can(user: User | None, permission: str) -> bool:
+    """True if one of the user's roles has `permission` (unknown permissions: never)."""
+    return user is not None and any(
+        permission in PERMISSIONS.get(role, frozenset()) for role in user.roles
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. Involvement rules (need-to-know)
+# ---------------------------------------------------------------------------------------------
+def _org_ids(user: User, *roles: str) -> set[int]:
+    return {m.organisation_id for m in user.memberships if not roles or m.role in roles}
+
+
+def involved_organisation_ids(case: Case, reason: str | None = None) -> set[int]:
+    query = select(Involvement.organisation_id).where(Involvement.case_id == case.id)
+    if reason:
+        query = query.where(Involvement.reason == reason)
+    return set(db.session.scalars(query))
+
+
+def is_involved(user: User, case: Case) -> bool:
+    """The user's organisation (as partner or representative) is involved in the case."""
+    orgs = _org_ids(user, "partner", "partner_rep")
+    return bool(orgs) and can(user, "case.read_involved") and bool(
+        orgs & involved_organisation_ids(case)
+    )
+
+
+def is_at_table(user: User, case: Case) -> bool:
+    """Coordinators, and representatives whose organisation has a seat for this case."""
+    if can(user, "case.read"):
+        return True
+    orgs = _org_ids(user, "partner_rep")
+    return bool(orgs) and bool(orgs & involved_organisation_ids(case, "table"))
 
 
 def may_register_case(user: User) -> bool:
-    return user.has_role("coordinator")
+    return can(user, "case.register")
 
 
 def may_view_case(user: User, case: Case) -> bool:
-    """Coordinators see cases; partners see only their own tasks, never the whole file."""
-    return user.has_role("coordinator")
+    """The whole case file (without person details): coordinators and the table of the case.
+    Partners see only their own part (may_view_involved_case), never the whole file."""
+    return is_at_table(user, case)
 
 
-def may_see_person_details(user: User) -> bool:
-    return user.has_role("coordinator")
+def may_view_involved_case(user: User, case: Case) -> bool:
+    """The case code, what was asked of the user's organisation, its own contributions and
+    what the coordinator shared with it."""
+    return may_view_case(user, case) or is_involved(user, case)
+
+
+def may_see_person_details(user: User, case: Case | None = None) -> bool:
+    """Name, date of birth and address: coordinators only, never in lists or exports."""
+    return can(user, "case.read_person")
+
+
+def may_see_contribution(user: User, contribution: Contribution) -> bool:
+    """Coordinators and the table see everything recorded; an organisation sees its own
+    contributions and what was shared with it, never one under professional secrecy
+    unless it wrote it."""
+    case = db.session.get(Case, contribution.case_id)
+    if is_at_table(user, case):
+        return True
+    orgs = _org_ids(user, "partner", "partner_rep")
+    if contribution.organisation_id is not None and contribution.organisation_id in orgs:
+        return True
+    if contribution.user_id == user.id:
+        return True
+    if contribution.professional_secrecy or not orgs:
+        return False
+    return db.session.scalar(
+        select(SharedItem.id).where(SharedItem.contribution_id == contribution.id,
+                                    SharedItem.organisation_id.in_(orgs)).limit(1)
+    ) is not None
+
+
+def may_share(user: User, case: Case) -> bool:
+    """Share a contribution or a note with an involved organisation, grant a seat."""
+    return can(user, "case.share")
 
 
 def may_work_on(user: User, task: Task) -> bool:
@@ -29,7 +144,36 @@ def may_work_on(user: User, task: Task) -> bool:
 
 
 def may_manage_accounts(user: User) -> bool:
-    return user.has_role("admin")
+    return can(user, "accounts.manage")
+
+
+def may_edit_processes(user: User) -> bool:
+    return can(user, "process.edit")
+
+
+def may_view_access_log(user: User, case: Case) -> bool:
+    """Who saw this case (the person's right to know): coordinators and auditors."""
+    return can(user, "case.access_log")
+
+
+def may_export_access_log(user: User, case: Case) -> bool:
+    return can(user, "case.access_log_export")
+
+
+def may_read_audit(user: User) -> bool:
+    return can(user, "audit.read")
+
+
+def may_rectify_subject(user: User, case: Case) -> bool:
+    return can(user, "subject.rectify")
+
+
+def may_erase_subject(user: User, case: Case) -> bool:
+    return can(user, "subject.erase")
+
+
+def may_export_subject_data(user: User) -> bool:
+    return can(user, "subject.access_export")
 
 
 def may_claim(user: User, task: Task) -> bool:
@@ -39,7 +183,7 @@ def may_claim(user: User, task: Task) -> bool:
 
 def may_reassign(user: User, task: Task) -> bool:
     """Coordinators hand tasks to someone else (or take a claim away)."""
-    return user.has_role("coordinator")
+    return can(user, "task.reassign")
 
 
 def may_release(user: User, task: Task) -> bool:
@@ -48,12 +192,12 @@ def may_release(user: User, task: Task) -> bool:
 
 
 def may_list_cases(user: User) -> bool:
-    return user.has_role("coordinator")
+    return can(user, "case.list")
 
 
 def may_export_cases(user: User) -> bool:
     """The CSV export of the cases list (codes, status, steps; never person details)."""
-    return user.has_role("coordinator")
+    return can(user, "case.export")
 
 
 def may_view_diagram(user: User, case: Case) -> bool:
@@ -66,7 +210,7 @@ def may_read_comments(user: User, case: Case) -> bool:
 
 
 def may_comment(user: User, case: Case) -> bool:
-    return may_view_case(user, case)
+    return may_view_case(user, case) and can(user, "case.comment")
 
 
 def may_see_all_contributions(user: User, case: Case) -> bool:
