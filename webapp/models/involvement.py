@@ -5,10 +5,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.models.accounts import Organisation, User
+from webapp.models.cases import Contribution
 from webapp.models.types import UTCDateTime, utcnow
 
-#: Why an organisation is involved. "table": a seat at the table for this case.
-INVOLVEMENT_REASONS = ("request", "action", "table")
+#: Why an organisation is involved: "task" (an information request or an action was created
+#: for it) or "table" (the coordinator gave it a seat at the table for this case).
+INVOLVEMENT_REASONS = ("task", "table")
 
 
 class Involvement(db.Model):
@@ -20,8 +22,8 @@ class Involvement(db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     reason: Mapped[str] = mapped_column(String(20))
-    # The first task (inbox row id, never reused) or person that caused it.
-    task_id: Mapped[int | None] = mapped_column(nullable=True)
+    # What caused it, in words (e.g. the first task's title), and who granted a seat.
+    detail: Mapped[str] = mapped_column(String(300), default="")
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
@@ -44,3 +46,4 @@ class SharedItem(db.Model):
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
     shared_by: Mapped[User] = relationship(lazy="joined")
+    contribution: Mapped[Contribution | None] = relationship(lazy="joined")

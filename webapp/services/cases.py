@@ -17,7 +17,7 @@ from webapp.models import (
     Timer,
     utcnow,
 )
-from webapp.services import bundles
+from webapp.services import bundles, involvement
 from webapp.services.audit import Actor, record
 from webapp.services.errors import NotAllowed, NotFound, StepFailed
 from webapp.services.policy import may_register_case
@@ -134,7 +134,9 @@ def _sync_tasks(case: Case, step: engine.Step, now: datetime) -> None:
             "created_at": now,
         }
         for t in new
-    ])
+    ]
+    db.session.execute(insert(Task), rows)
+    involvement.involve_for_tasks(case.id, rows)
 
 
 def _sync_timers(case: Case, step: engine.Step) -> None:

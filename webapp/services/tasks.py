@@ -132,6 +132,7 @@ def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | Non
     apply_step(case, step, now=now)
     record(actor, "task_completed", case_id=case_id, task_ref=spiff_id, step=task.title)
     try:
+        professional_secrecy=bool(data.get("covered_by_professional_secrecy")),
         db.session.flush()
     except StaleDataError as error:
         raise _already_done(case_id, spiff_id) from error
