@@ -126,7 +126,7 @@ def _sync_tasks(case: Case, step: engine.Step, now: datetime) -> None:
     org_ids = dict(db.session.execute(
         select(Organisation.code, Organisation.id).where(Organisation.code.in_(codes))
     ).all()) if codes else {}
-    db.session.execute(insert(Task), [
+    rows = [
         {
             "case_id": case.id, "spiff_task_id": t.id, "spec_name": t.spec_name,
             "title": t.title[:300], "lane": t.lane or "", "form": t.form,
