@@ -6,7 +6,9 @@ widgets, and reports the errors returned here next to the fields they concern.
 
 from __future__ import annotations
 
+import json
 import re
+from functools import lru_cache
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -253,6 +255,12 @@ def _field_errors(error: ValidationError) -> Iterator[FieldError]:
     yield FieldError(path, message)
 
 
+@lru_cache(maxsize=256)
+def _check_once(schema_json: str) -> None:
+    """Checking a schema costs milliseconds; a deployed form is checked once per process."""
+    Draft202012Validator.check_schema(json.loads(schema_json))
+
+
 def validate_data(
     schema: Mapping[str, Any],
     data: Any,
@@ -268,7 +276,7 @@ def validate_data(
     validator_class = validators.extend(
         Draft202012Validator, {"x-options": _x_options_keyword(option_values)}
     )
-    validator_class.check_schema(schema)
+    _check_once(json.dumps(schema, sort_keys=True))
     validator = validator_class(schema, format_checker=FormatChecker(formats=["date"]))
     found: dict[tuple[str | int, ...], FieldError] = {}
     for error in validator.iter_errors(data):

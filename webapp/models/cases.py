@@ -1,7 +1,7 @@
 """Cases, the person they concern, inbox task rows, timers and contributions."""
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.models.accounts import Organisation, User
@@ -15,7 +15,8 @@ class Case(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
-    state: Mapped[str] = mapped_column(Text)
+    # The workflow state is large; it is loaded only by the code that runs the engine.
+    state: Mapped[str] = deferred(mapped_column(Text))
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)
     version: Mapped[int] = mapped_column(default=1)
     current_step: Mapped[str] = mapped_column(String(500), default="")
@@ -31,7 +32,7 @@ class Case(db.Model):
     # Set when the retention period ran out (or on erasure): person details and free text gone.
     anonymised_at = mapped_column(UTCDateTime, nullable=True)
 
-    process_version: Mapped[ProcessVersion] = relationship(lazy="joined")
+    process_version: Mapped[ProcessVersion] = relationship(lazy="select")
     # The UPDATE checks the counter, so two writers never both win (all databases).
     __mapper_args__ = {"version_id_col": version}
     coordinator: Mapped[User | None] = relationship(foreign_keys=[coordinator_id])
@@ -77,8 +78,8 @@ class Task(db.Model):
         ForeignKey("user.id"), nullable=True, index=True
     )
 
-    case: Mapped[Case] = relationship(lazy="joined")
-    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+    case: Mapped[Case] = relationship(lazy="selectin")
+    organisation: Mapped[Organisation | None] = relationship(lazy="selectin")
 
 
 class Timer(db.Model):

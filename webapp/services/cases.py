@@ -5,6 +5,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import undefer
 
 from webapp import engine
 from webapp.extensions import db
@@ -76,7 +77,7 @@ def lock_case(case_id: int, *, skip_locked: bool = False) -> Case | None:
     With skip_locked, a case another transaction holds is skipped (returns None).
     """
     query = (
-        select(Case).where(Case.id == case_id)
+        select(Case).where(Case.id == case_id).options(undefer(Case.state))
         .with_for_update(skip_locked=skip_locked, of=Case)
         .execution_options(populate_existing=True)
     )
