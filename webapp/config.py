@@ -10,6 +10,13 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused outside development, see below
 
 
+INTEGER_SETTINGS = (
+    "INBOX_PAGE_SIZE", "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES", "LOGIN_IP_MAX_FAILURES",
+    "LOGIN_IP_WINDOW_MINUTES", "REAUTH_MINUTES", "RETENTION_YEARS", "RETENTION_CHECK_SECONDS",
+    "PROXY_FIX_X_FOR",
+)
+
+
 class ConfigError(RuntimeError):
     """The app cannot start with this configuration."""
 
@@ -34,6 +41,18 @@ def _defaults(app: Flask) -> dict:
         "ENV_NAME": "production",
         "LOGIN_MAX_FAILURES": 5,
         "LOGIN_LOCKOUT_MINUTES": 15,
+        # Per address, whatever the username: stops guessing across many accounts.
+        "LOGIN_IP_MAX_FAILURES": 20,
+        "LOGIN_IP_WINDOW_MINUTES": 15,
+        # Exports ask for the password again; a confirmation is valid this long.
+        "REAUTH_MINUTES": 5,
+        # Retention: years after closure before person details and free text are deleted.
+        "RETENTION_YEARS": 5,
+        # How often the worker loop checks for cases whose retention period ran out.
+        "RETENTION_CHECK_SECONDS": 3600,
+        # Behind a reverse proxy, how many X-Forwarded-For hops to trust (0: none), so the
+        # audit trail records the real client address.
+        "PROXY_FIX_X_FOR": 0,
     }
 
 
@@ -78,5 +97,7 @@ def load_config(app: Flask, overrides: dict | None) -> None:
             "SECRET_KEY is not set. Set MAWFLOW_SECRET_KEY to a long random value "
             "(e.g. python -c 'import secrets; print(secrets.token_hex(32))')."
         )
+    for key in INTEGER_SETTINGS:  # numbers from the environment arrive as text
+        app.config[key] = int(app.config[key])
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:"):
         os.makedirs(app.instance_path, exist_ok=True)

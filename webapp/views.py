@@ -28,7 +28,14 @@ def register_blueprints(app: Flask) -> None:
     from webapp.inbox.routes import bp as inbox_bp
     from webapp.tasks.routes import bp as tasks_bp
 
-    for blueprint in (vendor, auth_bp, inbox_bp, tasks_bp, cases_bp):
+    for blueprint in (vendor, auth_bp, inbox_bp, tasks_bp, cases_bp, designer_bp):
+        app.register_blueprint(blueprint)
+    from webapp.admin.routes import bp as admin_bp
+    from webapp.audit.routes import bp as audit_bp
+    from webapp.privacy.routes import bp as privacy_bp
+    from webapp.sharing.routes import bp as sharing_bp
+
+    for blueprint in (admin_bp, audit_bp, privacy_bp, sharing_bp):
         app.register_blueprint(blueprint)
 
     @app.context_processor
@@ -36,4 +43,5 @@ def register_blueprints(app: Flask) -> None:
         from webapp.markup import render_markdown
         from webapp.models import ROLE_LABELS
 
-        return {"ROLE_LABELS": ROLE_LABELS, "render_markdown": render_markdown}
+        return {"ROLE_LABELS": ROLE_LABELS, "render_markdown": render_markdown, "can": can}
+        from webapp.services.policy import can

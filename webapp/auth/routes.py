@@ -17,9 +17,10 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from webapp.auth.reauth import mark_reauthenticated
 from webapp.extensions import db
-from webapp.services import accounts
-from webapp.services.audit import record
+from webapp.services import accounts, login_limits
+from webapp.services.audit import Actor, record
 from webapp.web import current_actor, safe_next
 
 bp = Blueprint("auth", __name__)
@@ -30,6 +31,10 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
 
 
+class ReauthForm(FlaskForm):
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=200)])
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -37,6 +42,16 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         cfg = current_app.config
+        if login_limits.is_rate_limited(
+            request.remote_addr, limit=cfg["LOGIN_IP_MAX_FAILURES"],
+            window=timedelta(minutes=cfg["LOGIN_IP_WINDOW_MINUTES"]),
+        ):
+            record(Actor(None, request.remote_addr), "login_rate_limited",
+                   username=form.username.data[:80])
+            db.session.commit()
+            flash("Too many failed logins from your network. Wait "
+                  f"{cfg['LOGIN_IP_WINDOW_MINUTES']} minutes and try again.", "danger")
+            return render_template("auth/login.html", form=form), 429
         user = accounts.authenticate(
             form.username.data, form.password.data, remote_addr=request.remote_addr,
             max_failures=cfg["LOGIN_MAX_FAILURES"],
@@ -63,3 +78,34 @@ def logout():
     session.clear()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/reauth", methods=["GET", "POST"])
+@login_required
+def reauth():
+    """Confirm the password again before an export; valid for REAUTH_MINUTES."""
+    form = ReauthForm()
+    target = safe_next(request.args.get("next")) or url_for("inbox.index")
+    if form.validate_on_submit():
+        cfg = current_app.config
+        user = accounts.authenticate(
+            current_user.username, form.password.data, remote_addr=request.remote_addr,
+            max_failures=cfg["LOGIN_MAX_FAILURES"],
+            lockout=timedelta(minutes=cfg["LOGIN_LOCKOUT_MINUTES"]),
+        )
+        if user is not None and user.id == current_user.id:
+            record(current_actor(), "reauthenticated")
+            db.session.commit()
+            mark_reauthenticated()
+            return redirect(target)
+        db.session.commit()
+        if user is None and current_user.locked_until:
+            logout_user()
+            session.clear()
+            flash("Too many wrong passwords: you are logged out and the account is locked "
+                  "for a while.", "danger")
+            return redirect(url_for("auth.login"))
+        flash("That password is not right.", "danger")
+    return render_template("auth/reauth.html", form=form,
+                           minutes=current_app.config["REAUTH_MINUTES"]), (
+        422 if form.is_submitted() else 200)

@@ -81,3 +81,16 @@ def authenticate(username: str, password: str, *, remote_addr: str | None,
     user.locked_until = None
     record(actor, "login")
     return user
+
+
+def set_active(actor: Actor, user: User, active: bool) -> None:
+    """Deactivate (can no longer log in) or reactivate an account; audited."""
+    user.active = active
+    record(actor, "user_activated" if active else "user_deactivated", username=user.username)
+
+
+def unlock(actor: Actor, user: User) -> None:
+    """Lift a lockout after failed logins; audited."""
+    user.locked_until = None
+    user.failed_logins = 0
+    record(actor, "user_unlocked", username=user.username)

@@ -1,0 +1,52 @@
+"""Who accessed a case, for coordinators and auditors, and its CSV export."""
+
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from webapp.auth.reauth import reauth_required
+from webapp.extensions import db
+from webapp.services import access_log
+from webapp.services import cases as case_service
+from webapp.services.policy import can, may_view_access_log
+from webapp.web import current_actor
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+
+@bp.route("/")
+@login_required
+def index():
+    """Find a case by its code to see who accessed it."""
+    if not can(current_user, "case.access_log"):
+        abort(403)
+    code = (request.args.get("code") or "").strip().upper()[:20]
+    if code:
+        return redirect(url_for("audit.case_access", code=code))
+    return render_template("audit/index.html")
+
+
+@bp.route("/cases/<code>")
+@login_required
+def case_access(code: str):
+    if not can(current_user, "case.access_log"):
+        abort(403)
+    case = case_service.get_case(code)
+    if not may_view_access_log(current_user, case):
+        abort(403)
+    rows = access_log.view_access_list(current_actor(), case)
+    db.session.commit()
+    return render_template("audit/case.html", case=case, rows=rows)
+
+
+@bp.route("/cases/<code>/access.csv")
+@reauth_required
+def case_access_csv(code: str):
+    if not can(current_user, "case.access_log_export"):
+        abort(403)
+    case = case_service.get_case(code)
+    text = access_log.export_access_list(current_actor(), case)
+    db.session.commit()
+    return Response(text, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="access-{case.code}.csv"',
+        "Cache-Control": "no-store",
+    })

@@ -1,0 +1,96 @@
+"""Subject-access export: everything held on one person (GDPR Art. 15).
+
+Found by the person's details (name, and date of birth when given) over all cases; the export
+holds, per case: the person's details, the case facts, what was recorded (contributions under
+professional secrecy are withheld and counted, to be reviewed by the coordinator with the
+partner concerned), what was shared, and who accessed the case.
+"""
+
+from sqlalchemy import func, select
+
+from webapp.extensions import db
+from webapp.models import Case, CaseSubject, Contribution, SharedItem, utcnow
+from webapp.services import access_log, policy
+from webapp.services.audit import Actor, record
+from webapp.services.errors import InvalidInput, NotAllowed
+
+
+def find_cases(full_name: str, date_of_birth: str | None = None) -> list[Case]:
+    """Cases whose person matches the name (case-insensitive, trimmed) and date of birth."""
+    name = " ".join((full_name or "").split()).lower()
+    if not name:
+        raise InvalidInput("Give the person's name.")
+    query = select(Case).join(CaseSubject, CaseSubject.case_id == Case.id).where(
+        func.lower(func.trim(CaseSubject.full_name)) == name)
+    if date_of_birth:
+        query = query.where(CaseSubject.date_of_birth == date_of_birth)
+    return list(db.session.scalars(query.order_by(Case.created_at)))
+
+
+def _case_record(case: Case) -> dict:
+    subject = db.session.get(CaseSubject, case.id)
+    contributions = db.session.scalars(
+        select(Contribution).where(Contribution.case_id == case.id)
+        .order_by(Contribution.submitted_at, Contribution.id)).all()
+    shared = db.session.scalars(
+        select(SharedItem).where(SharedItem.case_id == case.id)
+        .order_by(SharedItem.shared_at, SharedItem.id)).all()
+    return {
+        "case_code": case.code,
+        "person": {
+            "full_name": subject.full_name if subject else None,
+            "date_of_birth": subject.date_of_birth if subject else None,
+            "address": subject.address if subject else None,
+        },
+        "status": case.status,
+        "registered_at": case.created_at.isoformat(),
+        "closed_at": case.closed_at.isoformat() if case.closed_at else None,
+        "outcome": case.outcome,
+        "closure_reason": case.closure_reason,
+        "recorded": [
+            {"step": c.title, "organisation": c.organisation.name if c.organisation else None,
+             "submitted_at": c.submitted_at.isoformat(), "data": c.data}
+            for c in contributions if not c.professional_secrecy
+        ],
+        "withheld_under_professional_secrecy": sum(c.professional_secrecy for c in contributions),
+        "shared_with_organisations": [
+            {"organisation": s.organisation.name, "shared_at": s.shared_at.isoformat(),
+             "step": s.contribution.title if s.contribution else None, "note": s.note}
+            for s in shared if not (s.contribution and s.contribution.professional_secrecy)
+        ],
+        "accessed_by": [
+            {"at": a.at.isoformat(), "who": a.who, "organisation": a.organisation,
+             "what": a.action + (f": {a.what}" if a.what else "")}
+            for a in access_log.access_list(case)
+        ],
+    }
+
+
+def export_subject(actor: Actor, full_name: str, date_of_birth: str | None = None) -> dict:
+    """Everything held on the person, as a JSON-ready dict; audited per case.
+    Raises NotAllowed and InvalidInput (no name, or nothing found)."""
+    if not policy.may_export_subject_data(actor.user):
+        raise NotAllowed("Only coordinators export a person's data.")
+    cases = find_cases(full_name, date_of_birth)
+    if not cases:
+        raise InvalidInput("No case holds details of a person with this name"
+                           + (" and date of birth." if date_of_birth else "."))
+    records = [_case_record(case) for case in cases]
+    for case in cases:
+        record(actor, "subject_access_exported", case_id=case.id)
+    return {
+        "exported_at": utcnow().isoformat(),
+        "exported_by": actor.user.display_name,
+        "about": "Everything mawflow holds on this person (GDPR Art. 15).",
+        "cases": records,
+    }
+
+
+def export_for_case(actor: Actor, case: Case) -> dict:
+    """The subject-access export for the person of this case (all their cases)."""
+    if not policy.may_export_subject_data(actor.user):
+        raise NotAllowed("Only coordinators export a person's data.")
+    subject = db.session.get(CaseSubject, case.id)
+    if subject is None or not subject.full_name.strip():
+        raise InvalidInput("No name is recorded for the person of this case; search by name.")
+    return export_subject(actor, subject.full_name, subject.date_of_birth)

@@ -1,0 +1,129 @@
+"""Need-to-know: an involved organisation's view of a case, and the coordinator's sharing page
+(who is involved and why, a seat at the table, sharing a contribution or a note)."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from webapp.extensions import db
+from webapp.models import Contribution, Organisation
+from webapp.services import bundles, involvement, policy
+from webapp.services import cases as case_service
+from webapp.services.errors import InvalidInput, NotFound
+from webapp.web import current_actor
+
+bp = Blueprint("sharing", __name__)
+
+
+class SeatForm(FlaskForm):
+    organisation = SelectField("Organisation", validators=[DataRequired()])
+
+
+class ShareForm(FlaskForm):
+    organisation = SelectField("Share with", validators=[DataRequired()])
+    contribution = SelectField("Contribution", validators=[Optional()], coerce=str)
+    note = TextAreaField("Note for this organisation", validators=[Optional(), Length(max=5000)],
+                         description="Only what this organisation needs to do its part.")
+
+
+def _case_or_404(code: str):
+    """Unknown and forbidden look the same: ids and codes cannot be probed."""
+    try:
+        case = case_service.get_case(code)
+    except NotFound:
+        abort(404)
+    if not policy.may_view_involved_case(current_user, case):
+        abort(404)
+    return case
+
+
+@bp.route("/shared/<code>")
+@login_required
+def case(code: str):
+    """What the user's organisation may see of a case (the table sees the whole file)."""
+    view = involvement.involved_view(current_actor(), _case_or_404(code))
+    db.session.commit()
+    bundle = bundles.bundle_for(view.case.process_version)
+    workable = {t.id for t in view.open_tasks if policy.may_work_on(current_user, t)}
+    return render_template("sharing/case.html", view=view, bundle=bundle, workable=workable)
+
+
+def _sharing_forms(case):
+    involved_ids = policy.involved_organisation_ids(case)
+    orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    seat, share = SeatForm(prefix="seat"), ShareForm(prefix="share")
+    seat.organisation.choices = [(o.code, o.name) for o in orgs]
+    share.organisation.choices = [(o.code, o.name) for o in orgs if o.id in involved_ids]
+    contributions = db.session.scalars(
+        select(Contribution).where(Contribution.case_id == case.id)
+        .order_by(Contribution.submitted_at, Contribution.id)).all()
+    share.contribution.choices = [("", "— none, only the note —")] + [
+        (str(c.id), f"{c.title} · {c.organisation.name if c.organisation else c.user.display_name}"
+                    + (" (professional secrecy: table only)" if c.professional_secrecy else ""))
+        for c in contributions
+    ]
+    return seat, share
+
+
+@bp.route("/cases/<code>/sharing", methods=["GET"])
+@login_required
+def manage(code: str):
+    case = case_service.get_case(code)
+    if not policy.may_share(current_user, case):
+        abort(403)
+    seat, share = _sharing_forms(case)
+    return _render_manage(case, seat, share)
+
+
+def _render_manage(case, seat, share, status=200):
+    from webapp.models import SharedItem
+
+    shared = db.session.scalars(
+        select(SharedItem).where(SharedItem.case_id == case.id)
+        .order_by(SharedItem.shared_at, SharedItem.id)).all()
+    return render_template("sharing/manage.html", case=case, seat=seat, share=share,
+                           involvements=involvement.involvements(case), shared=shared), status
+
+
+@bp.route("/cases/<code>/sharing/seat", methods=["POST"])
+@login_required
+def grant_seat(code: str):
+    case = case_service.get_case(code)
+    if not policy.may_share(current_user, case):
+        abort(403)
+    seat, share = _sharing_forms(case)
+    if seat.validate_on_submit():
+        try:
+            involvement.grant_seat(current_actor(), case, seat.organisation.data)
+            db.session.commit()
+            flash("The organisation has a seat at the table for this case.", "success")
+            return redirect(url_for("sharing.manage", code=case.code))
+        except InvalidInput as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+    return _render_manage(case, seat, share, 422)
+
+
+@bp.route("/cases/<code>/sharing/share", methods=["POST"])
+@login_required
+def share(code: str):
+    case = case_service.get_case(code)
+    if not policy.may_share(current_user, case):
+        abort(403)
+    seat, share_form = _sharing_forms(case)
+    if share_form.validate_on_submit():
+        contribution = share_form.contribution.data
+        try:
+            involvement.share(current_actor(), case, share_form.organisation.data,
+                              contribution_id=int(contribution) if contribution else None,
+                              note=share_form.note.data)
+            db.session.commit()
+            flash("Shared.", "success")
+            return redirect(url_for("sharing.manage", code=case.code))
+        except InvalidInput as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+    return _render_manage(case, seat, share_form, 422)
