@@ -1,11 +1,13 @@
 """Error pages in the app's layout, and domain errors mapped to HTTP status codes."""
 
-from flask import Flask, render_template
+from urllib.parse import urlsplit
+
+from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 
 from webapp.extensions import db
-from webapp.services.errors import Conflict, NotAllowed, NotFound
+from webapp.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 
 MESSAGES = {
     400: ("Something in this request was not right", "Go back, reload the page and try again."),
@@ -13,40 +15,64 @@ MESSAGES = {
                                   "be, ask the coordinator."),
     404: ("Not found", "This page does not exist or is not yours to see."),
     409: ("Someone else was first", "Nothing of what you sent was saved."),
+    422: ("This could not be saved", "Some of what was sent is not valid. Go back and check "
+                                     "the marked fields."),
     500: ("Something went wrong on our side", "Nothing was saved. Please try again; if it "
                                              "happens again, tell the coordinator."),
 }
 
 
+NEXT_STEPS = {
+    409: "Open your inbox to see what is waiting now; the task page shows the latest state.",
+    500: "If you were sending a form, open the task again from your inbox: it is still open.",
+}
+
+
+def _back_link() -> str | None:
+    """The page the user came from, when it is on this site and is not the failing page."""
+    referrer = request.referrer or ""
+    parts = urlsplit(referrer)
+    if parts.netloc != request.host or not parts.path.startswith("/"):
+        return None
+    if parts.path == request.path:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
 def render_error(status: int, message: str | None = None, **context):
     title, hint = MESSAGES.get(status, MESSAGES[500])
-    return render_template("error.html", status=status, title=title,
-                           message=message or hint, **context), status
+    context.setdefault("next_step", NEXT_STEPS.get(status))
+    return render_template("error.html", status=status, title=title, message=message or hint,
+                           back=_back_link(), **context), status
+
+
+DOMAIN_ERRORS = {NotFound: 404, NotAllowed: 403, Conflict: 409, InvalidInput: 422}
+
+
+def _domain_error(error):
+    db.session.rollback()
+    status = next(s for cls, s in DOMAIN_ERRORS.items() if isinstance(error, cls))
+    return render_error(status, error.message)
 
 
 def register_error_handlers(app: Flask) -> None:
     for status in MESSAGES:
-        app.register_error_handler(status, lambda e, s=status: render_error(s))
+        if status != 500:
+            app.register_error_handler(status, lambda e, s=status: render_error(s))
+    for error_class in DOMAIN_ERRORS:
+        app.register_error_handler(error_class, _domain_error)
+
+    @app.errorhandler(500)
+    def _server_error(error):
+        db.session.rollback()
+        return render_error(500)
 
     @app.errorhandler(CSRFError)
     def _csrf(error):
-        return render_error(400, "Your form had expired or was sent from elsewhere. "
-                                 "Reload the page and send it again.")
-
-    @app.errorhandler(NotFound)
-    def _not_found(error):
         db.session.rollback()
-        return render_error(404, error.message)
-
-    @app.errorhandler(NotAllowed)
-    def _not_allowed(error):
-        db.session.rollback()
-        return render_error(403, error.message)
-
-    @app.errorhandler(Conflict)
-    def _conflict(error):
-        db.session.rollback()
-        return render_error(409, error.message)
+        return render_error(400, "Your form had expired, was sent twice or came from another "
+                                 "site, so nothing was saved. Reload the page, check what it "
+                                 "shows now and send it again.")
 
     @app.errorhandler(OperationalError)
     def _busy(error):

@@ -1,18 +1,25 @@
 """Cases: register one, the coordinators' list, and the case page with its history."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from webapp.extensions import db
-from webapp.models import AuditEvent, Case, CaseSubject, Contribution, Task
+from webapp.models import CaseSubject, Contribution, Task, utcnow
 from webapp.services import cases as case_service
+from webapp.services import caseview, exports
+from webapp.services import comments as comment_service
 from webapp.services.audit import record
-from webapp.services.errors import StepFailed
-from webapp.services.policy import may_see_person_details
+from webapp.services.errors import InvalidInput, StepFailed
+from webapp.services.policy import (
+    may_comment,
+    may_see_contribution,
+    may_see_person_details,
+    may_view_case,
+)
 from webapp.services.tasks import inbox_query
 from webapp.web import current_actor, role_required
 
@@ -29,13 +36,27 @@ class RegisterCaseForm(FlaskForm):
 @bp.route("/")
 @role_required("coordinator")
 def index():
-    status = request.args.get("status", "")
-    query = select(Case).order_by(Case.created_at.desc())
-    if status:
-        query = query.where(Case.status == status)
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=50,
-                       error_out=False)
-    return render_template("cases/index.html", page=page, status=status)
+    flt = exports.CaseFilter.from_args(request.args)
+    exports.check_may_list(current_actor())
+    page = db.paginate(exports.cases_query(flt), page=request.args.get("page", 1, type=int),
+                       per_page=50, error_out=False)
+    return render_template("cases/index.html", page=page, flt=flt, statuses=exports.STATUSES,
+                           steps=exports.step_choices(),
+                           coordinators=exports.coordinator_names(page.items), now=utcnow())
+
+
+@bp.route("/export.csv")
+@role_required("coordinator")
+def export():
+    flt = exports.CaseFilter.from_args(request.args)
+    now = utcnow()
+    body = exports.export_cases_csv(current_actor(), flt, now=now)
+    db.session.commit()
+    filename = f"mawflow-cases-{now.strftime('%Y%m%d-%H%M')}.csv"
+    return Response("\ufeff" + body, mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store",
+    })
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -64,24 +85,54 @@ def new():
 
 
 @bp.route("/<code>")
-@role_required("coordinator")
+@login_required
 def show(code: str):
     case = case_service.get_case(code)
-    subject = db.session.get(CaseSubject, case.id) if may_see_person_details(current_user) else None
+    actor = current_actor()
+    if not may_view_case(current_user, case):
+        abort(403)
+    subject = (db.session.get(CaseSubject, case.id)
+               if may_see_person_details(current_user, case) else None)
     open_tasks = db.session.scalars(
         select(Task).where(Task.case_id == case.id).order_by(Task.created_at, Task.id)
     ).all()
-    contributions = db.session.scalars(
+    contributions = [c for c in db.session.scalars(
         select(Contribution).where(Contribution.case_id == case.id)
         .order_by(Contribution.submitted_at, Contribution.id)
-    ).all()
-    events = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.case_id == case.id,
-                                 AuditEvent.action.not_in(["task_viewed", "case_viewed"]))
-        .order_by(AuditEvent.at, AuditEvent.id)
-    ).all()
+    ) if may_see_contribution(current_user, c)]
+    comments = comment_service.list_comments(actor, case)
     bundle_forms = case_service.bundles.bundle_for(case.process_version)
-    record(current_actor(), "case_viewed", case_id=case.id)
+    now = utcnow()
+    record(actor, "case_viewed", case_id=case.id)
     db.session.commit()
-    return render_template("cases/show.html", case=case, subject=subject, open_tasks=open_tasks,
-                           contributions=contributions, events=events, bundle=bundle_forms)
+    return render_template(
+        "cases/show.html", case=case, subject=subject, open_tasks=open_tasks,
+        contributions=contributions, timeline=caseview.timeline(case), comments=comments,
+        progress=caseview.progress(case), days_open=caseview.days_open(case, now),
+        bundle=bundle_forms, comment_max=comment_service.MAX_LENGTH,
+        may_comment=may_comment(current_user, case),
+    )
+
+
+@bp.route("/<code>/diagram.bpmn")
+@login_required
+def diagram(code: str):
+    case = case_service.get_case(code)
+    xml = caseview.diagram_xml(current_actor(), case)
+    db.session.commit()
+    return Response(xml, mimetype="application/xml", headers={"Cache-Control": "no-store"})
+
+
+@bp.route("/<code>/comments", methods=["POST"])
+@login_required
+def comment(code: str):
+    case = case_service.get_case(code)
+    try:
+        comment_service.add_comment(current_actor(), case, request.form.get("body", ""))
+        db.session.commit()
+    except InvalidInput as error:
+        db.session.rollback()
+        flash(f"Your comment was not added: {error.message}", "danger")
+        return redirect(url_for("cases.show", code=code, _anchor="comments-title"))
+    flash("Your comment is added.", "success")
+    return redirect(url_for("cases.show", code=code, _anchor="comments-title"))

@@ -1,11 +1,15 @@
-"""The inbox: the tasks for me, my organisation and my role."""
+"""The inbox: the tasks for me, my organisation and my role; claim, release, reassign."""
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from webapp.extensions import db
 from webapp.models import utcnow
-from webapp.services.tasks import inbox_query
+from webapp.services import inbox as inbox_service
+from webapp.services import tasks as task_service
+from webapp.services.errors import Conflict, InvalidInput
+from webapp.services.policy import may_reassign
+from webapp.web import current_actor, safe_next
 
 bp = Blueprint("inbox", __name__)
 
@@ -13,6 +17,59 @@ bp = Blueprint("inbox", __name__)
 @bp.route("/")
 @login_required
 def index():
-    page = db.paginate(inbox_query(current_user), page=request.args.get("page", 1, type=int),
-                       per_page=current_app.config["INBOX_PAGE_SIZE"], error_out=False)
-    return render_template("inbox/index.html", page=page, now=utcnow())
+    flt = inbox_service.InboxFilter.from_args(request.args)
+    now = utcnow()
+    reassigner = current_user.has_role("coordinator")
+    inbox = inbox_service.load_inbox(
+        current_user, flt, page=request.args.get("page", 1, type=int),
+        per_page=int(current_app.config["INBOX_PAGE_SIZE"]), now=now,
+        with_candidates=reassigner,
+    )
+    return render_template("inbox/index.html", inbox=inbox, flt=flt, now=now,
+                           tabs=inbox_service.TABS, due_filters=inbox_service.DUE_FILTERS,
+                           sorts=inbox_service.SORTS, due_state=inbox_service.due_state,
+                           may_reassign=may_reassign)
+
+
+def _back():
+    return redirect(safe_next(request.form.get("next")) or url_for("inbox.index"))
+
+
+@bp.route("/tasks/<int:task_id>/claim", methods=["POST"])
+@login_required
+def claim(task_id: int):
+    try:
+        task = task_service.claim_task(current_actor(), task_id)
+        db.session.commit()
+    except Conflict as error:
+        db.session.rollback()
+        flash(error.message, "warning")
+        return _back()
+    flash(f"You claimed “{task.title}” for case {task.case.code}. Colleagues see that you "
+          "are on it.", "success")
+    return _back()
+
+
+@bp.route("/tasks/<int:task_id>/release", methods=["POST"])
+@login_required
+def release(task_id: int):
+    task = task_service.release_task(current_actor(), task_id)
+    db.session.commit()
+    flash(f"“{task.title}” for case {task.case.code} is back in the shared inbox.", "success")
+    return _back()
+
+
+@bp.route("/tasks/<int:task_id>/reassign", methods=["POST"])
+@login_required
+def reassign(task_id: int):
+    try:
+        task = task_service.reassign_task(current_actor(), task_id,
+                                          request.form.get("user_id", 0, type=int))
+        db.session.commit()
+    except InvalidInput as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return _back()
+    name = task_service.claimer_name(task)
+    flash(f"“{task.title}” for case {task.case.code} is now with {name}.", "success")
+    return _back()

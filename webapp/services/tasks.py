@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, false, or_, select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp import engine
@@ -14,7 +14,7 @@ from webapp.services import bundles
 from webapp.services.audit import Actor, record
 from webapp.services.cases import apply_step, lock_case
 from webapp.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, StepFailed
-from webapp.services.policy import may_work_on
+from webapp.services.policy import may_claim, may_reassign, may_release, may_work_on
 
 
 @dataclass(frozen=True)
@@ -28,16 +28,20 @@ class TaskView:
     data: dict
 
 
-def inbox_query(user: User):
-    """Tasks for this user's roles and organisations, soonest due first (uses ix_task_inbox)."""
+def inbox_condition(user: User):
+    """The SQL condition for the tasks this user may work on (uses ix_task_inbox)."""
     conditions = []
     for membership in user.memberships:
         same_org = Task.organisation_id == membership.organisation_id
         if membership.role in NETWORK_ROLES:
             same_org = or_(same_org, Task.organisation_id.is_(None))
         conditions.append(and_(Task.lane == membership.role, same_org))
-    where = or_(*conditions) if conditions else false()
-    return select(Task).where(where).order_by(
+    return or_(*conditions) if conditions else false()
+
+
+def inbox_query(user: User):
+    """Tasks for this user's roles and organisations, soonest due first (uses ix_task_inbox)."""
+    return select(Task).where(inbox_condition(user)).order_by(
         Task.due_at.is_(None), Task.due_at, Task.created_at, Task.id
     )
 
@@ -128,11 +132,11 @@ def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | Non
         title=task.title, lane=task.lane, form=task.form,
         organisation_id=task.organisation_id, user_id=actor.user.id,
         data=data, submitted_at=now,
+        professional_secrecy=bool(data.get("covered_by_professional_secrecy")),
     ))
     apply_step(case, step, now=now)
     record(actor, "task_completed", case_id=case_id, task_ref=spiff_id, step=task.title)
     try:
-        professional_secrecy=bool(data.get("covered_by_professional_secrecy")),
         db.session.flush()
     except StaleDataError as error:
         raise _already_done(case_id, spiff_id) from error
@@ -154,3 +158,63 @@ def _conflict_message(who: Contribution | None) -> Conflict:
     when = who.submitted_at.strftime("%d %b %Y %H:%M UTC")
     return Conflict(f"{who.user.display_name} completed this task first ({when}). "
                     "Your entry was not saved; it is shown below so you can pass it on.")
+
+
+def claim_task(actor: Actor, task_id: int) -> Task:
+    """Mark a task as taken by the acting user so colleagues see someone is on it.
+
+    Claiming one's own claim again changes nothing. Raises NotFound / NotAllowed, and
+    Conflict when someone else claimed it first (two people clicking at once: one wins).
+    """
+    task = get_task_for(actor.user, task_id)
+    if not may_claim(actor.user, task):
+        raise NotAllowed("You cannot claim this task.")
+    if task.claimed_by_id == actor.user.id:
+        return task
+    claimed = db.session.execute(
+        update(Task).where(Task.id == task.id, Task.claimed_by_id.is_(None))
+        .values(claimed_by_id=actor.user.id).execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(task)
+    if not claimed:
+        raise Conflict(f"{claimer_name(task)} claimed this task first. Nothing was changed.")
+    record(actor, "task_claimed", case_id=task.case_id, task_ref=task.spiff_task_id,
+           step=task.title)
+    return task
+
+
+def release_task(actor: Actor, task_id: int) -> Task:
+    """Give a claimed task back to the shared inbox. Raises NotFound / NotAllowed."""
+    task = get_task_for(actor.user, task_id)
+    if task.claimed_by_id is None:
+        return task
+    if not may_release(actor.user, task):
+        raise NotAllowed(f"{claimer_name(task)} claimed this task; only they or a "
+                         "coordinator can release it.")
+    previous = task.claimed_by_id
+    task.claimed_by_id = None
+    record(actor, "task_released", case_id=task.case_id, task_ref=task.spiff_task_id,
+           step=task.title, previous=previous)
+    return task
+
+
+def reassign_task(actor: Actor, task_id: int, user_id: int) -> Task:
+    """Hand a task to another person who may work on it (coordinators).
+
+    Raises NotFound / NotAllowed, InvalidInput when that person may not do this task."""
+    task = get_task_for(actor.user, task_id)
+    if not may_reassign(actor.user, task):
+        raise NotAllowed("Only coordinators can reassign tasks.")
+    target = db.session.get(User, user_id)
+    if target is None or not target.active or not may_work_on(target, task):
+        raise InvalidInput("That person cannot work on this task.")
+    previous = task.claimed_by_id
+    task.claimed_by_id = target.id
+    record(actor, "task_reassigned", case_id=task.case_id, task_ref=task.spiff_task_id,
+           step=task.title, to=target.id, previous=previous)
+    return task
+
+
+def claimer_name(task: Task) -> str:
+    user = db.session.get(User, task.claimed_by_id) if task.claimed_by_id else None
+    return user.display_name if user else "Someone else"

@@ -1,9 +1,10 @@
-"""The task page: instructions and the task's form; submitting completes the task."""
+"""The task page: instructions, the task's form, drafts; submitting completes the task."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from webapp.extensions import db
+from webapp.services import bundles, caseview, drafts
 from webapp.services import cases as case_service
 from webapp.services import tasks as task_service
 from webapp.services.errors import Conflict, InvalidInput, StepFailed
@@ -18,6 +19,11 @@ def _option_sources():
     return {name: (lambda pairs=pairs: pairs) for name, pairs in values.items()}
 
 
+def _entered() -> dict:
+    return {k: v for k, v in request.form.to_dict(flat=False).items()
+            if k not in ("csrf_token", "action") and any(v)}
+
+
 @bp.route("/<int:task_id>", methods=["GET", "POST"])
 @login_required
 def show(task_id: int):
@@ -28,21 +34,54 @@ def show(task_id: int):
         db.session.rollback()
         if request.method != "POST":
             raise
-        entered = {k: v for k, v in request.form.to_dict(flat=False).items()
-                   if k not in ("csrf_token", "action") and any(v)}
-        return render_template("tasks/conflict.html", message=error.message, data=entered,
+        return render_template("tasks/conflict.html", message=error.message, data=_entered(),
                                schema=None), 409
+    posted = request.method == "POST"
+    action = request.form.get("action", "complete") if posted else None
+    draft = drafts.get_draft(actor, task_id)
+    prefill = {**view.data, **(draft.data if draft else {})}
     form = build_task_form(view.schema or {"type": "object", "properties": {}}, view.ui_schema,
-                           formdata=request.form if request.method == "POST" else None,
-                           data=view.data, option_sources=_option_sources())
+                           formdata=request.form if posted else None,
+                           data=prefill, option_sources=_option_sources())
+    context = caseview.task_context(actor, view.task, view.data)
     db.session.commit()  # the read is audited even if the submit below fails
-    if request.method == "POST" and not form.row_action() and form.validate_task():
-        return _complete(actor, task_id, form, view)
-    status = 422 if request.method == "POST" and not form.row_action() else 200
-    return render_template("tasks/show.html", view=view, form=form), status
+    bundle = bundles.bundle_for(view.task.case.process_version)
+    page = {"view": view, "form": form, "draft": draft, "context": context,
+            "schema_of": lambda name: bundle.form(name) if name else None,
+            "claimer": task_service.claimer_name(view.task) if view.task.claimed_by_id else None}
+    if posted and form.row_action():
+        return render_template("tasks/show.html", **page)
+    if action == "draft":
+        return _save_draft(actor, task_id, form, view)
+    if action == "discard":
+        drafts.discard_draft(actor, task_id)
+        db.session.commit()
+        flash("Your draft is discarded; the form shows the task as it was.", "info")
+        return redirect(url_for("tasks.show", task_id=task_id))
+    if posted and form.validate_task():
+        return _complete(actor, task_id, form, page)
+    if posted:
+        flash("Nothing was saved yet: please correct the marked fields and send the form "
+              "again. What you entered is kept.", "danger")
+        return render_template("tasks/show.html", **page), 422
+    return render_template("tasks/show.html", **page)
 
 
-def _complete(actor, task_id, form, view):
+def _save_draft(actor, task_id, form, view):
+    try:
+        drafts.save_draft(actor, task_id, form.to_data())
+        db.session.commit()
+    except InvalidInput as error:
+        db.session.rollback()
+        flash(f"The draft could not be saved: {error.message}", "danger")
+        return redirect(url_for("tasks.show", task_id=task_id))
+    flash(f"Draft of “{view.task.title}” saved. Only you can see it; it is kept when you log "
+          "out. Open the task again to continue.", "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+def _complete(actor, task_id, form, page):
+    view = page["view"]
     code = view.task.case.code
     try:
         task_service.complete_task(actor, task_id, form.to_data())
@@ -52,7 +91,7 @@ def _complete(actor, task_id, form, view):
         for field_error in error.errors:
             form.form_errors.append(field_error.message)
         flash(error.message, "danger")
-        return render_template("tasks/show.html", view=view, form=form), 422
+        return render_template("tasks/show.html", **page), 422
     except Conflict as error:
         db.session.rollback()
         return render_template("tasks/conflict.html", message=error.message,
@@ -62,6 +101,6 @@ def _complete(actor, task_id, form, view):
         case_service.record_failure(actor, error.case_id, view.task.spiff_task_id, error.detail)
         db.session.commit()
         flash(error.message, "danger")
-        return render_template("tasks/show.html", view=view, form=form), 500
+        return render_template("tasks/show.html", **page), 500
     flash(f"“{view.task.title}” for case {code} is done.", "success")
     return redirect(url_for("inbox.index"))

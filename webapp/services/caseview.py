@@ -1,0 +1,117 @@
+"""What the case page shows: header facts, progress on the diagram, the timeline."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import AuditEvent, Case, Contribution, Task
+from webapp.services.audit import Actor, record
+from webapp.services.errors import NotAllowed, NotFound
+from webapp.services.policy import (
+    may_see_all_contributions,
+    may_see_contribution,
+    may_view_diagram,
+)
+
+# What the timeline tells, per audited action; reads (viewed, exported) and drafts stay out.
+TIMELINE_ACTIONS = {
+    "case_registered": "Case registered",
+    "task_completed": "Completed",
+    "task_claimed": "Claimed",
+    "task_released": "Released",
+    "task_reassigned": "Reassigned",
+    "timer_fired": "A deadline or waiting time passed",
+    "comment_added": "Comment added",
+    "step_failed": "A step failed",
+}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    what: str
+    step: str
+    who: str
+
+
+def timeline(case: Case) -> list[TimelineEntry]:
+    """What happened on the case, oldest first: which step, by whom, when."""
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.case_id == case.id,
+                                 AuditEvent.action.in_(TIMELINE_ACTIONS))
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+    entries = []
+    for e in events:
+        who = e.user.display_name if e.user else "The system"
+        entries.append(TimelineEntry(at=e.at, what=TIMELINE_ACTIONS[e.action],
+                                     step=str((e.detail or {}).get("step") or ""), who=who))
+    return entries
+
+
+def progress(case: Case) -> dict[str, list[str]]:
+    """BPMN element ids of the user tasks done and waiting, for the diagram's markers."""
+    done = db.session.scalars(
+        select(Contribution.spec_name).where(Contribution.case_id == case.id).distinct()
+    ).all()
+    current = db.session.scalars(
+        select(Task.spec_name).where(Task.case_id == case.id).distinct()
+    ).all()
+    return {"completed": sorted(set(done) - set(current)), "current": sorted(set(current))}
+
+
+def diagram_xml(actor: Actor, case: Case) -> str:
+    """The BPMN XML of the process version this case runs on. Raises NotAllowed, NotFound."""
+    if not may_view_diagram(actor.user, case):
+        raise NotAllowed("You may not see the process of this case.")
+    version = case.process_version
+    processes = {p: x for p, x in (version.files or {}).items() if p.endswith(".bpmn")}
+    marker = f'id="{version.process_id}"'
+    chosen = next((x for x in processes.values() if marker in x), None)
+    if chosen is None:
+        raise NotFound("The diagram of this process version is missing.")
+    record(actor, "diagram_viewed", case_id=case.id)
+    return chosen
+
+
+def days_open(case: Case, now: datetime) -> int:
+    end = case.closed_at or now
+    return max(0, (end - case.created_at).days)
+
+
+@dataclass
+class TaskContext:
+    """The read-only case information shown next to a task form."""
+
+    asked: dict | None
+    contributions: list[Contribution]
+    whole_case: bool
+
+
+def task_context(actor: Actor, task: Task, data: dict) -> TaskContext:
+    """What this user may see of the case while doing this task.
+
+    Whoever may see the whole case (coordinators) gets everything recorded so far; anyone
+    else (a partner) gets what was asked of them and the contributions policy lets them see
+    (their own organisation's, and what was shared with it). Reading the whole case is
+    audited."""
+    user = actor.user
+    if may_see_all_contributions(user, task.case):
+        rows = db.session.scalars(
+            select(Contribution).where(Contribution.case_id == task.case_id)
+            .order_by(Contribution.submitted_at, Contribution.id)
+        ).all()
+        if rows:
+            record(actor, "case_summary_viewed", case_id=task.case_id,
+                   task_ref=task.spiff_task_id)
+        return TaskContext(asked=None, contributions=list(rows), whole_case=True)
+    rows = [c for c in db.session.scalars(
+        select(Contribution).where(Contribution.case_id == task.case_id)
+        .order_by(Contribution.submitted_at, Contribution.id)
+    ) if may_see_contribution(user, c)]
+    request = data.get("request")
+    asked = ({k: v for k, v in request.items() if k != "organisation"}
+             if isinstance(request, dict) else None)
+    return TaskContext(asked=asked, contributions=list(rows), whole_case=False)
