@@ -28,7 +28,7 @@ def register_blueprints(app: Flask) -> None:
     from webapp.inbox.routes import bp as inbox_bp
     from webapp.tasks.routes import bp as tasks_bp
 
-    for blueprint in (vendor, auth_bp, inbox_bp, tasks_bp, cases_bp, designer_bp):
+    for blueprint in (vendor, auth_bp, inbox_bp, tasks_bp, cases_bp):
         app.register_blueprint(blueprint)
     from webapp.admin.routes import bp as admin_bp
     from webapp.audit.routes import bp as audit_bp
@@ -42,6 +42,6 @@ def register_blueprints(app: Flask) -> None:
     def _labels():
         from webapp.markup import render_markdown
         from webapp.models import ROLE_LABELS
+        from webapp.services.policy import can
 
         return {"ROLE_LABELS": ROLE_LABELS, "render_markdown": render_markdown, "can": can}
-        from webapp.services.policy import can
