@@ -8,6 +8,7 @@ from flask import Flask, current_app
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
+from webapp import retention_cli
 from webapp.extensions import db
 from webapp.models import Case
 from webapp.services import accounts, bundles, timers
@@ -20,6 +21,7 @@ log = logging.getLogger(__name__)
 def register_commands(app: Flask) -> None:
     for command in (deploy, create_org, create_user, list_cases, worker, seed_demo, serve):
         app.cli.add_command(command)
+    retention_cli.register(app)
 
 
 def _done(message: str) -> None:
@@ -94,6 +96,7 @@ def run_worker_loop(app: Flask, stop: threading.Event, once: bool = False) -> No
                 moved = timers.run_due_timers()
                 if moved:
                     log.info("timers fired for %d case(s)", moved)
+                retention_cli.run_in_worker(app)
             except Exception:
                 log.exception("timer pass failed")
             finally:
