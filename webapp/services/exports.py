@@ -66,7 +66,8 @@ def coordinator_names(cases: list[Case]) -> dict[int, str]:
     ids = {c.coordinator_id for c in cases if c.coordinator_id}
     if not ids:
         return {}
-    return dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+    rows = db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids)))
+    return dict(rows.all())
 
 
 def safe_cell(value) -> str:
