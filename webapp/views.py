@@ -8,6 +8,7 @@ from flask import Blueprint, Flask, abort, current_app, send_from_directory
 VENDOR_DIRS = {
     "bootstrap": "bootstrap/dist",
     "bpmn-js": "bpmn-js/dist",
+    "dmn-js": "dmn-js/dist",
 }
 
 vendor = Blueprint("vendor", __name__)
@@ -25,10 +26,11 @@ def vendor_file(package: str, filename: str):
 def register_blueprints(app: Flask) -> None:
     from webapp.auth.routes import bp as auth_bp
     from webapp.cases.routes import bp as cases_bp
+    from webapp.designer.routes import bp as designer_bp
     from webapp.inbox.routes import bp as inbox_bp
     from webapp.tasks.routes import bp as tasks_bp
 
-    for blueprint in (vendor, auth_bp, inbox_bp, tasks_bp, cases_bp):
+    for blueprint in (vendor, auth_bp, inbox_bp, tasks_bp, cases_bp, designer_bp):
         app.register_blueprint(blueprint)
     from webapp.admin.routes import bp as admin_bp
     from webapp.audit.routes import bp as audit_bp

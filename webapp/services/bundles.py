@@ -23,7 +23,14 @@ def deploy_bundle(
     Deploying content that is already published returns that version unchanged.
     Raises engine.BundleInvalid with every problem found.
     """
-    files = engine.read_bundle_dir(Path(root))
+    return publish_files(actor, engine.read_bundle_dir(Path(root)), process_id)
+
+
+def publish_files(
+    actor: Actor, files: dict[str, str], process_id: str | None = None
+) -> ProcessVersion:
+    """Validate a bundle given as ``{path: text}`` and publish it as a new version (the
+    workbench publishes drafts this way). Same rules and errors as :func:`deploy_bundle`."""
     digest = engine.bundle_hash(files)
     existing = db.session.scalar(select(ProcessVersion).where(ProcessVersion.bundle_hash == digest))
     if existing is not None:

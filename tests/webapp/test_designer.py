@@ -1,0 +1,186 @@
+"""The process owners' workbench: drafts, validation, publishing, migration, zip, access."""
+
+import io
+import zipfile
+
+import pytest
+from sqlalchemy import select
+
+from tests.webapp.helpers import actor, complete, example, register
+from webapp.extensions import db
+from webapp.models import AuditEvent, Case, ProcessVersion
+from webapp.services.designer import bundlezip, drafts, migration
+from webapp.services.errors import InvalidInput
+
+NEW_TASK = """
+    <bpmn:userTask id="check_signal" name="Check the signal">
+      <bpmn:extensionElements>
+        <spiffworkflow:properties>
+          <spiffworkflow:property name="formJsonSchemaFilename" value="check-signal.schema.json" />
+        </spiffworkflow:properties>
+      </bpmn:extensionElements>
+      <bpmn:incoming>Flow_to_triage</bpmn:incoming>
+      <bpmn:outgoing>Flow_check_to_triage</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:sequenceFlow id="Flow_check_to_triage" sourceRef="check_signal" targetRef="triage_recommendation" />
+"""
+FORM = '{"type": "object", "properties": {"ok": {"type": "boolean", "title": "Signal checked"}}}'
+
+
+def insert_check_task(text: str) -> str:
+    """register_signal -> check_signal (new, in the coordinator lane) -> triage."""
+    text = text.replace(
+        '<bpmn:sequenceFlow id="Flow_to_triage" sourceRef="register_signal" '
+        'targetRef="triage_recommendation" />',
+        '<bpmn:sequenceFlow id="Flow_to_triage" sourceRef="register_signal" '
+        'targetRef="check_signal" />' + NEW_TASK)
+    text = text.replace("<bpmn:flowNodeRef>register_signal</bpmn:flowNodeRef>",
+                        "<bpmn:flowNodeRef>register_signal</bpmn:flowNodeRef>"
+                        "<bpmn:flowNodeRef>check_signal</bpmn:flowNodeRef>")
+    return text.replace('<bpmn:incoming>Flow_to_triage</bpmn:incoming>\n    </bpmn:businessRuleTask',
+                        '<bpmn:incoming>Flow_check_to_triage</bpmn:incoming>\n    </bpmn:businessRuleTask')
+
+
+def owner():
+    return actor("owner")
+
+
+def test_missing_form_is_named_and_blocks_publishing(network):
+    draft = drafts.open_draft(owner(), "maw_case")
+    changed = insert_check_task(draft.files["processes/case.bpmn"])
+    assert "check_signal" in changed
+    draft = drafts.save_file(owner(), "maw_case", "processes/case.bpmn", changed)
+    assert any(p["element_id"] == "check_signal" and "check-signal.schema.json" in p["message"]
+               for p in draft.problems), draft.problems
+    with pytest.raises(InvalidInput):
+        drafts.publish_draft(owner(), "maw_case")
+    draft = drafts.save_file(owner(), "maw_case", "forms/check-signal.schema.json", FORM)
+    assert draft.problems == []
+    version = drafts.publish_draft(owner(), "maw_case")
+    assert version.version == 2
+
+
+@pytest.mark.parametrize(("path", "content", "expected"), [
+    ("processes/case.bpmn", "<bpmn:definitions", "not well-formed XML"),
+    ("forms/register-signal.schema.json", "{", "not valid JSON"),
+    ("forms/register-signal.schema.json", '{"type": "nonsense"}', "not a valid JSON Schema"),
+])
+def test_broken_files_are_named(network, path, content, expected):
+    draft = drafts.save_file(owner(), "maw_case", path, content)
+    assert any(p["file"] == path and expected in p["message"] for p in draft.problems)
+
+
+def test_lane_problem_names_the_element(network):
+    draft = drafts.open_draft(owner(), "maw_case")
+    text = draft.files["processes/case.bpmn"].replace('name="Coordinator"', 'name="Chairman"', 1)
+    draft = drafts.save_file(owner(), "maw_case", "processes/case.bpmn", text)
+    assert any(p["element_id"] == "register_signal" and "not a known role" in p["message"]
+               for p in draft.problems)
+
+
+def test_published_version_never_changes(network):
+    version = db.session.scalar(select(ProcessVersion))
+    version.files = {**version.files, "forms/x.json": "{}"}
+    with pytest.raises(ValueError, match="cannot change"):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_migration_moves_safe_cases_and_names_the_reason(network):
+    moves = register()
+    complete("coordinator", "register_signal", example("register-signal"))
+    stays = register()  # at register_signal, which the new version changes
+    drafts.save_file(owner(), "maw_case", "forms/check-signal.schema.json", FORM)
+    draft = drafts.open_draft(owner(), "maw_case")
+    drafts.save_file(owner(), "maw_case", "processes/case.bpmn",
+                     insert_check_task(draft.files["processes/case.bpmn"]))
+    drafts.publish_draft(owner(), "maw_case")
+    db.session.commit()
+    plans = {p.code: p for p in migration.plan(owner(), "maw_case", 1, 2)}
+    assert plans[moves.code].reason is None
+    assert "Register signal" in plans[stays.code].reason
+    moved, refused = migration.migrate(owner(), "maw_case", 1, 2, [moves.id, stays.id])
+    db.session.commit()
+    assert moved == [moves.code]
+    assert refused[0][0] == stays.code
+    assert db.session.get(Case, moves.id).process_version.version == 2
+    assert db.session.get(Case, stays.id).process_version.version == 1
+    complete("coordinator", "confirm_intake_decision",
+             example("intake-decision", intake_decision="multi_agency"))
+    assert db.session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "process_cases_migrated")).detail["cases"] == [moves.code]
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_zip_round_trip_and_flat_spiff_layout(network):
+    files = drafts.open_draft(owner(), "maw_case").files
+    flat = {path.split("/")[1]: text.encode() for path, text in files.items()}
+    flat["process_model.json"] = b'{"id": "x"}'
+    assert bundlezip.read_zip(_zip(flat)) == files
+    assert bundlezip.read_zip(bundlezip.export_zip(files)) == files
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("../evil.bpmn", "outside the bundle"), ("/etc/x.bpmn", "outside the bundle"),
+    ("bad name!.bpmn", "not a valid file name"),
+])
+def test_unsafe_zips_are_refused(network, name, expected):
+    with pytest.raises(InvalidInput, match=expected):
+        bundlezip.read_zip(_zip({name: b"<x/>"}))
+
+
+def test_external_entities_are_not_resolved(network, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET")
+    xml = (f'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file://{secret}">]>'
+           '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">'
+           '<bpmn:process id="p" isExecutable="true"><bpmn:documentation>&x;</bpmn:documentation>'
+           '</bpmn:process></bpmn:definitions>')
+    problems = drafts.validate_files({"processes/p.bpmn": xml}, None)
+    assert "TOPSECRET" not in str(problems)
+
+
+def test_partner_and_coordinator_cannot_reach_the_workbench(network, login):
+    for user in ("police", "coordinator", "admin"):
+        client = login(user)
+        assert client.get("/designer/").status_code == 403
+        assert client.get("/designer/maw_case/").status_code == 403
+
+
+def test_process_owner_sees_counts_not_case_content(network, login):
+    case = register(full_name="Jordan Example")
+    complete("coordinator", "register_signal",
+             example("register-signal", signal_description="Withdrawn in class since October."))
+    client = login("owner")
+    page = client.get("/designer/").get_data(as_text=True)
+    assert "Running cases" in page
+    assert client.get(f"/cases/{case.code}").status_code in (403, 404)
+    plan = client.get("/designer/maw_case/migrate?from=1&to=1")
+    assert plan.status_code == 302
+    for url in ("/designer/", "/designer/maw_case/"):
+        text = client.get(url).get_data(as_text=True)
+        assert "Jordan Example" not in text and "Withdrawn in class" not in text
+
+
+def test_editor_pages_relax_only_style_src(network, login):
+    client = login("owner")
+    page = client.get("/designer/maw_case/edit/processes/case.bpmn")
+    assert page.status_code == 200
+    csp = page.headers["Content-Security-Policy"]
+    assert "style-src 'self' 'unsafe-inline'" in csp and "script-src 'self';" in csp
+    assert "unsafe-inline" not in client.get("/designer/").headers["Content-Security-Policy"]
+
+
+def test_trial_steps_through_forms_without_a_case(network, login):
+    client = login("owner")
+    client.post("/designer/maw_case/try", data={"action": "start"})
+    page = client.get("/designer/maw_case/try").get_data(as_text=True)
+    assert "Register signal" in page
+    assert db.session.scalar(select(Case.id)) is None

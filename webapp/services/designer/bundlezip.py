@@ -1,0 +1,117 @@
+"""Import and export a bundle as a zip, safely: size limits, no paths outside the bundle,
+XML parsed without external entities (the engine's parser never resolves them).
+
+Zips from other SpiffWorkflow tools keep everything in one folder; files are sorted into
+processes/, rules/ and forms/ by their suffix, so those diagrams and forms import as they are."""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import zipfile
+
+from lxml import etree
+from sqlalchemy import select
+
+from webapp.engine.bundle import executable_roots, parse_xml
+from webapp.extensions import db
+from webapp.models import ProcessDraft, ProcessVersion, utcnow
+from webapp.services.audit import Actor
+from webapp.services.errors import InvalidInput
+
+from .drafts import FILE_NAME, check_owner, replace_files
+
+MAX_ZIP_BYTES = 5_000_000
+MAX_FILES = 200
+MAX_TOTAL_BYTES = 20_000_000
+MAX_FILE_BYTES = 2_000_000
+_FOLDERS = {".bpmn": "processes", ".dmn": "rules", ".json": "forms"}
+_IGNORED = {"process_model.json", "process_group.json"}  # spiff-arena metadata, not forms
+
+
+def export_zip(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(files):
+            archive.writestr(path, files[path])
+    return buffer.getvalue()
+
+
+def read_zip(data: bytes) -> dict[str, str]:
+    """The bundle files of a zip. Raises InvalidInput naming what is wrong."""
+    if len(data) > MAX_ZIP_BYTES:
+        raise InvalidInput("The zip file is too large (at most 5 MB).")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as err:
+        raise InvalidInput("This is not a zip file.") from err
+    entries = [i for i in archive.infolist() if not i.is_dir()]
+    if len(entries) > MAX_FILES:
+        raise InvalidInput(f"The zip holds more than {MAX_FILES} files.")
+    files: dict[str, str] = {}
+    total = 0
+    for info in entries:
+        path = _bundle_path(info.filename)
+        if path is None:
+            continue
+        if path in files:
+            raise InvalidInput(f"The zip holds two files named '{path.split('/')[1]}'.")
+        with archive.open(info) as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)  # the header's size can lie
+        total += len(raw)
+        if len(raw) > MAX_FILE_BYTES or total > MAX_TOTAL_BYTES:
+            raise InvalidInput("The files in the zip are too large.")
+        try:
+            files[path] = raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise InvalidInput(f"'{path}' is not UTF-8 text.") from err
+    if not any(p.endswith(".bpmn") for p in files):
+        raise InvalidInput("The zip holds no BPMN diagram (.bpmn).")
+    return files
+
+
+def _bundle_path(filename: str) -> str | None:
+    """Where a zip entry goes in the bundle (None: not a bundle file). Raises InvalidInput."""
+    name = filename.replace("\\", "/")
+    if name.startswith("/") or ".." in name.split("/") or ":" in name:
+        raise InvalidInput(f"The zip holds a file outside the bundle: '{filename}'.")
+    base = posixpath.basename(name)
+    suffix = posixpath.splitext(base)[1].lower()
+    if suffix not in _FOLDERS or base in _IGNORED or base.startswith("."):
+        return None
+    path = f"{_FOLDERS[suffix]}/{base}"
+    if not FILE_NAME.match(path):
+        raise InvalidInput(f"'{base}' is not a valid file name (letters, digits, '.-_').")
+    return path
+
+
+def main_process_id(files: dict[str, str]) -> str:
+    trees = []
+    for path, text in files.items():
+        if path.endswith(".bpmn"):
+            try:
+                trees.append(parse_xml(text))
+            except etree.XMLSyntaxError as err:
+                raise InvalidInput(f"{path} is not well-formed XML: {err}") from err
+    roots = executable_roots(trees)
+    if len(roots) != 1:
+        raise InvalidInput("Cannot tell which process to start: mark exactly one process "
+                           f"executable (found: {', '.join(roots) or 'none'}).")
+    return roots[0]
+
+
+def import_zip(actor: Actor, data: bytes, process_id: str | None = None) -> ProcessDraft:
+    """Put the bundle of a zip into a draft: the given process's, or (without one) the draft
+    of the process the zip starts, created if new. Publishing is a separate step."""
+    check_owner(actor)
+    files = read_zip(data)
+    target = process_id or main_process_id(files)
+    exists = db.session.scalar(select(ProcessDraft).where(ProcessDraft.process_id == target))
+    if exists is None and process_id is None:
+        known = db.session.scalar(
+            select(ProcessVersion.id).where(ProcessVersion.process_id == target).limit(1))
+        if known is None:
+            db.session.add(ProcessDraft(process_id=target, files={}, problems=[],
+                                        updated_by_id=actor.user.id, updated_at=utcnow()))
+            db.session.flush()
+    return replace_files(actor, target, files)

@@ -1,0 +1,154 @@
+"""Editing a process draft: save files, validate on every save, publish, retire."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+
+from sqlalchemy import select
+
+from webapp import engine
+from webapp.extensions import db
+from webapp.models import ROLES, ProcessDraft, ProcessVersion, utcnow
+from webapp.services import bundles
+from webapp.services.audit import Actor, record
+from webapp.services.errors import InvalidInput, NotAllowed, NotFound
+from webapp.services.policy import may_edit_processes
+
+#: What a file of a bundle may be called: folder/name.suffix, nothing else.
+FILE_NAME = re.compile(
+    r"^(processes/[\w.-]+\.bpmn|rules/[\w.-]+\.dmn|forms/[\w.-]+\.json)$"
+)
+MAX_FILE_CHARS = 2_000_000
+
+
+def check_owner(actor: Actor) -> None:
+    """Raise NotAllowed unless the actor may edit processes."""
+    if actor.user is None or not may_edit_processes(actor.user):
+        raise NotAllowed("Only process owners can change processes.")
+
+
+def get_version(process_id: str, number: int) -> ProcessVersion:
+    version = db.session.scalar(
+        select(ProcessVersion).where(ProcessVersion.process_id == process_id,
+                                     ProcessVersion.version == number)
+    )
+    if version is None:
+        raise NotFound(f"There is no version {number} of this process.")
+    return version
+
+
+def open_draft(actor: Actor, process_id: str) -> ProcessDraft:
+    """The process's draft; made from the newest published version the first time."""
+    check_owner(actor)
+    draft = db.session.scalar(select(ProcessDraft).where(ProcessDraft.process_id == process_id))
+    if draft is not None:
+        return draft
+    base = bundles.latest_version(process_id)
+    draft = ProcessDraft(process_id=process_id, files=dict(base.files),
+                         based_on_version_id=base.id, problems=[],
+                         updated_by_id=actor.user.id, updated_at=utcnow())
+    db.session.add(draft)
+    db.session.flush()
+    return draft
+
+
+def check_file_name(path: str) -> None:
+    if not FILE_NAME.match(path or "") or ".." in path:
+        raise InvalidInput(
+            f"'{path}' is not a valid file name: use processes/<name>.bpmn, "
+            "rules/<name>.dmn or forms/<name>.json (letters, digits, '.', '-', '_')."
+        )
+
+
+def save_file(actor: Actor, process_id: str, path: str, content: str) -> ProcessDraft:
+    """Store one file of the draft and validate the whole draft again."""
+    draft = open_draft(actor, process_id)
+    check_file_name(path)
+    if len(content) > MAX_FILE_CHARS:
+        raise InvalidInput("The file is too large.")
+    files = dict(draft.files)
+    files[path] = content
+    return _store(actor, draft, files, "process_draft_saved", path)
+
+
+def delete_file(actor: Actor, process_id: str, path: str) -> ProcessDraft:
+    draft = open_draft(actor, process_id)
+    files = dict(draft.files)
+    if files.pop(path, None) is None:
+        raise NotFound("The draft has no such file.")
+    return _store(actor, draft, files, "process_draft_file_deleted", path)
+
+
+def replace_files(actor: Actor, process_id: str, files: dict[str, str]) -> ProcessDraft:
+    """Put a whole bundle (an import) into the draft."""
+    draft = open_draft(actor, process_id)
+    for path in files:
+        check_file_name(path)
+    return _store(actor, draft, dict(files), "process_draft_imported", None)
+
+
+def reset_draft(actor: Actor, process_id: str, version: ProcessVersion) -> ProcessDraft:
+    """Throw the draft's changes away: start again from a published version."""
+    draft = open_draft(actor, process_id)
+    draft.based_on_version_id = version.id
+    return _store(actor, draft, dict(version.files), "process_draft_reset", None)
+
+
+def _store(actor, draft, files, action, path) -> ProcessDraft:
+    draft.files = files
+    draft.problems = [asdict(p) for p in validate_files(files, draft.process_id)]
+    draft.trial_state = None
+    draft.updated_by_id = actor.user.id
+    draft.updated_at = utcnow()
+    db.session.flush()
+    record(actor, action, process=draft.process_id, file=path,
+           problems=len(draft.problems))
+    return draft
+
+
+def validate_files(files: dict[str, str], process_id: str | None) -> list[engine.Problem]:
+    """The same checks as deployment; [] when the bundle is fine."""
+    try:
+        engine.compile_bundle(files, ROLES, process_id)
+    except engine.BundleInvalid as err:
+        return list(err.problems) or [engine.Problem("", None, str(err))]
+    return []
+
+
+def publish_draft(actor: Actor, process_id: str) -> ProcessVersion:
+    """Publish the draft as a new immutable version; new cases start on it.
+
+    Raises InvalidInput (with the problems) when the draft does not validate."""
+    draft = open_draft(actor, process_id)
+    problems = validate_files(draft.files, process_id)
+    draft.problems = [asdict(p) for p in problems]
+    if problems:
+        raise InvalidInput("The draft has problems; fix them before publishing.", problems)
+    version = bundles.publish_files(actor, dict(draft.files), process_id)
+    if version.status != "published":
+        version.status = "published"
+    draft.based_on_version_id = version.id
+    draft.trial_state = None
+    db.session.flush()
+    return version
+
+
+def set_status(actor: Actor, process_id: str, number: int, status: str) -> ProcessVersion:
+    """Retire a version (no new cases start on it) or bring it back. Its files never change."""
+    check_owner(actor)
+    if status not in ("published", "retired"):
+        raise InvalidInput("Unknown status.")
+    version = get_version(process_id, number)
+    if status == "retired":
+        others = db.session.scalar(
+            select(ProcessVersion.id).where(ProcessVersion.process_id == process_id,
+                                            ProcessVersion.status == "published",
+                                            ProcessVersion.id != version.id).limit(1)
+        )
+        if others is None:
+            raise InvalidInput("This is the only published version; new cases need one.")
+    version.status = status
+    db.session.flush()
+    record(actor, f"process_version_{status}", process=process_id, version=number)
+    return version

@@ -1,0 +1,84 @@
+"""Moving a running case's state onto another version's specs (no Flask, no database).
+
+Safe means: every place the case is at now (ready or waiting tasks, and the subprocesses
+they are in) exists, unchanged, in the new version. Anything else is refused with a reason."""
+
+from __future__ import annotations
+
+from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
+from SpiffWorkflow.util.task import TaskState
+
+from webapp.engine import Bundle, serializer
+from webapp.engine.runner import _SCRIPT_ENGINE, _guarded, _load
+from webapp.engine.taskinfo import element_title
+
+_HERE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+_FIELDS = {
+    "inputs": "what comes before it", "outputs": "what comes after it",
+    "extensions": "its form or properties", "lane": "its lane", "prescript": "its pre-script",
+    "postscript": "its post-script", "bpmn_name": "its name", "cond_task_specs":
+    "its conditions", "event_definition": "its event (timer or message)",
+}
+
+
+def _registry():
+    return serializer._serializer().registry
+
+
+def _where(wf):
+    tasks = [t for t in wf.get_tasks(state=_HERE, skip_subprocesses=True)
+             if t.task_spec.bpmn_id is not None or t.task_spec.name.endswith("[child]")]
+    return tasks
+
+
+def _reasons(top, subs, wf) -> list[str]:
+    reasons = []
+    for diff, workflow in [(top, wf), *[(subs[k], wf.subprocesses[k]) for k in subs]]:
+        if diff is None:
+            name = workflow.spec.description or workflow.spec.name
+            reasons.append(f"the subprocess '{name}' it is in is not in the new version")
+            continue
+        changed = {t.task_spec: t for t in diff.changed}
+        removed = {t.task_spec for t in diff.removed}
+        for task in _where(workflow):
+            title = element_title(task.task_spec)
+            if task.task_spec in removed:
+                reasons.append(f"the step '{title}' where it is now is not in the new version")
+            elif task.task_spec in changed:
+                fields = _changed_fields(task.task_spec, diff, workflow)
+                reasons.append(f"the step '{title}' where it is now was changed ({fields})")
+    return sorted(set(reasons))
+
+
+def _changed_fields(spec, diff, workflow) -> str:
+    new = diff.alignment.get(spec)
+    registry = _registry()
+    a, b = registry.convert(spec), registry.convert(new) if new is not None else {}
+    names = [_FIELDS.get(k, k.replace("_", " ")) for k in a if b.get(k) != a[k]]
+    return ", ".join(dict.fromkeys(names)) or "its type"
+
+
+def assess(old: Bundle, state: str, new: Bundle) -> list[str]:
+    """Why the case cannot move from ``old`` to ``new`` ([] when it can)."""
+    wf = _load(old, state)
+    top, subs = diff_workflow(_registry(), wf, new.spec, new.subprocess_specs)
+    return _reasons(top, subs, wf)
+
+
+def migrate(old: Bundle, state: str, new: Bundle) -> str:
+    """The case's state moved onto ``new``. Raises ValueError when it is not safe."""
+    wf = _load(old, state)
+    top, subs = diff_workflow(_registry(), wf, new.spec, new.subprocess_specs)
+    reasons = _reasons(top, subs, wf)
+    if reasons:
+        raise ValueError("; ".join(reasons))
+    # Timers keep their due time: only READY tasks are reset and predicted again.
+    migrate_workflow(top, wf, new.spec, reset_mask=TaskState.READY)
+    for sp_id, diff in subs.items():
+        sub = wf.subprocesses[sp_id]
+        migrate_workflow(diff, sub, new.subprocess_specs[sub.spec.name],
+                         reset_mask=TaskState.READY)
+    wf.subprocess_specs = new.subprocess_specs
+    wf.script_engine = _SCRIPT_ENGINE
+    _guarded(wf.do_engine_steps)
+    return serializer.dump_state(wf, new.hash)

@@ -1,0 +1,277 @@
+/* The BPMN editor: bpmn-js Modeler plus a panel for what mawflow's engine reads.
+   spiffworkflow:* elements are typed by designer-spiffworkflow.json; any other extension
+   element is kept by bpmn-moddle as it is, so it round-trips untouched. */
+(function () {
+  'use strict';
+  var C = window.mawDesignerCommon;
+  var root = document.getElementById('bpmn-editor');
+  if (!root) { return; }
+  var cfg = root.dataset;
+  var forms = JSON.parse(cfg.forms || '[]');
+  var rules = JSON.parse(cfg.rules || '[]');
+  var panel = document.getElementById('panel');
+  var status = document.getElementById('save-status');
+  var state = { modeler: null, warnings: null, dirty: false };
+  window.mawDesigner = state;
+
+  function moddle() { return state.modeler.get('moddle'); }
+  function modeling() { return state.modeler.get('modeling'); }
+
+  function extValues(bo) { return bo.extensionElements ? bo.extensionElements.get('values') : []; }
+  function findExt(bo, type) {
+    return extValues(bo).filter(function (v) { return v.$type === type; })[0];
+  }
+  function ensureExtensions(bo) {
+    if (!bo.extensionElements) {
+      bo.extensionElements = moddle().create('bpmn:ExtensionElements', { values: [] });
+      bo.extensionElements.$parent = bo;
+    }
+    return bo.extensionElements;
+  }
+  function setBodyExt(bo, type, value) {
+    var found = findExt(bo, type);
+    if (!value) {
+      if (found) { bo.extensionElements.get('values').splice(extValues(bo).indexOf(found), 1); }
+      return;
+    }
+    if (!found) {
+      found = moddle().create(type, {});
+      found.$parent = ensureExtensions(bo);
+      ensureExtensions(bo).get('values').push(found);
+    }
+    found.value = value;
+  }
+  function getProp(bo, name) {
+    var props = findExt(bo, 'spiffworkflow:Properties');
+    var p = props ? props.get('properties').filter(function (x) { return x.name === name; })[0] : null;
+    return p ? p.value : '';
+  }
+  function setProp(bo, name, value) {
+    var props = findExt(bo, 'spiffworkflow:Properties');
+    if (!props) {
+      if (!value) { return; }
+      props = moddle().create('spiffworkflow:Properties', { properties: [] });
+      props.$parent = ensureExtensions(bo);
+      ensureExtensions(bo).get('values').push(props);
+    }
+    var list = props.get('properties');
+    var p = list.filter(function (x) { return x.name === name; })[0];
+    if (!value) { if (p) { list.splice(list.indexOf(p), 1); } return; }
+    if (!p) { p = moddle().create('spiffworkflow:Property', { name: name }); list.push(p); }
+    p.value = value;
+  }
+  function changed() { state.dirty = true; status.textContent = 'Unsaved changes'; }
+
+  var fieldCount = 0;
+  function field(label, control, help) {
+    var id = 'f' + (++fieldCount);
+    var wrap = C.el('div', { 'class': 'mb-3' });
+    control.id = id;
+    wrap.appendChild(C.el('label', { 'class': 'form-label small fw-semibold', 'for': id }, label));
+    wrap.appendChild(control);
+    if (help) { wrap.appendChild(C.el('div', { 'class': 'form-text' }, help)); }
+    panel.appendChild(wrap);
+    return control;
+  }
+  function input(label, value, onChange, help) {
+    var c = C.el('input', { 'class': 'form-control form-control-sm', type: 'text' });
+    c.value = value || '';
+    c.addEventListener('change', function () { onChange(c.value.trim()); changed(); });
+    return field(label, c, help);
+  }
+  function area(label, value, onChange, help, rows) {
+    var c = C.el('textarea', { 'class': 'form-control form-control-sm', rows: String(rows || 4) });
+    c.value = value || '';
+    c.addEventListener('change', function () { onChange(c.value); changed(); });
+    return field(label, c, help);
+  }
+  function select(label, value, options, onChange, help) {
+    var c = C.el('select', { 'class': 'form-select form-select-sm' });
+    c.appendChild(C.el('option', { value: '' }, '(none)'));
+    var all = options.slice();
+    if (value && all.indexOf(value) < 0) { all.push(value); }
+    all.forEach(function (o) {
+      var opt = C.el('option', { value: o }, o + (options.indexOf(o) < 0 ? ' (missing!)' : ''));
+      if (o === value) { opt.selected = true; }
+      c.appendChild(opt);
+    });
+    c.addEventListener('change', function () { onChange(c.value); changed(); });
+    return field(label, c, help);
+  }
+
+  function laneOf(element) {
+    var lanes = state.modeler.get('elementRegistry').filter(function (e) { return e.type === 'bpmn:Lane'; });
+    var bo = element.businessObject;
+    var lane = lanes.filter(function (l) {
+      return (l.businessObject.flowNodeRef || []).indexOf(bo) >= 0;
+    })[0];
+    return lane ? (lane.businessObject.name || lane.id) : '';
+  }
+
+  function timerDefinition(bo) {
+    return (bo.eventDefinitions || []).filter(function (d) { return d.$type === 'bpmn:TimerEventDefinition'; })[0];
+  }
+
+  function render(element) {
+    panel.textContent = '';
+    if (!element || element.type === 'label') {
+      panel.appendChild(C.el('p', { 'class': 'text-body-secondary small' },
+        'Select an element in the diagram to edit what the engine reads from it.'));
+      return;
+    }
+    var bo = element.businessObject;
+    var type = bo.$type;
+    panel.appendChild(C.el('h2', { 'class': 'h6' }, type.replace('bpmn:', '') + ' ' + bo.id));
+    if (type !== 'bpmn:Process' && type !== 'bpmn:Collaboration') {
+      input('Name', bo.name, function (v) { modeling().updateLabel(element, v); });
+    }
+    var isActivity = /Task$|CallActivity|SubProcess/.test(type);
+    if (isActivity && type !== 'bpmn:Lane') {
+      var lane = laneOf(element);
+      panel.appendChild(C.el('p', { 'class': 'small' + (lane ? '' : ' text-danger') },
+        lane ? 'Lane (role): ' + lane : 'Not in any lane: drag it into the lane of the role that does it.'));
+    }
+    if (type === 'bpmn:UserTask' || type === 'bpmn:ManualTask') {
+      var schemas = forms.filter(function (f) { return /\.schema\.json$/.test(f); });
+      var uis = forms.filter(function (f) { return /\.uischema\.json$/.test(f); });
+      select('Form', getProp(bo, 'formJsonSchemaFilename'), schemas,
+        function (v) { setProp(bo, 'formJsonSchemaFilename', v); },
+        'A JSON Schema file in forms/. Add new forms on the draft page.');
+      select('UI schema', getProp(bo, 'formUiSchemaFilename'), uis,
+        function (v) { setProp(bo, 'formUiSchemaFilename', v); });
+      var instr = findExt(bo, 'spiffworkflow:InstructionsForEndUser');
+      var text = area('Instructions (Markdown)', instr ? instr.value : '',
+        function (v) { setBodyExt(bo, 'spiffworkflow:InstructionsForEndUser', v); },
+        '{{ name }} is replaced by the task data.', 6);
+      var previewBtn = C.el('button', { type: 'button', 'class': 'btn btn-sm btn-outline-secondary' }, 'Preview instructions');
+      var preview = C.el('div', { 'class': 'md-preview', 'aria-live': 'polite' });
+      previewBtn.addEventListener('click', function () {
+        var body = new FormData();
+        body.append('text', text.value);
+        C.post(cfg.markdownUrl, cfg.csrf, body, false).then(function (r) { preview.innerHTML = r.data; });
+      });
+      panel.appendChild(previewBtn);
+      panel.appendChild(preview);
+      panel.appendChild(C.el('hr'));
+      input('Assigned organisation', getProp(bo, 'assignedOrganisation'),
+        function (v) { setProp(bo, 'assignedOrganisation', v); },
+        'Python expression giving an organisation code, e.g. request["organisation"].');
+      input('Due in', getProp(bo, 'dueIn'), function (v) { setProp(bo, 'dueIn', v); },
+        'Python expression giving a duration, e.g. "P14D" (with quotes).');
+    }
+    if (type === 'bpmn:BusinessRuleTask') {
+      var called = findExt(bo, 'spiffworkflow:CalledDecisionId');
+      select('Decision table', called ? called.value : '', rules,
+        function (v) { setBodyExt(bo, 'spiffworkflow:CalledDecisionId', v); },
+        'A decision in rules/.');
+    }
+    if (type === 'bpmn:ScriptTask') {
+      area('Script (Python)', bo.script, function (v) { modeling().updateProperties(element, { script: v, scriptFormat: 'python' }); }, null, 6);
+    }
+    if (isActivity) {
+      var pre = findExt(bo, 'spiffworkflow:PreScript');
+      var post = findExt(bo, 'spiffworkflow:PostScript');
+      area('Pre-script (runs when the step becomes ready)', pre ? pre.value : '',
+        function (v) { setBodyExt(bo, 'spiffworkflow:PreScript', v); });
+      area('Post-script (runs when the step is done)', post ? post.value : '',
+        function (v) { setBodyExt(bo, 'spiffworkflow:PostScript', v); });
+    }
+    var loop = bo.loopCharacteristics;
+    if (loop && loop.$type === 'bpmn:MultiInstanceLoopCharacteristics') {
+      var ref = loop.loopDataInputRef;
+      input('Multi-instance collection', ref ? (ref.id || ref.name || '') : '', function (v) {
+        if (!v) { loop.loopDataInputRef = undefined; return; }
+        var item = moddle().create('bpmn:Property', { id: v, name: v });
+        loop.loopDataInputRef = item;
+      }, 'The name of the list in the task data: one instance per item.');
+    }
+    if (type === 'bpmn:SequenceFlow') {
+      var cond = bo.conditionExpression;
+      area('Condition (Python)', cond ? cond.body : '', function (v) {
+        modeling().updateProperties(element, { conditionExpression: v.trim() ?
+          moddle().create('bpmn:FormalExpression', { body: v.trim() }) : undefined });
+      }, 'Only for flows leaving a gateway, e.g. intake_decision == "urgent".', 3);
+    }
+    var timer = timerDefinition(bo);
+    if (timer) {
+      var kind = timer.timeDuration ? 'timeDuration' : (timer.timeDate ? 'timeDate' : (timer.timeCycle ? 'timeCycle' : 'timeDuration'));
+      var expr = timer[kind] ? timer[kind].body : '';
+      input('Timer (' + kind.replace('time', '').toLowerCase() + ')', expr, function (v) {
+        timer[kind] = v ? moddle().create('bpmn:FormalExpression', { body: v }) : undefined;
+      }, 'A Python expression: quote durations, e.g. "P14D" or f"P{months}M".');
+    }
+  }
+
+  function markProblems(problems) {
+    var canvas = state.modeler.get('canvas');
+    var registry = state.modeler.get('elementRegistry');
+    registry.getAll().forEach(function (e) { canvas.removeMarker(e.id, 'has-problem'); });
+    problems.forEach(function (p) {
+      if (p.element_id && registry.get(p.element_id)) { canvas.addMarker(p.element_id, 'has-problem'); }
+    });
+  }
+  function pick(id) {
+    var registry = state.modeler.get('elementRegistry');
+    var element = registry.get(id);
+    if (!element) { return; }
+    state.modeler.get('selection').select(element);
+    try { state.modeler.get('canvas').scrollToElement(element); } catch (e) { /* older API */ }
+  }
+  function initialProblems() {
+    return Array.prototype.map.call(document.querySelectorAll('#problems .problem'), function (li) {
+      return { element_id: li.dataset.element, file: li.dataset.file, message: '' };
+    });
+  }
+  function wireInitialProblems() {
+    Array.prototype.forEach.call(document.querySelectorAll('#problems .problem'), function (li) {
+      if (!li.dataset.element) { return; }
+      li.classList.add('selectable');
+      li.tabIndex = 0;
+      li.addEventListener('click', function () { pick(li.dataset.element); });
+    });
+  }
+
+  function save() {
+    status.textContent = 'Saving…';
+    return state.modeler.saveXML({ format: true }).then(function (result) {
+      return C.post(cfg.saveUrl, cfg.csrf, { content: result.xml }, true);
+    }).then(function (r) {
+      if (!r.ok) { status.textContent = 'Not saved: ' + (r.data.error || 'error'); return; }
+      state.dirty = false;
+      var problems = r.data.problems || [];
+      status.textContent = 'Saved and checked';
+      C.showProblems(problems, pick);
+      markProblems(problems);
+    });
+  }
+  state.save = save;
+
+  Promise.all([
+    fetch(cfg.descriptorUrl, { credentials: 'same-origin' }).then(function (r) { return r.json(); }),
+    fetch(cfg.fileUrl, { credentials: 'same-origin' }).then(function (r) { return r.text(); })
+  ]).then(function (loaded) {
+    state.modeler = new window.BpmnJS({ container: '#canvas', moddleExtensions: { spiffworkflow: loaded[0] } });
+    return state.modeler.importXML(loaded[1]);
+  }).then(function (result) {
+    state.warnings = (result.warnings || []).map(function (w) { return String(w.message || w); });
+    state.modeler.get('canvas').zoom('fit-viewport');
+    state.modeler.get('eventBus').on('selection.changed', function (e) { render(e.newSelection[0]); });
+    state.modeler.get('eventBus').on('element.changed', function (e) {
+      var sel = state.modeler.get('selection').get();
+      if (sel.length === 1 && sel[0] === e.element && document.activeElement &&
+          !panel.contains(document.activeElement)) { render(sel[0]); }
+    });
+    state.modeler.get('eventBus').on('commandStack.changed', changed);
+    markProblems(initialProblems());
+    wireInitialProblems();
+    var hash = window.location.hash.slice(1);
+    if (hash) { pick(decodeURIComponent(hash)); }
+    root.dataset.ready = 'true';
+  }).catch(function (err) {
+    state.warnings = [String(err && err.message || err)];
+    status.textContent = 'The diagram could not be opened: ' + state.warnings[0];
+    root.dataset.ready = 'error';
+  });
+  document.getElementById('save-diagram').addEventListener('click', save);
+  window.addEventListener('beforeunload', function (e) { if (state.dirty) { e.preventDefault(); } });
+}());
