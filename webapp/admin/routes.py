@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from webapp.extensions import db
@@ -37,7 +38,7 @@ class UserForm(FlaskForm):
                              validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD_LENGTH,
                                                                 max=200)])
     organisation = SelectField("Organisation", validators=[DataRequired()])
-    role = SelectField("Role", choices=[(r, ROLE_LABELS[r]) for r in ROLES],
+    role = SelectField("Role", choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES],
                        validators=[DataRequired()])
 
 
@@ -56,7 +57,7 @@ def index():
 def new_user():
     form = UserForm()
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.name))
-    form.organisation.choices = [(o.code, o.name) for o in orgs]
+    form.organisation.choices = [SelectChoice(o.code, o.name) for o in orgs]
     if form.validate_on_submit():
         try:
             user = accounts.create_user(current_actor(), form.username.data,

@@ -3,7 +3,7 @@
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from webapp.auth.reauth import reauth_required
+from webapp.auth.reauth import reauth_redirect
 from webapp.extensions import db
 from webapp.services import access_log
 from webapp.services import cases as case_service
@@ -39,11 +39,13 @@ def case_access(code: str):
 
 
 @bp.route("/cases/<code>/access.csv")
-@reauth_required
+@login_required
 def case_access_csv(code: str):
     if not can(current_user, "case.access_log_export"):
         abort(403)
     case = case_service.get_case(code)
+    if prompt := reauth_redirect():
+        return prompt
     text = access_log.export_access_list(current_actor(), case)
     db.session.commit()
     return Response(text, mimetype="text/csv", headers={

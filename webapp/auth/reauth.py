@@ -24,19 +24,25 @@ def recently_reauthenticated() -> bool:
     return 0 <= utcnow().timestamp() - at <= window
 
 
-def reauth_required(view):
-    """Log in, then confirm the password again if the last confirmation is too old.
+def reauth_redirect():
+    """None if the password was confirmed recently; otherwise a redirect to the prompt.
 
-    GET requests are sent to the password prompt and come back afterwards; a POST that
-    arrives without a recent confirmation is sent to the prompt too (nothing is done)."""
+    Views check permissions first (so nobody is asked for a password only to be refused),
+    then: ``if (prompt := reauth_redirect()): return prompt``. A GET comes back afterwards;
+    a POST is sent back to the page its form was on (nothing is done)."""
+    if recently_reauthenticated():
+        return None
+    if request.method == "GET":
+        target = request.full_path
+    else:
+        target = urlsplit(request.referrer or "").path or None
+    return redirect(url_for("auth.reauth", next=target))
+
+
+def reauth_required(view):
+    """Log in, then confirm the password again if the last confirmation is too old."""
     @wraps(view)
     @login_required
     def wrapped(*args, **kwargs):
-        if not recently_reauthenticated():
-            if request.method == "GET":
-                target = request.full_path
-            else:  # back to the page the form was on
-                target = urlsplit(request.referrer or "").path or None
-            return redirect(url_for("auth.reauth", next=target))
-        return view(*args, **kwargs)
+        return reauth_redirect() or view(*args, **kwargs)
     return wrapped

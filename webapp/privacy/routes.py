@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from webapp.auth.reauth import reauth_required
+from webapp.auth.reauth import reauth_redirect
 from webapp.extensions import db
 from webapp.services import cases as case_service
 from webapp.services import policy, rectification, subject_access
@@ -106,11 +106,13 @@ def _json_download(payload: dict, name: str) -> Response:
 
 
 @bp.route("/cases/<code>/person/export.json")
-@reauth_required
+@login_required
 def export_case_subject(code: str):
-    case = case_service.get_case(code)
     if not policy.may_export_subject_data(current_user):
         abort(403)
+    case = case_service.get_case(code)
+    if prompt := reauth_redirect():
+        return prompt
     try:
         payload = subject_access.export_for_case(current_actor(), case)
     except InvalidInput as error:
@@ -130,10 +132,12 @@ def subject_search():
 
 
 @bp.route("/subject-access/export", methods=["POST"])
-@reauth_required
+@login_required
 def subject_export():
     if not policy.may_export_subject_data(current_user):
         abort(403)
+    if prompt := reauth_redirect():
+        return prompt
     form = SubjectSearchForm()
     if form.validate_on_submit():
         dob = form.date_of_birth.data.isoformat() if form.date_of_birth.data else None

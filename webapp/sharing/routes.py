@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.extensions import db
@@ -55,14 +56,16 @@ def _sharing_forms(case):
     involved_ids = policy.involved_organisation_ids(case)
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
     seat, share = SeatForm(prefix="seat"), ShareForm(prefix="share")
-    seat.organisation.choices = [(o.code, o.name) for o in orgs]
-    share.organisation.choices = [(o.code, o.name) for o in orgs if o.id in involved_ids]
+    seat.organisation.choices = [SelectChoice(o.code, o.name) for o in orgs]
+    share.organisation.choices = [SelectChoice(o.code, o.name) for o in orgs
+                                  if o.id in involved_ids]
     contributions = db.session.scalars(
         select(Contribution).where(Contribution.case_id == case.id)
         .order_by(Contribution.submitted_at, Contribution.id)).all()
-    share.contribution.choices = [("", "— none, only the note —")] + [
-        (str(c.id), f"{c.title} · {c.organisation.name if c.organisation else c.user.display_name}"
-                    + (" (professional secrecy: table only)" if c.professional_secrecy else ""))
+    share.contribution.choices = [SelectChoice("", "— none, only the note —")] + [
+        SelectChoice(str(c.id), f"{c.title} · "
+                     f"{c.organisation.name if c.organisation else c.user.display_name}"
+                     + (" (professional secrecy: table only)" if c.professional_secrecy else ""))
         for c in contributions
     ]
     return seat, share
