@@ -1,11 +1,7 @@
-"""The default process bundle (processes/case.bpmn, rules/triage.dmn, forms/) driven with raw
-SpiffWorkflow 3.2, without the web application.
+"""The default process bundle (processes/, rules/, forms/) driven through the engine, without the
+web application: every step is saved and loaded again, the way the application keeps a case
+between two requests, and time is moved explicitly."""
 
-Every step is saved and restored with the serializer, the way the application keeps a case
-between two requests.
-"""
-
-import copy
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,203 +10,157 @@ import jsonschema
 import pytest
 from jsonschema import Draft202012Validator
 from lxml import etree
-from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
-from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.specs.event_definitions import timer as timer_module
-from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
-from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
-from SpiffWorkflow.util.task import TaskState
+from markupsafe import escape
+
+from webapp import engine
+from webapp.engine.bundle import read_bundle_dir
+from webapp.engine.compact import task_count
+from webapp.engine.runner import _load
 
 ROOT = Path(__file__).resolve().parents[2]
-BPMN = ROOT / "processes" / "case.bpmn"
-DMN = ROOT / "rules" / "triage.dmn"
 FORMS = ROOT / "forms"
-PROCESS_ID = "maw_case"
+ROLES = ["coordinator", "partner", "process_owner", "admin"]
 BPMN_NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
-
-SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(copy.deepcopy(SPIFF_CONFIG)))
-
-
-# ---------------------------------------------------------------- helpers
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def specs():
-    parser = SpiffBpmnParser(validator=VALIDATOR)
-    parser.add_dmn_files([str(DMN)])
-    parser.add_bpmn_files([str(BPMN)])
-    return parser.get_spec(PROCESS_ID), parser.get_subprocess_specs(PROCESS_ID)
+def bundle():
+    return engine.compile_bundle(read_bundle_dir(ROOT), ROLES)
 
 
-def roundtrip(wf):
-    return SERIALIZER.deserialize_json(SERIALIZER.serialize_json(wf))
+def example(form, **overrides):
+    data = json.loads((FORMS / "examples" / f"{form}.json").read_text())
+    data.update(overrides)
+    return data
 
 
-def start_case(specs):
-    spec, subprocess_specs = specs
-    wf = BpmnWorkflow(spec, subprocess_specs)
-    wf.task_tree.set_data(case_code="MAW-2026-0001")
-    wf.do_engine_steps()
-    return roundtrip(wf)
+class Case:
+    """One case on the default bundle, driven like the inbox drives it."""
+
+    def __init__(self, bundle, now=T0):
+        self.bundle, self.now = bundle, now
+        self.step = engine.start(bundle, {"case_code": "MAW-2026-0001"}, now=now)
+
+    def ready(self, spec_name=None, organisation=None):
+        return [
+            t for t in self.step.ready
+            if spec_name in (None, t.spec_name) and organisation in (None, t.organisation)
+        ]
+
+    def names(self):
+        return sorted((t.spec_name, t.organisation) for t in self.step.ready)
+
+    def do(self, spec_name, data, organisation=None):
+        tasks = self.ready(spec_name, organisation)
+        assert len(tasks) == 1, (spec_name, organisation, self.names())
+        self.step = engine.complete(self.bundle, self.step.state, tasks[0].id, data, now=self.now)
+        return self
+
+    def wait(self, **delta):
+        self.now += timedelta(**delta)
+        self.step = engine.fire_timers(self.bundle, self.step.state, now=self.now)
+        return self
+
+    def tasks_in_state(self):
+        return task_count(_load(self.bundle, self.step.state))
 
 
-def ready_user_tasks(wf, bpmn_id=None):
-    tasks = wf.get_tasks(state=TaskState.READY, manual=True)
-    return [t for t in tasks if bpmn_id is None or t.task_spec.bpmn_id == bpmn_id]
+SIGNAL = example("register-signal")
 
 
-def submit(wf, bpmn_id, data, task=None):
-    """Complete the single ready user task `bpmn_id` (or `task`) as the inbox would."""
-    if task is None:
-        tasks = ready_user_tasks(wf, bpmn_id)
-        assert len(tasks) == 1, [t.task_spec.name for t in ready_user_tasks(wf)]
-        task = tasks[0]
-    assert task.state == TaskState.READY
-    task.task_spec.add_data_from_form(task, copy.deepcopy(data))
-    task.run()
-    wf.do_engine_steps()
-    return roundtrip(wf)
+def to_intake(bundle, **signal):
+    return Case(bundle).do("register_signal", dict(SIGNAL, **signal))
 
 
-def prop(task, name):
-    return task.task_spec.extensions["properties"][name]
+def to_requests(bundle, partners=("police", "social")):
+    case = to_intake(bundle)
+    case.do("confirm_intake_decision", example("intake-decision", intake_decision="multi_agency"))
+    return case.do("request_information", example("request-information", partners=list(partners)))
 
 
-def evaluate_prop(wf, task, name):
-    return wf.script_engine.evaluate(task, prop(task, name))
+def to_consultation(bundle):
+    case = to_requests(bundle)
+    case.do("answer_information_request", example("information-answer"), "police")
+    case.do("answer_information_request", example("information-answer", nothing_to_share=True), "social")
+    return case
 
 
-def example(form):
-    return json.loads((FORMS / "examples" / f"{form}.json").read_text())
+def to_review(bundle):
+    case = to_consultation(bundle).do("case_consultation", example("case-consultation"))
+    case.do("agree_action_plan", example("action-plan"))
+    case.do("carry_out_action", example("action-report"), "school")
+    case.do("carry_out_action", example("action-report"), "social")
+    return case.wait(days=93)
 
 
-class FakeClock:
-    """Moves the clock the timer module reads, instead of sleeping."""
-
-    def __init__(self, monkeypatch):
-        self.offset = timedelta()
-        clock = self
-
-        class ShiftedDatetime(datetime):
-            @classmethod
-            def now(cls, tz=None):
-                return datetime.now(tz) + clock.offset
-
-        monkeypatch.setattr(timer_module, "datetime", ShiftedDatetime)
-
-    def advance(self, **kwargs):
-        self.offset += timedelta(**kwargs)
+# ---------------------------------------------------------------- the bundle itself
 
 
-@pytest.fixture
-def clock(monkeypatch):
-    return FakeClock(monkeypatch)
+def test_bundle_passes_deploy_validation(bundle):
+    assert bundle.process_id == "maw_case"
+    assert "maw_information_request" in bundle.subprocess_specs
 
 
-def fire_due_timers(wf):
-    wf.refresh_timers()
-    wf.do_engine_steps()
-    return roundtrip(wf)
+def user_tasks():
+    for path in sorted((ROOT / "processes").glob("*.bpmn")):
+        yield from etree.parse(str(path)).xpath("//bpmn:userTask", namespaces=BPMN_NS)
 
 
-SIGNAL = {
-    "signaller_organisation": "Atheneum Noord",
-    "signaller_role": "teacher",
-    "signal_date": "2026-02-03",
-    "observed_concerns": ["school_or_work_drop_out", "contact_with_extremist_group"],
-    "signal_description": "Absent since January; seen handing out flyers with a local group.",
-    "immediate_danger": False,
-}
+def all_task_specs(bundle):
+    for spec in [bundle.spec, *bundle.subprocess_specs.values()]:
+        yield from spec.task_specs.values()
 
 
-def register_and_take_to_table(specs, partners=("school_guidance", "youth_care"), days=14):
-    wf = start_case(specs)
-    wf = submit(wf, "register_signal", SIGNAL)
-    assert wf.last_task.data["triage_recommendation"] == "multi_agency"
-    wf = submit(
-        wf,
-        "confirm_intake_decision",
-        {
-            "intake_decision": "multi_agency",
-            "intake_reasoning": "Several partners are involved; nobody sees the whole picture.",
-        },
-    )
-    return submit(
-        wf,
-        "request_information",
-        {
-            "partners": list(partners),
-            "question": "Which risk and protective factors do you know of?",
-            "deadline_days": days,
-        },
-    )
+def test_every_user_task_sits_in_a_lane_with_instructions_and_a_form(bundle):
+    manual = [s for s in all_task_specs(bundle) if getattr(s, "manual", False)]
+    assert {s.bpmn_id for s in manual} == {node.get("id") for node in user_tasks()}
+    for spec in manual:
+        assert spec.lane in ("Coordinator", "Partner"), spec.name
+        assert spec.extensions.get("instructionsForEndUser"), spec.name
+        props = spec.extensions["properties"]
+        for key in ("formJsonSchemaFilename", "formUiSchemaFilename"):
+            assert (FORMS / props[key]).exists(), (spec.name, props[key])
+    partner_tasks = {s.bpmn_id for s in manual if s.lane == "Partner"}
+    assert partner_tasks == {
+        "accept_referral", "answer_information_request", "answer_after_reminder",
+        "carry_out_action", "aftercare_check_in",
+    }  # fmt: skip
 
 
-# ---------------------------------------------------------------- bundle checks
+def schema_names():
+    return sorted(p.name[: -len(".schema.json")] for p in FORMS.glob("*.schema.json"))
 
 
-def test_bpmn_passes_xsd_validation_and_dmn_parses(specs):
-    spec, _ = specs
-    assert spec.name == PROCESS_ID
-    assert spec.description == "Multi-agency case"
-    assert "triage_recommendation" in spec.task_specs
+def test_every_form_has_a_title_per_field_and_a_matching_ui_order():
+    for name in schema_names():
+        schema = json.loads((FORMS / f"{name}.schema.json").read_text())
+        Draft202012Validator.check_schema(schema)
+        ui = json.loads((FORMS / f"{name}.uischema.json").read_text())
+        assert set(ui["ui:order"]) == set(schema["properties"]), name
+        for key, field in schema["properties"].items():
+            assert field.get("title"), f"{name}: {key} has no title"
 
 
-def user_task_nodes():
-    tree = etree.parse(str(BPMN))
-    return tree.xpath("//bpmn:userTask", namespaces=BPMN_NS)
+def labels(node):
+    """Every choice code and title in a form schema."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("const", "title", "enum"):
+                yield from value if isinstance(value, list) else [value]
+            else:
+                yield from labels(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from labels(value)
 
 
-def test_every_user_task_sits_in_a_known_lane_with_instructions(specs):
-    spec, _ = specs
-    ids = [node.get("id") for node in user_task_nodes()]
-    assert len(ids) == 8
-    for task_spec in spec.task_specs.values():
-        if getattr(task_spec, "manual", False):
-            assert task_spec.lane in ("Coordinator", "Partner"), task_spec.name
-            assert task_spec.extensions.get("instructionsForEndUser"), task_spec.name
-    partner = spec.task_specs["answer_information_request [child]"]
-    assert partner.lane == "Partner"
-    assert spec.task_specs["follow_up_overdue_requests"].lane == "Coordinator"
-
-
-def referenced_forms(specs):
-    spec, _ = specs
-    names = set()
-    for task_spec in spec.task_specs.values():
-        if getattr(task_spec, "manual", False):
-            names.add(prop_spec(task_spec, "formJsonSchemaFilename"))
-            names.add(prop_spec(task_spec, "formUiSchemaFilename"))
-    return names
-
-
-def prop_spec(task_spec, name):
-    return task_spec.extensions["properties"][name]
-
-
-def test_every_referenced_form_exists_and_is_a_valid_schema(specs):
-    names = referenced_forms(specs)
-    assert len(names) == 16
-    for name in names:
-        path = FORMS / name
-        assert path.exists(), name
-        document = json.loads(path.read_text())
-        if name.endswith(".schema.json"):
-            Draft202012Validator.check_schema(document)
-            assert document["type"] == "object"
-            for key, field in document["properties"].items():
-                assert field.get("title"), f"{name}: {key} has no title"
-        else:
-            order = document["ui:order"]
-            schema = json.loads((FORMS / name.replace(".uischema", ".schema")).read_text())
-            assert set(order) == set(schema["properties"]), name
-
-
-def test_no_form_asks_for_a_radicalisation_label():
-    for path in FORMS.glob("*.json"):
-        assert "radicalised" not in path.read_text().lower(), path.name
-        assert "radicalized" not in path.read_text().lower(), path.name
+def test_no_form_offers_a_radicalisation_label():
+    for path in FORMS.glob("*.schema.json"):
+        for label in labels(json.loads(path.read_text())):
+            text = str(label).lower()
+            assert "radicalis" not in text and "radicaliz" not in text, (path.name, label)
+            assert "extremist" not in text or "contact" in text, (path.name, label)
 
 
 def without_x_options(schema):
@@ -222,225 +172,268 @@ def without_x_options(schema):
     return schema
 
 
-@pytest.mark.parametrize(
-    "form", sorted(p.name[: -len(".schema.json")] for p in FORMS.glob("*.schema.json"))
-)
+@pytest.mark.parametrize("form", schema_names())
 def test_example_data_validates_against_its_form(form):
     schema = without_x_options(json.loads((FORMS / f"{form}.schema.json").read_text()))
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     validator.validate(example(form))
 
 
-def test_regular_care_requires_naming_the_service():
-    schema = json.loads((FORMS / "intake-decision.schema.json").read_text())
-    with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate({"intake_decision": "regular_care", "intake_reasoning": "x"}, schema)
-
-
-# ---------------------------------------------------------------- triage table
+def test_every_form_has_example_data():
+    examples = {p.stem for p in (FORMS / "examples").glob("*.json")}
+    assert examples == set(schema_names())
 
 
 @pytest.mark.parametrize(
-    ("danger", "concerns", "expected"),
+    ("form", "data"),
     [
-        (True, ["family_situation"], "urgent"),
-        (False, ["social_isolation", "contact_with_extremist_group"], "multi_agency"),
-        (False, ["school_or_work_drop_out"], "regular_care"),
-        (False, [], "out_of_scope"),
-        (False, ["family_situation", "social_isolation", "mental_health"], "multi_agency"),
+        ("intake-decision", {"intake_decision": "regular_care", "intake_reasoning": "x"}),
+        ("closure-review", example("closure-review", aftercare_partner=None)),
+        ("closure-approval", {"approval": "send_back"}),
+        ("action-plan", {"actions": [], "review_months": 3}),
     ],
 )
-def test_triage_recommendation(specs, danger, concerns, expected):
-    wf = start_case(specs)
-    wf = submit(
-        wf, "register_signal", dict(SIGNAL, immediate_danger=danger, observed_concerns=concerns)
-    )
-    intake = ready_user_tasks(wf, "confirm_intake_decision")[0]
-    assert intake.data["triage_recommendation"] == expected
-    assert intake.data["triage_rule"]
+def test_conditional_requirements(form, data):
+    schema = without_x_options(json.loads((FORMS / f"{form}.schema.json").read_text()))
+    data = {k: v for k, v in data.items() if v is not None}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(data, schema)
 
 
-# ---------------------------------------------------------------- paths through the case
+# ---------------------------------------------------------------- decision tables
 
 
-@pytest.mark.parametrize("decision", ["out_of_scope", "regular_care", "urgent"])
-def test_case_not_taken_to_the_table_ends_with_outcome(specs, decision):
-    wf = start_case(specs)
-    wf = submit(wf, "register_signal", SIGNAL)
-    wf = submit(
-        wf,
+@pytest.mark.parametrize(
+    ("danger", "concerns", "expected", "service"),
+    [
+        (True, ["family_situation"], "urgent", ""),
+        (False, ["social_isolation", "contact_with_extremist_group"], "multi_agency", ""),
+        (False, ["school_or_work_drop_out"], "regular_care", "pupil guidance or the school"),
+        (False, ["mental_health", "family_situation"], "regular_care", "mental health care"),
+        (False, [], "out_of_scope", ""),
+        (False, ["family_situation", "social_isolation", "mental_health"], "multi_agency", ""),
+    ],
+)
+def test_intake_recommendation_names_its_rule(bundle, danger, concerns, expected, service):
+    case = to_intake(bundle, immediate_danger=danger, observed_concerns=concerns)
+    task = case.ready("confirm_intake_decision")[0]
+    assert task.data["triage_recommendation"] == expected
+    assert task.data["triage_service"] == service
+    assert str(escape(task.data["triage_rule"])) in task.instructions
+
+
+CRITERIA = (
+    "no_remaining_concerns", "peer_group_not_connected_to_radical_groups",
+    "reflects_critically_on_ideology", "rethinks_role_in_radical_context",
+    "protective_factors_in_place",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("met", "advice"),
+    [
+        (CRITERIA, "close"),
+        (("no_remaining_concerns", "protective_factors_in_place"), "close"),
+        (CRITERIA[1:], "continue"),
+        (CRITERIA[:4], "continue"),
+    ],
+)
+def test_closure_advice(bundle, met, advice):
+    case = to_review(bundle).do("review_case", example("review", decision="closure_review"))
+    criteria = {c: c in met for c in CRITERIA}
+    case.do("closure_review", example("closure-review", **criteria))
+    approval = case.ready("approve_closure")[0]
+    assert approval.data["closure_advice"] == advice
+    assert str(escape(approval.data["closure_advice_rule"])) in approval.instructions
+
+
+# ---------------------------------------------------------------- intake outcomes
+
+
+def test_out_of_scope_is_closed_with_the_reason(bundle):
+    case = to_intake(bundle).do(
         "confirm_intake_decision",
-        {
-            "intake_decision": decision,
-            "intake_reasoning": "Discussed with the signaller.",
-            "regular_care_service": "General welfare centre",
-        },
+        example("intake-decision", intake_decision="out_of_scope", intake_reasoning="Opinions only."),
     )
-    assert wf.is_completed()
-    assert wf.data["outcome"] == decision
-    assert "Discussed with the signaller." in wf.data["closure_reason"]
-    assert wf.data["case_code"] == "MAW-2026-0001"
+    assert case.step.finished
+    assert case.step.data["outcome"] == "out_of_scope"
+    assert case.step.data["closure_reason"].endswith("Opinions only.")
 
 
-def answer(organisation_note):
-    return {
-        "nothing_to_share": False,
-        "risk_factors": f"{organisation_note}: frequent absence.",
-        "protective_factors": "Good tie with a mentor.",
-        "current_involvement": "Weekly talk.",
-        "covered_by_professional_secrecy": False,
-    }
-
-
-def test_full_case_from_signal_to_aftercare(specs, clock):
-    wf = register_and_take_to_table(specs)
-
-    partner_tasks = ready_user_tasks(wf, "answer_information_request")
-    assert len(partner_tasks) == 2
-    assert {t.task_spec.lane for t in partner_tasks} == {"Partner"}
-    assert sorted(evaluate_prop(wf, t, "assignedOrganisation") for t in partner_tasks) == [
-        "school_guidance",
-        "youth_care",
-    ]
-    assert {evaluate_prop(wf, t, "dueIn") for t in partner_tasks} == {"P14D"}
-    assert partner_tasks[0].data["request"]["question"].startswith("Which risk")
-    assert [e.event_type for e in wf.waiting_events()] == ["DurationTimerEventDefinition"]
-
-    # Youth care answers first, then the school; "nothing to share" is a valid answer.
-    by_org = {evaluate_prop(wf, t, "assignedOrganisation"): t for t in partner_tasks}
-    wf = submit(
-        wf,
-        None,
-        dict(answer("x"), nothing_to_share=True, risk_factors=""),
-        task=by_org["youth_care"],
+def test_urgent_records_the_referral_and_closes(bundle):
+    case = to_intake(bundle).do(
+        "confirm_intake_decision", example("intake-decision", intake_decision="urgent")
     )
-    task = [t for t in ready_user_tasks(wf, "answer_information_request")][0]
-    wf = submit(wf, None, answer("School"), task=task)
-
-    consultation = ready_user_tasks(wf, "case_consultation")
-    assert len(consultation) == 1
-    answers = consultation[0].data["answers"]
-    assert [a["organisation"] for a in answers] == ["youth_care", "school_guidance"]
-    assert answers[0]["nothing_to_share"] is True
-    assert answers[1]["risk_factors"] == "School: frequent absence."
-    assert "answer" not in consultation[0].data
-    assert wf.waiting_events() == []  # the deadline timer is gone once everyone answered
-
-    first_round = example("case-consultation")
-    first_round["agreed_actions"].append(
-        {
-            "action": "Invite to the youth centre",
-            "responsible_partner": "youth_work",
-            "due_date": "2026-03-20",
-        }
-    )
-    wf = submit(wf, "case_consultation", first_round)
-    # review again: the same step comes back, and a shorter action list replaces the old one
-    second_round = dict(
-        example("case-consultation"), next_step="closure_review", concern_level="low"
-    )
-    wf = submit(wf, "case_consultation", second_round)
-    closure = ready_user_tasks(wf, "closure_review")[0]
-    assert closure.data["consultation"]["concern_level"] == "low"
-    assert len(closure.data["consultation"]["agreed_actions"]) == 1
-
-    wf = submit(wf, "closure_review", example("closure-review"))
-    assert ready_user_tasks(wf) == []
-    assert not wf.is_completed()
-    waiting = wf.waiting_events()
-    assert len(waiting) == 1
-    due = datetime.fromisoformat(waiting[0].value)
-    assert timedelta(days=180) <= due - datetime.now(UTC) <= timedelta(days=185)
-
-    wf = fire_due_timers(wf)  # not due yet
-    assert ready_user_tasks(wf) == []
-    clock.advance(days=186)
-    wf = fire_due_timers(wf)
-    wf = submit(wf, "aftercare_check_in", example("aftercare-check-in"))
-
-    assert wf.is_completed()
-    assert wf.data["outcome"] == "closed"
-    assert wf.data["closure_reason"] == example("closure-review")["reasoning"]
-    assert len(wf.data["answers"]) == 2
+    assert case.names() == [("record_urgent_referral", None)]
+    case.do("record_urgent_referral", example("urgent-referral"))
+    assert case.step.finished
+    assert case.step.data["outcome"] == "urgent"
+    assert "Police emergency line" in case.step.data["closure_reason"]
 
 
-def test_closure_review_continue_and_aftercare_concerns_return_to_the_table(specs, clock):
-    wf = register_and_take_to_table(specs, partners=("police",))
-    wf = submit(wf, "answer_information_request", answer("Police"))
-    wf = submit(
-        wf, "case_consultation", dict(example("case-consultation"), next_step="closure_review")
-    )
-    wf = submit(wf, "closure_review", dict(example("closure-review"), decision="continue"))
-    wf = submit(
-        wf, "case_consultation", dict(example("case-consultation"), next_step="closure_review")
-    )
-    wf = submit(wf, "closure_review", dict(example("closure-review"), aftercare_months=1))
-    clock.advance(days=32)
-    wf = fire_due_timers(wf)
-    wf = submit(
-        wf,
-        "aftercare_check_in",
-        {"status": "concerns_again", "note": "New contacts with the same group."},
-    )
-    assert len(ready_user_tasks(wf, "case_consultation")) == 1
-    assert not wf.is_completed()
+def regular_care(bundle, days=60):
+    return to_intake(bundle).do(
+        "confirm_intake_decision",
+        example("intake-decision", intake_decision="regular_care", regular_care_partner="school",
+                check_back_days=days),
+    )  # fmt: skip
 
 
-def test_overdue_answers_create_a_follow_up_while_partner_tasks_stay_open(specs, clock):
-    wf = register_and_take_to_table(specs, days=10)
-    wf = submit(
-        wf,
-        None,
-        answer("School"),
-        task=[
-            t
-            for t in ready_user_tasks(wf, "answer_information_request")
-            if evaluate_prop(wf, t, "assignedOrganisation") == "school_guidance"
-        ][0],
-    )
+def test_regular_care_refers_to_the_partner_and_checks_back(bundle):
+    case = regular_care(bundle)
+    referral = case.ready("accept_referral")[0]
+    assert (referral.lane, referral.organisation) == ("partner", "school")
+    assert referral.due_at == T0 + timedelta(days=14)
+    case.do("accept_referral", example("referral-response"), "school")
+    assert case.names() == []
+    assert [t.due_at for t in case.step.timers] == [T0 + timedelta(days=60)]
+    case.wait(days=59)
+    assert case.names() == []
+    case.wait(days=2)
+    case.do("check_back_regular_care", example("check-back"))
+    assert case.step.finished
+    assert case.step.data["outcome"] == "regular_care"
+    assert case.step.data["closure_reason"].startswith("Handled in regular care by school.")
 
-    clock.advance(days=9)
-    wf = fire_due_timers(wf)
-    assert ready_user_tasks(wf, "follow_up_overdue_requests") == []
 
-    clock.advance(days=2)
-    wf = fire_due_timers(wf)
-    follow_up = ready_user_tasks(wf, "follow_up_overdue_requests")
-    assert len(follow_up) == 1
-    assert follow_up[0].task_spec.lane == "Coordinator"
-    still_open = ready_user_tasks(wf, "answer_information_request")
-    assert [evaluate_prop(wf, t, "assignedOrganisation") for t in still_open] == ["youth_care"]
+def test_a_referral_not_taken_up_comes_back_at_once_and_can_go_to_the_table(bundle):
+    case = regular_care(bundle)
+    case.do("accept_referral", example("referral-response", taken_up="not_taken_up",
+                                       note="No capacity."), "school")  # fmt: skip
+    check_back = case.ready("check_back_regular_care")[0]
+    assert "did not take up" in check_back.instructions
+    case.do("check_back_regular_care", example("check-back", status="take_to_table"))
+    assert case.names() == [("request_information", None)]
 
-    # Ending the follow-up branch does not end the case.
-    wf = submit(wf, "follow_up_overdue_requests", example("follow-up-overdue"))
-    assert not wf.is_completed()
-    assert len(ready_user_tasks(wf, "answer_information_request")) == 1
 
-    wf = submit(wf, "answer_information_request", answer("Youth care"))
-    consultation = ready_user_tasks(wf, "case_consultation")[0]
-    assert [a["organisation"] for a in consultation.data["answers"]] == [
-        "school_guidance",
-        "youth_care",
+# ---------------------------------------------------------------- information requests
+
+
+def test_each_partner_gets_its_own_request_with_a_deadline(bundle):
+    case = to_requests(bundle, ("police", "social", "school"))
+    tasks = case.ready("answer_information_request")
+    assert sorted(t.organisation for t in tasks) == ["police", "school", "social"]
+    assert {t.due_at for t in tasks} == {T0 + timedelta(days=14)}
+    assert "Which risk factors" in tasks[0].instructions
+
+
+def test_late_answer_after_reminder_and_escalation(bundle):
+    case = to_requests(bundle)
+    case.do("answer_information_request", example("information-answer"), "police")
+    case.wait(days=13)
+    assert case.names() == [("answer_information_request", "social")]
+    case.wait(days=2)  # deadline passed: the partner gets a reminder
+    assert case.names() == [("answer_after_reminder", "social")]
+    reminder = case.ready("answer_after_reminder")[0]
+    assert reminder.title.startswith("Reminder")
+    assert reminder.due_at == case.now + timedelta(days=7)
+    case.wait(days=8)  # still nothing: the coordinator is asked to follow up
+    assert case.names() == [("answer_after_reminder", "social"),
+                            ("follow_up_overdue_requests", None)]  # fmt: skip
+    follow_up = case.ready("follow_up_overdue_requests")[0]
+    assert follow_up.lane == "coordinator" and "social" in follow_up.instructions
+    case.do("answer_after_reminder", example("information-answer"), "social")
+    assert case.names() == [("case_consultation", None)]  # the late answer counts
+    answers = case.ready("case_consultation")[0].data["answers"]
+    assert [(a["organisation"], a["after_reminder"]) for a in answers] == [
+        ("police", False), ("social", True),
     ]
 
-    wf = submit(
-        wf, "case_consultation", dict(example("case-consultation"), next_step="closure_review")
+
+# ---------------------------------------------------------------- consultation, plan, review
+
+
+def test_actions_go_to_the_owning_partner_and_uncovered_domains_are_flagged(bundle):
+    case = to_consultation(bundle).do("case_consultation", example("case-consultation"))
+    plan = case.ready("agree_action_plan")[0]
+    assert "housing" in plan.instructions and "finances" in plan.instructions
+    assert "education and work" not in plan.instructions.split("from the screening")[1]
+    case.do("agree_action_plan", example("action-plan"))
+    actions = sorted((t.organisation, t.due_at) for t in case.ready("carry_out_action"))
+    assert actions == [
+        ("school", datetime(2026, 4, 15, 23, 59, 59, tzinfo=UTC)),
+        ("social", datetime(2026, 4, 30, 23, 59, 59, tzinfo=UTC)),
+    ]
+    assert [t.due_at for t in case.step.timers] == [datetime(2026, 6, 2, 9, 0, tzinfo=UTC)]
+    case.do("carry_out_action", example("action-report"), "school")
+    case.wait(days=93)  # the review date comes even with an action still open
+    review = case.ready("review_case")[0]
+    assert "Life domains the plan does not cover" in review.instructions
+    assert "housing" in review.instructions
+    assert case.names() == [("carry_out_action", "social"), ("review_case", None)]
+
+
+def test_review_continue_waits_for_the_next_review_and_adjust_makes_a_new_plan(bundle):
+    case = to_review(bundle)
+    case.do("review_case", example("review", decision="continue", next_review_months=2))
+    assert case.names() == []
+    assert [t.due_at.date() for t in case.step.timers] == [(case.now + timedelta(days=61)).date()]
+    case.wait(days=62)
+    case.do("review_case", example("review", decision="adjust_plan"))
+    assert case.names() == [("agree_action_plan", None)]
+
+
+def test_closure_sent_back_then_approved_then_aftercare_all_well(bundle):
+    case = to_review(bundle).do("review_case", example("review", decision="closure_review"))
+    case.do("closure_review", example("closure-review"))
+    approval = case.ready("approve_closure")[0]
+    assert approval.lane == "coordinator"
+    case.do("approve_closure", {"approval": "send_back", "reason": "Ask the school first."})
+    again = case.ready("closure_review")[0]
+    assert "Ask the school first." in again.instructions
+    case.do("closure_review", example("closure-review"))
+    case.do("approve_closure", example("closure-approval"))
+    assert case.step.data["outcome"] == "closed"
+    assert case.names() == []
+    (timer,) = case.step.timers
+    assert timedelta(days=180) <= timer.due_at - case.now <= timedelta(days=185)
+    case.wait(days=186)
+    check_in = case.ready("aftercare_check_in")[0]
+    assert (check_in.lane, check_in.organisation) == ("partner", "school")
+    case.do("aftercare_check_in", example("aftercare-check-in"), "school")
+    assert case.step.finished
+    assert case.step.data["outcome"] == "closed"
+
+
+def test_table_decides_to_continue_at_closure_review(bundle):
+    case = to_review(bundle).do("review_case", example("review", decision="closure_review"))
+    case.do("closure_review", example("closure-review", decision="continue"))
+    assert case.names() == []
+    assert len(case.step.timers) == 1  # back to the review rhythm
+
+
+def test_aftercare_concerns_reopen_the_case_into_a_review(bundle):
+    case = to_consultation(bundle).do(
+        "case_consultation", example("case-consultation", next_step="closure_review")
     )
-    wf = submit(wf, "closure_review", example("closure-review"))
-    clock.advance(days=200)
-    wf = fire_due_timers(wf)
-    wf = submit(wf, "aftercare_check_in", example("aftercare-check-in"))
-    assert wf.is_completed()
-    assert wf.data["outcome"] == "closed"
-    assert wf.data["follow_up"]["note"] == example("follow-up-overdue")["note"]
+    case.do("closure_review", example("closure-review", aftercare_months=1))
+    case.do("approve_closure", example("closure-approval"))
+    case.wait(days=32)
+    case.do("aftercare_check_in",
+            {"status": "concerns_again", "note": "New contacts with the same group."}, "school")
+    assert case.step.data["outcome"] == "reopened"
+    review = case.ready("review_case")[0]
+    assert "New contacts with the same group." in review.instructions
+    assert not case.step.finished
 
 
-def test_answers_must_come_through_add_data_from_form(specs):
-    """The partner form is stored under `answer` (spiffworkflow:variableName) by
-    add_data_from_form; merging the fields into task.data by hand leaves no `answer`."""
-    wf = register_and_take_to_table(specs, partners=("police",))
-    task = ready_user_tasks(wf, "answer_information_request")[0]
-    assert task.task_spec.variable == "answer"
-    task.data.update(answer("Police"))
-    with pytest.raises(WorkflowTaskException, match="answer"):
-        task.run()
+# ---------------------------------------------------------------- long cases stay small
+
+
+def test_twenty_review_cycles_keep_the_state_as_small_as_a_fresh_case(bundle):
+    case = to_review(bundle)
+    fresh = case.tasks_in_state()
+    for _ in range(20):
+        case.do("review_case", example("review", decision="adjust_plan"))
+        case.do("agree_action_plan", example("action-plan"))
+        case.do("carry_out_action", example("action-report"), "school")
+        case.do("carry_out_action", example("action-report"), "social")
+        case.wait(days=93)
+    assert case.names() == [("review_case", None)]
+    assert case.tasks_in_state() <= 1.5 * fresh
+    # and the case still ends properly
+    case.do("review_case", example("review", decision="closure_review"))
+    case.do("closure_review", example("closure-review"))
+    case.do("approve_closure", example("closure-approval"))
+    case.wait(days=200).do("aftercare_check_in", example("aftercare-check-in"), "school")
+    assert case.step.finished and case.step.data["outcome"] == "closed"

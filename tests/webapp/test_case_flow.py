@@ -71,12 +71,6 @@ def test_full_case_to_closure_and_aftercare(network):
     complete(
         "coordinator",
         "case_consultation",
-        example("case-consultation", next_step="review_again"),
-        T0,
-    )
-    complete(
-        "coordinator",
-        "case_consultation",
         example("case-consultation", next_step="closure_review"),
         T0,
     )
@@ -86,6 +80,7 @@ def test_full_case_to_closure_and_aftercare(network):
         example("closure-review", decision="close", reasoning="Concerns resolved."),
         T0,
     )
+    complete("coordinator2", "approve_closure", example("closure-approval"), T0)
     db.session.refresh(case)
     assert case.status == "aftercare"
     assert case.closure_reason == "Concerns resolved."
@@ -94,7 +89,7 @@ def test_full_case_to_closure_and_aftercare(network):
 
     assert timers.run_due_timers(now=due - timedelta(minutes=1)) == 0
     assert timers.run_due_timers(now=due + timedelta(minutes=1)) == 1
-    complete("coordinator", "aftercare_check_in", example("aftercare-check-in", status="all_well"))
+    complete("school", "aftercare_check_in", example("aftercare-check-in", status="all_well"))
     db.session.refresh(case)
     assert case.status == "closed"
     assert db.session.scalar(select(func.count(Task.id)).where(Task.case_id == case.id)) == 0
@@ -107,9 +102,13 @@ def test_deadline_passes_and_the_coordinator_is_asked_to_follow_up(network):
     case = to_consultation(("police",), now=T0)
     assert timers.run_due_timers(now=T0 + timedelta(days=13)) == 0
     assert timers.run_due_timers(now=T0 + timedelta(days=14, minutes=1)) == 1
+    reminder = only_task("police", "answer_after_reminder")  # first a reminder to the partner
+    assert reminder.due_at == T0 + timedelta(days=21, minutes=1)
+    assert not [t for t in inbox("coordinator") if t.spec_name == "follow_up_overdue_requests"]
+    assert timers.run_due_timers(now=T0 + timedelta(days=21, minutes=2)) == 1
     follow_up = only_task("coordinator", "follow_up_overdue_requests")
     assert follow_up.case_id == case.id
-    assert only_task("police", "answer_information_request")  # still open, late answers count
+    assert only_task("police", "answer_after_reminder")  # still open, late answers count
     assert timers.run_due_timers(now=T0 + timedelta(days=30)) == 0  # fires once
 
 

@@ -80,6 +80,17 @@ class Bundle:
                 self._forms[filename] = None
         return self._forms[filename]
 
+    def task_properties(self, element_id: str) -> dict:
+        """The ``spiffworkflow:properties`` of the task with BPMN id ``element_id`` in any
+        process of this version (empty when there is no such task or it has none)."""
+        for process in [self.spec, *self.subprocess_specs.values()]:
+            for name in (element_id, f"{element_id} [child]"):
+                spec = process.task_specs.get(name)
+                props = (getattr(spec, "extensions", None) or {}).get("properties")
+                if props:
+                    return dict(props)
+        return {}
+
     def spec_json(self) -> str:
         """The serialized specs (main + subprocesses), to be stored once per process version."""
         if self._spec_json is None:

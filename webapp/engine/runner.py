@@ -17,6 +17,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import serializer
 from .bundle import Bundle
+from .compact import compact
 from .errors import DataRejected, ScriptError, TaskNotReady
 from .sandbox import RestrictedScriptEngine
 from .taskinfo import ReadyTask, annotate, element_id, element_title, ready_task
@@ -139,9 +140,7 @@ def check_data(data: object, path: str = "data") -> None:
 
 def _load(bundle: Bundle, state: str) -> BpmnWorkflow:
     wf = serializer.load_state(state, bundle.spec, bundle.subprocess_specs, bundle.hash)
-    wf.script_engine = _SCRIPT_ENGINE
-    for sub in wf.subprocesses.values():
-        sub.script_engine = _SCRIPT_ENGINE
+    wf.script_engine = _SCRIPT_ENGINE  # subprocesses read their top workflow's engine
     return wf
 
 
@@ -236,11 +235,15 @@ def _step(bundle: Bundle, wf: BpmnWorkflow, before: set | None) -> Step:
         data = wf.data
     else:
         data = wf.last_task.data if wf.last_task is not None else wf.task_tree.data
+    completed = _history(wf, before)
+    ready = [ready_task(t) for t in tasks]
+    if before is not None:  # a real step (not a snapshot): drop what can never run again
+        compact(wf)
     return Step(
         state=serializer.dump_state(wf, bundle.hash),
-        ready=[ready_task(t) for t in tasks],
+        ready=ready,
         timers=_timers(wf),
         finished=finished,
         data=copy.deepcopy(data),
-        completed=_history(wf, before),
+        completed=completed,
     )

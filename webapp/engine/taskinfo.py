@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
@@ -71,8 +71,22 @@ def annotate(task, script_engine) -> None:
         now = utcnow()
         parsed = TimerEventDefinition.parse_iso_duration(str(duration))
         due = (now + TimerEventDefinition.get_timedelta_from_start(parsed, now)).isoformat()
+    elif props.get("dueAt"):
+        due = _due_at(script_engine.evaluate_expression(props["dueAt"], task.data))
     task.internal_data[_ORG_KEY] = organisation
     task.internal_data[_DUE_KEY] = due
+
+
+def _due_at(value) -> str | None:
+    """An ISO date (end of that day, UTC) or an ISO datetime as an aware UTC ISO string."""
+    if value in (None, ""):
+        return None
+    text = str(value)
+    if len(text) == 10:  # a date: due at the end of that day
+        text += "T23:59:59+00:00"
+    moment = datetime.fromisoformat(text)
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return moment.isoformat()
 
 
 def render_instructions(text: str, data: dict) -> str:

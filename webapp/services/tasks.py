@@ -109,6 +109,7 @@ def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | Non
     if not may_work_on(actor.user, task):
         raise NotAllowed("This task is not yours to complete.")
     bundle = bundles.bundle_for(case.process_version)
+    check_four_eyes(actor.user, task, bundle.task_properties(spec_name).get("notCompletedBySameAs"))
     schema = bundle.form(task.form) if task.form else None
     if schema is not None:
         options = {k: [v for v, _ in pairs] for k, pairs in option_values().items()}
@@ -141,6 +142,24 @@ def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | Non
     except StaleDataError as error:
         raise _already_done(case_id, spiff_id) from error
     return task
+
+
+def check_four_eyes(user: User, task: Task, earlier_step: str | None) -> None:
+    """Four eyes: a task whose process property ``notCompletedBySameAs`` names an earlier step
+    (e.g. approving a closure after the closure review) may not be completed by the person who
+    last completed that step in this case. Raises NotAllowed."""
+    if not earlier_step:
+        return
+    last = db.session.scalar(
+        select(Contribution).where(Contribution.case_id == task.case_id,
+                                   Contribution.spec_name == earlier_step)
+        .order_by(Contribution.submitted_at.desc(), Contribution.id.desc()).limit(1)
+    )
+    if last is not None and last.user_id == user.id:
+        raise NotAllowed(
+            f"You recorded the step \"{last.title}\" yourself, so a second person must complete "
+            f"\"{task.title}\" (four eyes). Ask another coordinator."
+        )
 
 
 def _already_done(case_id: int, spiff_id: str) -> Conflict:
