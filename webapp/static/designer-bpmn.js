@@ -1,6 +1,7 @@
 /* The BPMN editor: bpmn-js Modeler plus a panel for what mawflow's engine reads.
-   spiffworkflow:* elements are typed by designer-spiffworkflow.json; any other extension
-   element is kept by bpmn-moddle as it is, so it round-trips untouched. */
+   No moddle descriptor is registered for the spiffworkflow namespace on purpose: with one,
+   every spiffworkflow:* element it does not declare (the engine accepts any name) becomes an
+   import error and is dropped on save. Kept generic, all of them round-trip untouched. */
 (function () {
   'use strict';
   var C = window.mawDesignerCommon;
@@ -11,6 +12,7 @@
   var rules = JSON.parse(cfg.rules || '[]');
   var panel = document.getElementById('panel');
   var status = document.getElementById('save-status');
+  var SPIFF = 'http://spiffworkflow.org/bpmn/schema/1.0/core';
   var state = { modeler: null, warnings: null, dirty: false };
   window.mawDesigner = state;
 
@@ -18,8 +20,17 @@
   function modeling() { return state.modeler.get('modeling'); }
 
   function extValues(bo) { return bo.extensionElements ? bo.extensionElements.get('values') : []; }
-  function findExt(bo, type) {
-    return extValues(bo).filter(function (v) { return v.$type === type; })[0];
+  /* spiffworkflow elements stay generic moddle elements, whatever their name: nothing is
+     dropped or rewritten, also elements this editor does not know. */
+  function spiffLocal(v) {
+    var d = v && v.$descriptor;
+    return d && d.ns && d.ns.uri === SPIFF ? d.ns.localName : null;
+  }
+  function findExt(bo, local) {
+    return extValues(bo).filter(function (v) { return spiffLocal(v) === local; })[0];
+  }
+  function createSpiff(local, attrs) {
+    return moddle().createAny('spiffworkflow:' + local, SPIFF, attrs || {});
   }
   function ensureExtensions(bo) {
     if (!bo.extensionElements) {
@@ -28,36 +39,44 @@
     }
     return bo.extensionElements;
   }
-  function setBodyExt(bo, type, value) {
-    var found = findExt(bo, type);
+  function bodyOf(bo, local) {
+    var found = findExt(bo, local);
+    return found ? (found.$body || '') : '';
+  }
+  function setBodyExt(bo, local, value) {
+    var found = findExt(bo, local);
     if (!value) {
       if (found) { bo.extensionElements.get('values').splice(extValues(bo).indexOf(found), 1); }
       return;
     }
     if (!found) {
-      found = moddle().create(type, {});
+      found = createSpiff(local);
       found.$parent = ensureExtensions(bo);
       ensureExtensions(bo).get('values').push(found);
     }
-    found.value = value;
+    found.$body = value;
+  }
+  function propList(bo) {
+    var props = findExt(bo, 'properties');
+    return props ? (props.$children || []).filter(function (c) { return spiffLocal(c) === 'property'; }) : [];
   }
   function getProp(bo, name) {
-    var props = findExt(bo, 'spiffworkflow:Properties');
-    var p = props ? props.get('properties').filter(function (x) { return x.name === name; })[0] : null;
-    return p ? p.value : '';
+    var p = propList(bo).filter(function (x) { return x.name === name; })[0];
+    return p ? (p.value || '') : '';
   }
   function setProp(bo, name, value) {
-    var props = findExt(bo, 'spiffworkflow:Properties');
+    var props = findExt(bo, 'properties');
     if (!props) {
       if (!value) { return; }
-      props = moddle().create('spiffworkflow:Properties', { properties: [] });
+      props = createSpiff('properties');
+      props.$children = [];
       props.$parent = ensureExtensions(bo);
       ensureExtensions(bo).get('values').push(props);
     }
-    var list = props.get('properties');
-    var p = list.filter(function (x) { return x.name === name; })[0];
-    if (!value) { if (p) { list.splice(list.indexOf(p), 1); } return; }
-    if (!p) { p = moddle().create('spiffworkflow:Property', { name: name }); list.push(p); }
+    props.$children = props.$children || [];
+    var p = propList(bo).filter(function (x) { return x.name === name; })[0];
+    if (!value) { if (p) { props.$children.splice(props.$children.indexOf(p), 1); } return; }
+    if (!p) { p = createSpiff('property', { name: name }); p.$parent = props; props.$children.push(p); }
     p.value = value;
   }
   function changed() { state.dirty = true; status.textContent = 'Unsaved changes'; }
@@ -139,9 +158,8 @@
         'A JSON Schema file in forms/. Add new forms on the draft page.');
       select('UI schema', getProp(bo, 'formUiSchemaFilename'), uis,
         function (v) { setProp(bo, 'formUiSchemaFilename', v); });
-      var instr = findExt(bo, 'spiffworkflow:InstructionsForEndUser');
-      var text = area('Instructions (Markdown)', instr ? instr.value : '',
-        function (v) { setBodyExt(bo, 'spiffworkflow:InstructionsForEndUser', v); },
+      var text = area('Instructions (Markdown)', bodyOf(bo, 'instructionsForEndUser'),
+        function (v) { setBodyExt(bo, 'instructionsForEndUser', v); },
         '{{ name }} is replaced by the task data.', 6);
       var previewBtn = C.el('button', { type: 'button', 'class': 'btn btn-sm btn-outline-secondary' }, 'Preview instructions');
       var preview = C.el('div', { 'class': 'md-preview', 'aria-live': 'polite' });
@@ -160,21 +178,18 @@
         'Python expression giving a duration, e.g. "P14D" (with quotes).');
     }
     if (type === 'bpmn:BusinessRuleTask') {
-      var called = findExt(bo, 'spiffworkflow:CalledDecisionId');
-      select('Decision table', called ? called.value : '', rules,
-        function (v) { setBodyExt(bo, 'spiffworkflow:CalledDecisionId', v); },
+      select('Decision table', bodyOf(bo, 'calledDecisionId'), rules,
+        function (v) { setBodyExt(bo, 'calledDecisionId', v); },
         'A decision in rules/.');
     }
     if (type === 'bpmn:ScriptTask') {
       area('Script (Python)', bo.script, function (v) { modeling().updateProperties(element, { script: v, scriptFormat: 'python' }); }, null, 6);
     }
     if (isActivity) {
-      var pre = findExt(bo, 'spiffworkflow:PreScript');
-      var post = findExt(bo, 'spiffworkflow:PostScript');
-      area('Pre-script (runs when the step becomes ready)', pre ? pre.value : '',
-        function (v) { setBodyExt(bo, 'spiffworkflow:PreScript', v); });
-      area('Post-script (runs when the step is done)', post ? post.value : '',
-        function (v) { setBodyExt(bo, 'spiffworkflow:PostScript', v); });
+      area('Pre-script (runs when the step becomes ready)', bodyOf(bo, 'preScript'),
+        function (v) { setBodyExt(bo, 'preScript', v); });
+      area('Post-script (runs when the step is done)', bodyOf(bo, 'postScript'),
+        function (v) { setBodyExt(bo, 'postScript', v); });
     }
     var loop = bo.loopCharacteristics;
     if (loop && loop.$type === 'bpmn:MultiInstanceLoopCharacteristics') {
@@ -231,6 +246,21 @@
     });
   }
 
+  /* SpiffWorkflow names a multi-instance collection by its variable name
+     (<bpmn:loopDataInputRef>requests</bpmn:loopDataInputRef>), not by the id of a data element,
+     so bpmn-moddle cannot resolve it and would drop it on save. Point such a reference at a
+     detached placeholder carrying the name: it is written back exactly as it was read.
+     Returns the warnings that remain. */
+  var DATA_REFS = ['loopDataInputRef', 'loopDataOutputRef', 'bpmn:loopDataInputRef', 'bpmn:loopDataOutputRef'];
+  function keepDataRefs(warnings) {
+    return warnings.filter(function (w) {
+      if (!w.element || DATA_REFS.indexOf(w.property) < 0 || !w.value) { return true; }
+      var name = w.property.replace('bpmn:', '');
+      w.element[name] = moddle().create('bpmn:Property', { id: w.value, name: w.value });
+      return false;
+    });
+  }
+
   function save() {
     status.textContent = 'Saving…';
     return state.modeler.saveXML({ format: true }).then(function (result) {
@@ -246,14 +276,12 @@
   }
   state.save = save;
 
-  Promise.all([
-    fetch(cfg.descriptorUrl, { credentials: 'same-origin' }).then(function (r) { return r.json(); }),
-    fetch(cfg.fileUrl, { credentials: 'same-origin' }).then(function (r) { return r.text(); })
-  ]).then(function (loaded) {
-    state.modeler = new window.BpmnJS({ container: '#canvas', moddleExtensions: { spiffworkflow: loaded[0] } });
-    return state.modeler.importXML(loaded[1]);
+  fetch(cfg.fileUrl, { credentials: 'same-origin' }).then(function (r) { return r.text(); })
+  .then(function (xml) {
+    state.modeler = new window.BpmnJS({ container: '#canvas' });
+    return state.modeler.importXML(xml);
   }).then(function (result) {
-    state.warnings = (result.warnings || []).map(function (w) { return String(w.message || w); });
+    state.warnings = keepDataRefs(result.warnings || []).map(function (w) { return String(w.message || w); });
     state.modeler.get('canvas').zoom('fit-viewport');
     state.modeler.get('eventBus').on('selection.changed', function (e) { render(e.newSelection[0]); });
     state.modeler.get('eventBus').on('element.changed', function (e) {
