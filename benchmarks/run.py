@@ -95,6 +95,8 @@ def main() -> None:
         print(f"complete a task (service + commit): {statistics.median(samples):.2f} ms median")
     engine_bench = ROOT / "benchmarks" / "bench_engine.py"
     subprocess.run([sys.executable, str(engine_bench)], check=False)  # noqa: S603
+    long_case = ROOT / "benchmarks" / "bench_long_case.py"
+    subprocess.run([sys.executable, str(long_case)], check=False)  # noqa: S603
 
 
 if __name__ == "__main__":

@@ -82,7 +82,8 @@ def to_requests(bundle, partners=("police", "social")):
 def to_consultation(bundle):
     case = to_requests(bundle)
     case.do("answer_information_request", example("information-answer"), "police")
-    case.do("answer_information_request", example("information-answer", nothing_to_share=True), "social")
+    nothing = example("information-answer", nothing_to_share=True)
+    case.do("answer_information_request", nothing, "social")
     return case
 
 
@@ -253,7 +254,8 @@ def test_closure_advice(bundle, met, advice):
 def test_out_of_scope_is_closed_with_the_reason(bundle):
     case = to_intake(bundle).do(
         "confirm_intake_decision",
-        example("intake-decision", intake_decision="out_of_scope", intake_reasoning="Opinions only."),
+        example("intake-decision", intake_decision="out_of_scope",
+                intake_reasoning="Opinions only."),
     )
     assert case.step.finished
     assert case.step.data["outcome"] == "out_of_scope"

@@ -43,7 +43,8 @@ def compact(wf: BpmnWorkflow) -> int:
         del wf.tasks[tid]
     root._children = [front.id]
     front._parent = root.id
-    for sub_id in [sid for sid in wf.subprocesses if sid not in wf.tasks and sid not in _nested_ids(wf)]:
+    nested = _nested_ids(wf)
+    for sub_id in [sid for sid in wf.subprocesses if sid not in wf.tasks and sid not in nested]:
         del wf.subprocesses[sub_id]
     if wf.last_task is not None and wf.last_task.id not in wf.tasks:
         wf.last_task = front
