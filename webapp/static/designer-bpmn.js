@@ -118,6 +118,19 @@
     return field(label, c, help);
   }
 
+  /* A text field offering the bundle's files: pick one, or type the name of a form to add. */
+  function combo(label, value, options, onChange, help) {
+    var listId = 'list' + (++fieldCount);
+    var list = C.el('datalist', { id: listId });
+    options.forEach(function (o) { list.appendChild(C.el('option', { value: o })); });
+    panel.appendChild(list);
+    var c = C.el('input', { 'class': 'form-control form-control-sm', type: 'text', list: listId,
+                            autocomplete: 'off' });
+    c.value = value || '';
+    c.addEventListener('change', function () { onChange(c.value.trim()); changed(); });
+    return field(label, c, help);
+  }
+
   function laneOf(element) {
     var lanes = state.modeler.get('elementRegistry').filter(function (e) { return e.type === 'bpmn:Lane'; });
     var bo = element.businessObject;
@@ -153,10 +166,10 @@
     if (type === 'bpmn:UserTask' || type === 'bpmn:ManualTask') {
       var schemas = forms.filter(function (f) { return /\.schema\.json$/.test(f); });
       var uis = forms.filter(function (f) { return /\.uischema\.json$/.test(f); });
-      select('Form', getProp(bo, 'formJsonSchemaFilename'), schemas,
+      combo('Form', getProp(bo, 'formJsonSchemaFilename'), schemas,
         function (v) { setProp(bo, 'formJsonSchemaFilename', v); },
-        'A JSON Schema file in forms/. Add new forms on the draft page.');
-      select('UI schema', getProp(bo, 'formUiSchemaFilename'), uis,
+        'A JSON Schema file in forms/ (e.g. check-signal.schema.json). Add new forms on the draft page.');
+      combo('UI schema', getProp(bo, 'formUiSchemaFilename'), uis,
         function (v) { setProp(bo, 'formUiSchemaFilename', v); });
       var text = area('Instructions (Markdown)', bodyOf(bo, 'instructionsForEndUser'),
         function (v) { setBodyExt(bo, 'instructionsForEndUser', v); },
