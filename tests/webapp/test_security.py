@@ -1,0 +1,274 @@
+"""The security baseline seen from outside: CSRF, XSS, login limits, re-authentication before
+exports, safe XML, the script sandbox through the web, cookies, headers and no secrets."""
+
+import re
+import subprocess
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from sqlalchemy import func, select
+
+from webapp.auth.reauth import SESSION_KEY
+from webapp.engine import BundleInvalid
+from webapp.engine import runner as engine_runner
+from webapp.engine.bundle import parse_xml
+from webapp.extensions import db
+from webapp.models import Case, Contribution, utcnow
+from webapp.services import bundles
+from webapp.services.audit import Actor
+
+from ..conftest import PASSWORD, ROOT
+from . import security_helpers as fixtures
+from .helpers import only_task, register, to_consultation
+
+one_user_per_request, people, two_cases = (
+    fixtures.one_user_per_request, fixtures.people, fixtures.two_cases)
+
+FAILING = Path(__file__).parent / "bundles" / "failing"
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>"><svg onload=alert(2)>'
+
+
+def _inert(html: str) -> None:
+    """No payload reached the page as markup."""
+    assert "<script>alert" not in html
+    assert not re.search(r"<img[^>]*onerror", html, re.I)
+    assert not re.search(r"<svg[^>]*onload", html, re.I)
+    assert "javascript:alert" not in html
+
+
+# --- CSRF -----------------------------------------------------------------------------------
+def _token(html: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)[1]
+
+
+def test_post_without_csrf_token_is_refused(app, network):
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    assert client.post("/login", data={"username": "coordinator",
+                                       "password": PASSWORD}).status_code == 400
+    page = client.get("/login").text
+    ok = client.post("/login", data={"username": "coordinator", "password": PASSWORD,
+                                     "csrf_token": _token(page)})
+    assert ok.status_code == 302
+    refused = client.post("/cases/new", data={"full_name": "No Token"})
+    assert refused.status_code == 400
+    assert db.session.scalar(select(func.count(Case.id))) == 0
+    assert client.post("/logout").status_code == 400
+    assert client.get("/").status_code == 200  # still logged in
+
+
+# --- XSS ------------------------------------------------------------------------------------
+def test_xss_in_form_fields_renders_inert(app, people, login):
+    coordinator = login("coordinator")
+    response = coordinator.post("/cases/new", data={"full_name": XSS, "address": XSS})
+    assert response.status_code == 302
+    case = db.session.scalar(select(Case))
+    task = only_task("coordinator", "register_signal")
+    page = coordinator.get(f"/tasks/{task.id}").text
+    schema_fields = re.findall(r'<(?:input|textarea)[^>]*name="([a-z_]+)"', page)
+    data = {name: XSS for name in schema_fields if name != "csrf_token"}
+    coordinator.post(f"/tasks/{task.id}", data=data)  # may be refused by validation: fine
+    coordinator.post(f"/cases/{case.code}/comments", data={"body": XSS})
+    coordinator.post(f"/cases/{case.code}/person", data={"full_name": XSS, "address": XSS,
+                                                          "reason": XSS})
+    admin = login("admin")
+    admin.post("/admin/organisations/new", data={"code": "xss", "name": XSS})
+    admin.post("/admin/users/new", data={"username": "xss", "display_name": XSS,
+                                         "password": PASSWORD, "organisation": "xss",
+                                         "role": "partner"})
+    with coordinator.session_transaction() as session:
+        session[SESSION_KEY] = utcnow().timestamp()
+    for client, url in [
+        (coordinator, f"/cases/{case.code}"), (coordinator, f"/cases/{case.code}/person"),
+        (coordinator, f"/cases/{case.code}/sharing"), (coordinator, f"/shared/{case.code}"),
+        (coordinator, f"/audit/cases/{case.code}"), (coordinator, "/cases/"),
+        (coordinator, "/"), (admin, "/admin/"), (login("xss"), "/"),
+    ]:
+        html = client.get(url).text
+        _inert(html)
+    assert "&lt;script&gt;" in coordinator.get(f"/cases/{case.code}/person").text
+
+
+def _bundle(tmp_path: Path, script: str, instructions: str = "") -> Path:
+    """The 'failing' test bundle with another script (and instructions on the user task)."""
+    root = tmp_path / "bundle"
+    (root / "processes").mkdir(parents=True, exist_ok=True)
+    (root / "forms").mkdir(exist_ok=True)
+    (root / "forms" / "note.schema.json").write_text(
+        (FAILING / "forms" / "note.schema.json").read_text())
+    xml = (FAILING / "processes" / "failing.bpmn").read_text()
+    xml = xml.replace("ratio = len(note) / 0", script.replace("&", "&amp;")
+                      .replace("<", "&lt;").replace(">", "&gt;"))
+    if instructions:
+        escaped = instructions.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        xml = xml.replace(
+            "</spiffworkflow:properties>",
+            "</spiffworkflow:properties><spiffworkflow:instructionsForEndUser>"
+            f"{escaped}</spiffworkflow:instructionsForEndUser>", 1)
+    (root / "processes" / "failing.bpmn").write_text(xml)
+    return root
+
+
+def test_xss_in_task_instructions_renders_inert(app, network, login, tmp_path):
+    instructions = (f"### Note\n{XSS}\n\n[click](javascript:alert(3))\n\n"
+                    "<a href=\"javascript:alert(4)\">x</a> Case: {{ case_code }}")
+    bundles.deploy_bundle(Actor.system(), _bundle(tmp_path, "ratio = 1", instructions))
+    db.session.commit()
+    app.config["CASE_PROCESS_ID"] = "failing_case"
+    case = register()
+    html = login("coordinator").get(f"/tasks/{only_task('coordinator', 'write_note').id}").text
+    _inert(html)
+    assert case.code in html  # the placeholder was filled, the rest neutralised
+
+
+# --- the sandbox through the web ------------------------------------------------------------
+STATIC_ESCAPES = {
+    "import": "import os\nratio = os.getpid()",
+    "dunder import": "ratio = __import__('os')",
+    "subclasses walk": "ratio = ().__class__.__base__.__subclasses__()",
+}
+RUNTIME_ESCAPES = {
+    "open": "ratio = open('/etc/passwd').read()",
+    "getattr trick": "ratio = getattr(note, '__class__')",
+    "format trick": "ratio = '{0.__class__.__mro__}'.format(note)",
+    "infinite loop": "while True:\n    pass",
+}
+
+
+@pytest.mark.parametrize("name", sorted(STATIC_ESCAPES))
+def test_hostile_scripts_are_refused_at_deployment(app, network, tmp_path, name):
+    with pytest.raises(BundleInvalid) as refused:
+        bundles.deploy_bundle(Actor.system(), _bundle(tmp_path, STATIC_ESCAPES[name]))
+    assert "Compute a ratio" in str(refused.value) or "divide" in str(refused.value)
+
+
+@pytest.mark.parametrize("name", sorted(RUNTIME_ESCAPES))
+def test_hostile_scripts_fail_clearly_and_leave_the_case_unchanged(
+        app, network, login, tmp_path, monkeypatch, name):
+    monkeypatch.setattr(engine_runner._SCRIPT_ENGINE.environment, "time_limit", 0.3)
+    bundles.deploy_bundle(Actor.system(), _bundle(tmp_path, RUNTIME_ESCAPES[name]))
+    db.session.commit()
+    app.config["CASE_PROCESS_ID"] = "failing_case"
+    case = register()
+    state, version = case.state, case.version
+    task = only_task("coordinator", "write_note")
+    response = login("coordinator").post(f"/tasks/{task.id}", data={"note": "hello"})
+    assert response.status_code == 500
+    assert "nothing was saved" in response.text
+    assert "root:" not in response.text
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    assert (case.state, case.version) == (state, version)
+    assert only_task("coordinator", "write_note").id == task.id
+    assert db.session.scalar(select(func.count(Contribution.id))) == 0
+    assert case.last_error
+
+
+# --- XML ------------------------------------------------------------------------------------
+XXE_HEAD = """<?xml version="1.0"?>
+<!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd"><!ENTITY net SYSTEM "http://127.0.0.1:9/x">]>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d">"""
+XXE_IN_TEXT = XXE_HEAD + """
+  <bpmn:process id="p" isExecutable="true"><bpmn:documentation>&xxe;&net;</bpmn:documentation>
+  </bpmn:process></bpmn:definitions>"""
+XXE_IN_ATTRIBUTE = XXE_HEAD + """
+  <bpmn:process id="p" name="&xxe;" isExecutable="true"/></bpmn:definitions>"""
+
+
+def test_xml_external_entities_are_never_resolved():
+    tree = parse_xml(XXE_IN_TEXT)
+    assert "root:" not in etree.tostring(tree, encoding="unicode")
+    with pytest.raises(etree.XMLSyntaxError, match="external entity"):
+        parse_xml(XXE_IN_ATTRIBUTE)
+
+
+def test_an_uploaded_bundle_with_an_external_entity_leaks_nothing(app, network, tmp_path):
+    root = _bundle(tmp_path, "ratio = 1")
+    bpmn = root / "processes" / "failing.bpmn"
+    text = bpmn.read_text().replace(
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>')
+    bpmn.write_text(text.replace('name="Write a note"', 'name="&xxe;"'))
+    try:
+        version = bundles.deploy_bundle(Actor.system(), root)
+    except BundleInvalid as refused:
+        assert "root:" not in str(refused)
+        return
+    assert "root:" not in version.spec_json
+
+
+# --- logins ---------------------------------------------------------------------------------
+def test_login_is_rate_limited_per_address(app, network):
+    limit = app.config["LOGIN_IP_MAX_FAILURES"]
+    attacker = app.test_client()
+    for n in range(limit):  # a different username every time: no account lockout helps
+        attacker.post("/login", data={"username": f"guess{n}", "password": "x"},
+                      environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    blocked = attacker.post("/login", data={"username": "police", "password": PASSWORD},
+                            environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert blocked.status_code == 429 and "Too many failed logins" in blocked.text
+    elsewhere = app.test_client().post("/login", data={"username": "police",
+                                                       "password": PASSWORD},
+                                       environ_base={"REMOTE_ADDR": "198.51.100.1"})
+    assert elsewhere.status_code == 302
+
+
+def test_session_cookie_flags(app, network):
+    response = app.test_client().post("/login", data={"username": "police",
+                                                      "password": PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert app.config["PERMANENT_SESSION_LIFETIME"] <= timedelta(minutes=30)
+
+
+def test_production_cookies_are_secure(tmp_path, monkeypatch):
+    from webapp import create_app
+
+    monkeypatch.delenv("MAWFLOW_ENV_NAME", raising=False)
+    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "x" * 40,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.sqlite"})
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+
+
+# --- re-authentication before exports -------------------------------------------------------
+def test_exports_ask_for_the_password_again(app, network, login):
+    case = to_consultation(("police",))
+    client = login("coordinator")
+    url = f"/audit/cases/{case.code}/access.csv"
+    prompt = client.get(url)
+    assert prompt.status_code == 302 and "/reauth" in prompt.headers["Location"]
+    wrong = client.post(prompt.headers["Location"], data={"password": "not-it"})
+    assert wrong.status_code == 422 and "not right" in wrong.text
+    right = client.post(prompt.headers["Location"], data={"password": PASSWORD})
+    assert right.status_code == 302 and right.headers["Location"].endswith(url)
+    assert client.get(url).status_code == 200
+    with client.session_transaction() as session:  # move time past the window
+        session[SESSION_KEY] -= app.config["REAUTH_MINUTES"] * 60 + 1
+    assert "/reauth" in client.get(url).headers["Location"]
+    assert "/reauth" in client.get(f"/cases/{case.code}/person/export.json").headers["Location"]
+
+
+# --- secrets --------------------------------------------------------------------------------
+SECRET_PATTERNS = [
+    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+    re.compile(r"AKIA[0-9A-Z]{16}"),
+    re.compile(r"(?i)(secret_key|api_key|password)\s*=\s*['\"][A-Za-z0-9+/]{32,}['\"]"),
+    re.compile(r"postgres(?:ql)?://[^:/\s]+:[^@\s]{6,}@"),
+]
+
+
+def test_no_secrets_in_the_repository():
+    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    found = []
+    for name in listed.stdout.splitlines():
+        path = ROOT / name
+        if not path.is_file() or path.suffix in {".png", ".zip", ".woff", ".woff2"}:
+            continue
+        text = path.read_text(errors="ignore")
+        found += [f"{name}: {p.pattern}" for p in SECRET_PATTERNS if p.search(text)]
+    assert not found
