@@ -242,8 +242,10 @@
     var registry = state.modeler.get('elementRegistry');
     var element = registry.get(id);
     if (!element) { return; }
+    var canvas = state.modeler.get('canvas');
     state.modeler.get('selection').select(element);
-    try { state.modeler.get('canvas').scrollToElement(element); } catch (e) { /* older API */ }
+    if (canvas.zoom() < 0.8) { canvas.zoom(1); }
+    canvas.scrollToElement(element);
   }
   function initialProblems() {
     return Array.prototype.map.call(document.querySelectorAll('#problems .problem'), function (li) {
@@ -285,6 +287,8 @@
       status.textContent = 'Saved and checked';
       C.showProblems(problems, pick);
       markProblems(problems);
+      var first = problems.filter(function (p) { return p.element_id; })[0];
+      if (first) { pick(first.element_id); }
     });
   }
   state.save = save;
@@ -295,7 +299,13 @@
     return state.modeler.importXML(xml);
   }).then(function (result) {
     state.warnings = keepDataRefs(result.warnings || []).map(function (w) { return String(w.message || w); });
-    state.modeler.get('canvas').zoom('fit-viewport');
+    var canvas = state.modeler.get('canvas');
+    canvas.zoom('fit-viewport');
+    if (canvas.zoom() < 0.5) {  /* a long process: readable size, from its start */
+      canvas.zoom(0.7);
+      var box = canvas.getActiveLayer().getBBox();
+      canvas.scroll({ dx: -canvas.viewbox().x + box.x - 20, dy: -canvas.viewbox().y + box.y - 20 });
+    }
     state.modeler.get('eventBus').on('selection.changed', function (e) { render(e.newSelection[0]); });
     state.modeler.get('eventBus').on('element.changed', function (e) {
       var sel = state.modeler.get('selection').get();

@@ -45,17 +45,17 @@ def _reasons(top, subs, wf) -> list[str]:
             if task.task_spec in removed:
                 reasons.append(f"the step '{title}' where it is now is not in the new version")
             elif task.task_spec in changed:
-                fields = _changed_fields(task.task_spec, diff, workflow)
+                fields = _changed_fields(task, diff)
                 reasons.append(f"the step '{title}' where it is now was changed ({fields})")
     return sorted(set(reasons))
 
 
-def _changed_fields(spec, diff, workflow) -> str:
-    new = diff.alignment.get(spec)
+def _changed_fields(task, diff) -> str:
+    new = diff.alignment.get(task)
     registry = _registry()
-    a, b = registry.convert(spec), registry.convert(new) if new is not None else {}
-    names = [_FIELDS.get(k, k.replace("_", " ")) for k in a if b.get(k) != a[k]]
-    return ", ".join(dict.fromkeys(names)) or "its type"
+    a, b = registry.convert(task.task_spec), registry.convert(new) if new is not None else {}
+    names = [_FIELDS[k] for k in a if k in _FIELDS and b.get(k) != a[k]]
+    return ", ".join(dict.fromkeys(names)) or "its settings"
 
 
 def assess(old: Bundle, state: str, new: Bundle) -> list[str]:
