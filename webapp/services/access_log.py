@@ -31,6 +31,12 @@ ACTION_LABELS = {
     "cases_exported": "exported the cases list",
     "comment_added": "added a comment",
     "comments_viewed": "read the comments",
+    "diagram_viewed": "looked at the process diagram",
+    "case_summary_viewed": "read the case summary on a task",
+    "draft_saved": "saved a draft",
+    "organisation_involved": "involved an organisation",
+    "timer_fired": "a deadline or waiting time passed",
+    "step_failed": "a step failed",
 }
 
 

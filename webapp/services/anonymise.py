@@ -25,8 +25,12 @@ def _is_choice(schema: dict | None) -> bool:
         return False
     if "enum" in schema or "const" in schema or "x-options" in schema:
         return True
+    options = schema.get("oneOf") or schema.get("anyOf")
+    if isinstance(options, list) and options and all(
+            isinstance(o, dict) and "const" in o for o in options):
+        return True
     items = schema.get("items")
-    return isinstance(items, dict) and ("enum" in items or "x-options" in items)
+    return isinstance(items, dict) and items is not schema and _is_choice(items)
 
 
 def scrub(value, schema: dict | None = None, key: str | None = None):
@@ -54,9 +58,13 @@ def scrub(value, schema: dict | None = None, key: str | None = None):
 _DROP = object()
 
 
+# Where a serialized workflow keeps task data: "data", and "updates" of a stored delta.
+DATA_KEYS = frozenset({"data", "updates"})
+
+
 def scrub_state(state: str) -> str:
     """The serialized workflow with every task's and the workflow's data scrubbed; it still
-    loads (only values under "data" change)."""
+    loads (only values under DATA_KEYS change)."""
     if not state:
         return state
     tree = json.loads(state)
@@ -64,7 +72,7 @@ def scrub_state(state: str) -> str:
     def walk(node):
         if isinstance(node, dict):
             for k, v in list(node.items()):
-                if k == "data" and isinstance(v, dict):
+                if k in DATA_KEYS and isinstance(v, dict):
                     node[k] = scrub(v)
                 else:
                     walk(v)
