@@ -184,3 +184,13 @@ def test_trial_steps_through_forms_without_a_case(network, login):
     page = client.get("/designer/maw_case/try").get_data(as_text=True)
     assert "Register signal" in page
     assert db.session.scalar(select(Case.id)) is None
+
+
+def test_form_preview_renders_and_checks_sample(network, login):
+    client = login("owner")
+    page = client.post("/designer/maw_case/preview", data={
+        "schema": FORM, "ui": "", "sample": '{"ok": "yes"}'}).get_data(as_text=True)
+    assert "Signal checked" in page and "ok: " in page
+    page = client.post("/designer/maw_case/preview", data={
+        "schema": '{"type": "object", "properties": {"x": {"type": "nonsense"}}}'})
+    assert "not a type" in page.get_data(as_text=True)

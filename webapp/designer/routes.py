@@ -17,7 +17,15 @@ from flask_login import current_user, login_required
 
 from webapp import engine
 from webapp.extensions import db
-from webapp.services.designer import bundlezip, diff, drafts, migration, overview, trial
+from webapp.services.designer import (
+    bundlezip,
+    diff,
+    drafts,
+    formpreview,
+    migration,
+    overview,
+    trial,
+)
 from webapp.services.errors import InvalidInput, NotAllowed, NotFound, StepFailed
 from webapp.services.policy import may_edit_processes
 from webapp.taskforms import build_task_form
@@ -169,27 +177,15 @@ def _form_editor(d, path: str):
 @owner_only
 def preview(process_id: str):
     """The form as partners will see it (server-rendered), and sample data checked."""
-    import json
-
-    from webapp.engine.formschema import validate_data
-
     drafts.check_owner(current_actor())
-    errors, form, sample_errors = [], None, None
-    try:
-        schema = json.loads(request.form.get("schema") or "{}")
-        ui = json.loads(request.form.get("ui") or "{}")
-        if not isinstance(schema, dict) or not isinstance(ui, dict):
-            raise ValueError("the form and the UI schema must be JSON objects")
-        form = build_task_form(schema, ui, formdata=None, data={})
-    except ValueError as err:
-        errors.append(f"Not valid JSON: {err}")
-    sample = request.form.get("sample", "").strip()
-    if form is not None and sample:
-        try:
-            found = validate_data(schema, json.loads(sample))
-            sample_errors = [str(getattr(e, "message", e)) for e in found] or []
-        except ValueError as err:
-            sample_errors = [f"The sample is not valid JSON: {err}"]
+    schema, ui, errors = formpreview.parse(request.form.get("schema"), request.form.get("ui"))
+    form = None
+    if not errors:
+        form = build_task_form(schema, ui, formdata=None, data={},
+                               option_sources=_option_sources())
+    sample_errors = None
+    if form is not None and request.form.get("sample", "").strip():
+        sample_errors = formpreview.check_sample(schema, request.form["sample"])
     return render_template("designer/_preview.html", form=form, errors=errors,
                            sample_errors=sample_errors)
 
