@@ -55,3 +55,17 @@ def test_multi_instance_collections_survive_a_save(as_user):
     xml = page.evaluate("window.mawDesigner.modeler.saveXML({format: true}).then(r => r.xml)")
     assert "<bpmn:loopDataInputRef>requests</bpmn:loopDataInputRef>" in xml
     assert "<bpmn:loopDataOutputRef>action_reports</bpmn:loopDataOutputRef>" in xml
+
+
+def test_decision_table_opens_in_the_dmn_editor_and_saves(as_user):
+    page = as_user("owner")
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto("/designer/maw_case/edit/rules/triage.dmn")
+    expect(page.locator("#dmn-editor")).to_have_attribute("data-ready", "true")
+    assert page.evaluate("window.mawDmn.warnings") == []
+    expect(page.locator(".tjs-table")).to_be_visible()
+    screenshot(page, "designer-dmn")
+    page.get_by_role("button", name="Save and check").click()
+    expect(page.locator("#problems")).to_contain_text("no problems")
+    assert not [e for e in errors if "development build of Inferno" not in e], errors

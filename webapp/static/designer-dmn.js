@@ -11,7 +11,7 @@
 
   fetch(cfg.fileUrl, { credentials: 'same-origin' }).then(function (r) { return r.text(); })
     .then(function (xml) {
-      state.modeler = new window.DmnJS({ container: '#dmn-canvas', common: { keyboard: { bindTo: window } } });
+      state.modeler = new window.DmnJS({ container: '#dmn-canvas' });
       return state.modeler.importXML(xml);
     }).then(function (result) {
       state.warnings = (result.warnings || []).map(function (w) { return String(w.message || w); });
