@@ -1,4 +1,5 @@
-"""The foundation scenario as people do it: register, two partners answer, close."""
+"""The foundation scenario as people do it: register, two partners answer, close (approved
+by a second coordinator)."""
 
 import re
 
@@ -42,7 +43,7 @@ def test_coordinator_and_two_partners_take_a_case_to_closure(as_user, live_serve
 
     for partner, other in (("police", "social"), ("social", "police")):
         page = as_user(partner)
-        expect(page.get_by_role("cell", name=code)).to_have_count(1)
+        expect(page.get_by_role("cell", name=code, exact=True)).to_have_count(1)
         expect(
             page.get_by_text(
                 f"{'Social services' if other == 'social' else 'Local police'} (demo)", exact=False
@@ -50,12 +51,12 @@ def test_coordinator_and_two_partners_take_a_case_to_closure(as_user, live_serve
         ).to_have_count(0)
         screenshot(page, f"inbox-{partner}")
         page.get_by_role("link", name="Answer information request").click()
-        expect(page.get_by_text("What do you know?")).to_be_visible()
+        expect(page.get_by_text("What do you know?").first).to_be_visible()
         expect(page.get_by_text("Jordan Example")).to_have_count(0)
         page.get_by_label("Known risk factors").fill(f"{partner}: nothing alarming")
         page.get_by_role("button", name="Submit and complete task").click()
         expect(page.get_by_text("is done")).to_be_visible()
-        expect(page.get_by_role("cell", name=code)).to_have_count(0)
+        expect(page.get_by_role("cell", name=code, exact=True)).to_have_count(0)
 
     coordinator.goto("/")
     coordinator.get_by_role("link", name="Case consultation").click()
@@ -68,10 +69,20 @@ def test_coordinator_and_two_partners_take_a_case_to_closure(as_user, live_serve
     coordinator.get_by_label("No concerns remain").check()
     coordinator.get_by_label("Close the case").check()
     coordinator.get_by_label("Reasoning").fill("No further assistance is needed now.")
+    coordinator.get_by_label("Partner that checks in during aftercare").select_option(
+        label="Pupil guidance centre (demo)"
+    )
     coordinator.get_by_role("button", name="Submit and complete task").click()
 
+    second = as_user("coordinator2")  # four eyes: another coordinator approves the closure
+    second.get_by_role("link", name="Approve the closure").click()
+    expect(second.get_by_text("No further assistance is needed now.").first).to_be_visible()
+    second.get_by_label("Approve the closure").check()
+    second.get_by_role("button", name="Submit and complete task").click()
+    expect(second.get_by_text("is done")).to_be_visible()
+
     coordinator.goto(f"/cases/{code}")
-    expect(coordinator.get_by_text("Aftercare", exact=True)).to_be_visible()
+    expect(coordinator.locator(".badge").get_by_text("Aftercare", exact=True)).to_be_visible()
     expect(coordinator.get_by_text("No further assistance is needed now.").first).to_be_visible()
     expect(coordinator.get_by_text("police: nothing alarming")).to_be_visible()
     screenshot(coordinator, "case-page")
