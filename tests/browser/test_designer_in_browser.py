@@ -69,3 +69,28 @@ def test_decision_table_opens_in_the_dmn_editor_and_saves(as_user):
     page.get_by_role("button", name="Save and check").click()
     expect(page.locator("#problems")).to_contain_text("no problems")
     assert not [e for e in errors if "development build of Inferno" not in e], errors
+
+
+def test_panel_edits_land_in_the_saved_xml(as_user):
+    page = as_user("owner")
+    open_editor(page, "processes/case.bpmn")
+    page.evaluate("""() => { const m = window.mawDesigner.modeler;
+        m.get('selection').select(m.get('elementRegistry').get('register_signal')); }""")
+    panel = page.locator("#panel")
+    panel.get_by_label("Due in").fill('"P3D"')
+    panel.get_by_label("Due in").press("Tab")
+    panel.get_by_label("Lane (the role that does it)").select_option("Partner")
+    page.evaluate("""() => { const m = window.mawDesigner.modeler;
+        m.get('selection').select(m.get('elementRegistry').get('Flow_urgent')); }""")
+    panel.get_by_label("Condition (Python)").fill('intake_decision == "very_urgent"')
+    panel.get_by_label("Condition (Python)").press("Tab")
+    xml = page.evaluate("window.mawDesigner.modeler.saveXML({format: true}).then(r => r.xml)")
+    tree = etree.fromstring(xml.encode())
+    ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "s": SPIFF}
+    task = tree.find(".//bpmn:userTask[@id='register_signal']", ns)
+    assert task.find(".//s:property[@name='dueIn']", ns).get("value") == '"P3D"'
+    assert task.find(".//s:instructionsForEndUser", ns) is not None  # untouched
+    partner = tree.find(".//bpmn:lane[@name='Partner']", ns)
+    assert "register_signal" in [r.text for r in partner.findall("bpmn:flowNodeRef", ns)]
+    flow = tree.find(".//bpmn:sequenceFlow[@id='Flow_urgent']/bpmn:conditionExpression", ns)
+    assert flow.text == 'intake_decision == "very_urgent"'

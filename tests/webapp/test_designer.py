@@ -22,7 +22,8 @@ NEW_TASK = """
       <bpmn:incoming>Flow_to_triage</bpmn:incoming>
       <bpmn:outgoing>Flow_check_to_triage</bpmn:outgoing>
     </bpmn:userTask>
-    <bpmn:sequenceFlow id="Flow_check_to_triage" sourceRef="check_signal" targetRef="triage_recommendation" />
+    <bpmn:sequenceFlow id="Flow_check_to_triage" sourceRef="check_signal"
+                       targetRef="triage_recommendation" />
 """
 FORM = '{"type": "object", "properties": {"ok": {"type": "boolean", "title": "Signal checked"}}}'
 
@@ -37,8 +38,9 @@ def insert_check_task(text: str) -> str:
     text = text.replace("<bpmn:flowNodeRef>register_signal</bpmn:flowNodeRef>",
                         "<bpmn:flowNodeRef>register_signal</bpmn:flowNodeRef>"
                         "<bpmn:flowNodeRef>check_signal</bpmn:flowNodeRef>")
-    return text.replace('<bpmn:incoming>Flow_to_triage</bpmn:incoming>\n    </bpmn:businessRuleTask',
-                        '<bpmn:incoming>Flow_check_to_triage</bpmn:incoming>\n    </bpmn:businessRuleTask')
+    end = "</bpmn:incoming>\n    </bpmn:businessRuleTask"
+    return text.replace(f"<bpmn:incoming>Flow_to_triage{end}",
+                        f"<bpmn:incoming>Flow_check_to_triage{end}")
 
 
 def owner():

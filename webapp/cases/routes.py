@@ -7,6 +7,7 @@ from sqlalchemy import select
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from webapp.auth.reauth import reauth_redirect
 from webapp.extensions import db
 from webapp.models import CaseSubject, Contribution, Task, utcnow
 from webapp.services import cases as case_service
@@ -48,6 +49,8 @@ def index():
 @bp.route("/export.csv")
 @role_required("coordinator")
 def export():
+    if prompt := reauth_redirect():  # exports ask for the password again after a while
+        return prompt
     flt = exports.CaseFilter.from_args(request.args)
     now = utcnow()
     body = exports.export_cases_csv(current_actor(), flt, now=now)

@@ -131,8 +131,11 @@
     return field(label, c, help);
   }
 
+  function allLanes() {
+    return state.modeler.get('elementRegistry').filter(function (e) { return e.type === 'bpmn:Lane'; });
+  }
   function laneOf(element) {
-    var lanes = state.modeler.get('elementRegistry').filter(function (e) { return e.type === 'bpmn:Lane'; });
+    var lanes = allLanes();
     var bo = element.businessObject;
     var lane = lanes.filter(function (l) {
       return (l.businessObject.flowNodeRef || []).indexOf(bo) >= 0;
@@ -158,10 +161,15 @@
       input('Name', bo.name, function (v) { modeling().updateLabel(element, v); });
     }
     var isActivity = /Task$|CallActivity|SubProcess/.test(type);
-    if (isActivity && type !== 'bpmn:Lane') {
-      var lane = laneOf(element);
-      panel.appendChild(C.el('p', { 'class': 'small' + (lane ? '' : ' text-danger') },
-        lane ? 'Lane (role): ' + lane : 'Not in any lane: drag it into the lane of the role that does it.'));
+    if (isActivity) {
+      var lanes = allLanes();
+      var names = lanes.map(function (l) { return l.businessObject.name || l.id; });
+      select('Lane (the role that does it)', laneOf(element), names, function (v) {
+        var lane = lanes[names.indexOf(v)];
+        if (!lane) { return; }
+        var dy = (lane.y + lane.height / 2) - (element.y + element.height / 2);
+        modeling().moveElements([element], { x: 0, y: dy }, lane.parent);
+      }, laneOf(element) ? null : 'Not in any lane: a user task must be in the lane of its role.');
     }
     if (type === 'bpmn:UserTask' || type === 'bpmn:ManualTask') {
       var schemas = forms.filter(function (f) { return /\.schema\.json$/.test(f); });
