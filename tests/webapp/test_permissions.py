@@ -199,6 +199,8 @@ def _judge_post(rule, who, response) -> str | None:
 def test_every_post_route_refuses_everyone_else(app, two_cases, clients):
     case_a, _ = two_cases
     before = _snapshot(case_a)
+    social = db.session.scalar(select(User).where(User.username == "social"))
+    data = {**POST_DATA, "user_id": social.id}
     problems = []
     for rule, which, url in _urls(app, "POST", two_cases):
         if rule.endpoint in SKIP_POST:
@@ -207,7 +209,7 @@ def test_every_post_route_refuses_everyone_else(app, two_cases, clients):
         for who, client in clients.items():
             if who in may:
                 continue
-            response = client.post(url, data=POST_DATA)
+            response = client.post(url, data=data)
             response.close()
             if problem := _judge_post(rule, who, response):
                 problems.append(f"POST {url} as {who or 'anonymous'}: "

@@ -234,10 +234,18 @@ def test_production_cookies_are_secure(tmp_path, monkeypatch):
 
 
 # --- re-authentication before exports -------------------------------------------------------
+def _move_time(client, app):
+    """The last password confirmation is older than the re-authentication window."""
+    with client.session_transaction() as session:
+        session[SESSION_KEY] -= app.config["REAUTH_MINUTES"] * 60 + 1
+
+
 def test_exports_ask_for_the_password_again(app, network, login):
     case = to_consultation(("police",))
     client = login("coordinator")
     url = f"/audit/cases/{case.code}/access.csv"
+    assert client.get(url).status_code == 200  # the password was given a moment ago
+    _move_time(client, app)
     prompt = client.get(url)
     assert prompt.status_code == 302 and "/reauth" in prompt.headers["Location"]
     wrong = client.post(prompt.headers["Location"], data={"password": "not-it"})
@@ -245,9 +253,9 @@ def test_exports_ask_for_the_password_again(app, network, login):
     right = client.post(prompt.headers["Location"], data={"password": PASSWORD})
     assert right.status_code == 302 and right.headers["Location"].endswith(url)
     assert client.get(url).status_code == 200
-    with client.session_transaction() as session:  # move time past the window
-        session[SESSION_KEY] -= app.config["REAUTH_MINUTES"] * 60 + 1
+    _move_time(client, app)
     assert "/reauth" in client.get(url).headers["Location"]
+    assert "/reauth" in client.get("/cases/export.csv").headers["Location"]
     assert "/reauth" in client.get(f"/cases/{case.code}/person/export.json").headers["Location"]
 
 

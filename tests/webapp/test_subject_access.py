@@ -83,7 +83,10 @@ def test_only_coordinators_export_and_only_after_the_password(app, two_cases, lo
         assert client.get(f"/cases/{case_a.code}/person/export.json").status_code == 403
         assert client.post("/subject-access/export",
                            data={"full_name": PERSON_A}).status_code == 403
-    prompt = login("coordinator").get(f"/cases/{case_a.code}/person/export.json")
+    coordinator = login("coordinator")
+    with coordinator.session_transaction() as session:  # the login was a while ago
+        session[SESSION_KEY] -= app.config["REAUTH_MINUTES"] * 60 + 1
+    prompt = coordinator.get(f"/cases/{case_a.code}/person/export.json")
     assert prompt.status_code == 302 and "/reauth" in prompt.headers["Location"]
 
 

@@ -61,6 +61,7 @@ def login():
         if user is not None:
             session.clear()  # no session fixation
             login_user(user)
+            mark_reauthenticated()  # the password was just given: exports need no prompt yet
             flash(f"Welcome, {user.display_name}.", "success")
             return redirect(safe_next(request.args.get("next")) or url_for("inbox.index"))
         flash("Login failed: check your username and password. After "
