@@ -1,7 +1,9 @@
-"""Sessions, login loading and security headers (a strict CSP: no inline scripts)."""
+"""Sessions, login loading, proxy headers and security headers (a strict CSP: no inline
+scripts)."""
 
 from flask import Flask, session
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp.extensions import db, login_manager
 from webapp.models import User
@@ -14,11 +16,29 @@ CSP = (
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def _load_user(session_id: str) -> User | None:
+    """Sessions hold "<id>:<epoch>". A session from before the user's last logout (or
+    deactivation) is refused, so a copied cookie stops working when its owner logs out."""
+    user_id, _, epoch = session_id.partition(":")
+    if not (user_id.isdigit() and epoch.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or (user.session_epoch or 0) != int(epoch):
+        return None
+    return user
+
+
+def end_all_sessions(user: User) -> None:
+    """Every session of this user (on any device) ends with its next request."""
+    user.session_epoch = (user.session_epoch or 0) + 1
 
 
 def register_security(app: Flask) -> None:
+    hops = app.config["PROXY_FIX_X_FOR"]
+    if hops:  # behind a reverse proxy: audit the client's address, not the proxy's
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=1)
+    https = app.config["SESSION_COOKIE_SECURE"]
+
     @app.before_request
     def _idle_timeout():
         # A permanent session expires PERMANENT_SESSION_LIFETIME after the last request.
@@ -30,6 +50,11 @@ def register_security(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        response.headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
+        if https:
+            response.headers.setdefault("Strict-Transport-Security",
+                                        "max-age=31536000; includeSubDomains")
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )

@@ -277,3 +277,17 @@ def test_admins_and_process_owners_never_read_case_content(app, two_cases, clien
             assert client.get(url).status_code in (403, 404), (who, url)
     admin = clients["admin"].get("/admin/").get_data(as_text=True)
     assert "police_rep" in admin and case_a.code not in admin
+
+
+def test_person_details_never_in_lists_exports_or_urls(app, two_cases, clients):
+    """Even for coordinators: lists and exports show the case code only."""
+    coordinator = clients["coordinator"]
+    for url in ("/", "/cases/", "/cases/export.csv", "/audit/",
+                f"/audit/cases/{two_cases[0].code}",
+                f"/audit/cases/{two_cases[0].code}/access.csv"):
+        response = coordinator.get(url)
+        assert response.status_code == 200, url
+        assert PERSON_A not in response.text and PERSON_B not in response.text, url
+        assert "Lindenstraat" not in response.text, url
+    registered = coordinator.post("/cases/new", data={"full_name": "Named In Url"})
+    assert "Named" not in registered.headers["Location"]

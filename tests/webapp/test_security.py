@@ -15,7 +15,7 @@ from webapp.engine import BundleInvalid
 from webapp.engine import runner as engine_runner
 from webapp.engine.bundle import parse_xml
 from webapp.extensions import db
-from webapp.models import Case, Contribution, utcnow
+from webapp.models import AuditEvent, Case, Contribution, User, utcnow
 from webapp.services import bundles
 from webapp.services.audit import Actor
 
@@ -222,6 +222,55 @@ def test_session_cookie_flags(app, network):
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert app.config["PERMANENT_SESSION_LIFETIME"] <= timedelta(minutes=30)
+
+
+def test_a_copied_session_cookie_stops_working_at_logout(app, network, login):
+    client = login("police")
+    stolen = app.test_client()
+    cookie = client.get_cookie("session")
+    stolen.set_cookie("session", cookie.value)
+    assert stolen.get("/").status_code == 200  # the copy works while the owner is logged in
+    client.post("/logout")
+    assert stolen.get("/").status_code == 302  # and not after the owner logged out
+    assert login("police").get("/").status_code == 200
+
+
+def test_deactivated_users_are_logged_out(app, network, login):
+    police = login("police")
+    admin = login("admin")
+    user_id = db.session.scalar(select(User.id).where(User.username == "police"))
+    admin.post(f"/admin/users/{user_id}/active")
+    assert police.get("/").status_code == 302
+    refused = app.test_client().post("/login", data={"username": "police",
+                                                     "password": PASSWORD})
+    assert "Login failed" in refused.text
+
+
+def test_behind_a_proxy_the_client_address_is_audited(app, network):
+    from webapp import create_app
+
+    proxied = create_app({**app.config, "PROXY_FIX_X_FOR": 1})
+    proxied.test_client().post(
+        "/login", data={"username": "police", "password": "wrong"},
+        headers={"X-Forwarded-For": "198.51.100.77"}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "login_failed"))
+    assert event.remote_addr == "198.51.100.77"
+
+
+def test_security_headers_in_production(tmp_path, monkeypatch):
+    from webapp import create_app
+
+    monkeypatch.delenv("MAWFLOW_ENV_NAME", raising=False)
+    app = create_app({"ENV_NAME": "production", "SECRET_KEY": "x" * 40,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/h.sqlite"})
+    with app.app_context():
+        db.create_all()
+        headers = app.test_client().get("/login").headers
+        db.engine.dispose()
+    assert "max-age" in headers["Strict-Transport-Security"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_production_cookies_are_secure(tmp_path, monkeypatch):

@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Length
 
 from webapp.auth.reauth import mark_reauthenticated
 from webapp.extensions import db
+from webapp.security import end_all_sessions
 from webapp.services import accounts, login_limits
 from webapp.services.audit import Actor, record
 from webapp.web import current_actor, safe_next
@@ -74,6 +75,7 @@ def login():
 @login_required
 def logout():
     record(current_actor(), "logout")
+    end_all_sessions(current_user._get_current_object())
     db.session.commit()
     logout_user()
     session.clear()

@@ -40,6 +40,8 @@ class User(UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until = mapped_column(UTCDateTime, nullable=True)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # Raised at logout and deactivation: every session cookie issued before stops working.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", lazy="selectin", cascade="all, delete-orphan"
@@ -48,6 +50,9 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    def get_id(self) -> str:  # Flask-Login keeps this in the session; see security.py
+        return f"{self.id}:{self.session_epoch or 0}"
 
     def has_role(self, role: str) -> bool:
         return any(m.role == role for m in self.memberships)

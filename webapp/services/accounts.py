@@ -86,6 +86,8 @@ def authenticate(username: str, password: str, *, remote_addr: str | None,
 def set_active(actor: Actor, user: User, active: bool) -> None:
     """Deactivate (can no longer log in) or reactivate an account; audited."""
     user.active = active
+    if not active:
+        user.session_epoch = (user.session_epoch or 0) + 1  # logged out everywhere
     record(actor, "user_activated" if active else "user_deactivated", username=user.username)
 
 
