@@ -62,9 +62,12 @@ def release(task_id: int):
 @bp.route("/tasks/<int:task_id>/reassign", methods=["POST"])
 @login_required
 def reassign(task_id: int):
+    user_id = request.form.get("user_id", 0, type=int)
+    if not user_id:
+        flash("Choose the person to hand the task over to, then press Reassign.", "warning")
+        return _back()
     try:
-        task = task_service.reassign_task(current_actor(), task_id,
-                                          request.form.get("user_id", 0, type=int))
+        task = task_service.reassign_task(current_actor(), task_id, user_id)
         db.session.commit()
     except InvalidInput as error:
         db.session.rollback()

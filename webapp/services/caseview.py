@@ -3,10 +3,12 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from lxml import etree
 from sqlalchemy import select
 
+from webapp.engine.bundle import parse_xml
 from webapp.extensions import db
-from webapp.models import AuditEvent, Case, Contribution, Task
+from webapp.models import AuditEvent, Case, Contribution, ProcessVersion, Task
 from webapp.services.audit import Actor, record
 from webapp.services.errors import NotAllowed, NotFound
 from webapp.services.policy import (
@@ -52,14 +54,60 @@ def timeline(case: Case) -> list[TimelineEntry]:
 
 
 def progress(case: Case) -> dict[str, list[str]]:
-    """BPMN element ids of the user tasks done and waiting, for the diagram's markers."""
+    """BPMN element ids of the user tasks done and waiting, for the diagram's markers.
+
+    A step inside a called process is shown on the call activity that leads to it."""
     done = db.session.scalars(
         select(Contribution.spec_name).where(Contribution.case_id == case.id).distinct()
     ).all()
-    current = db.session.scalars(
+    waiting = db.session.scalars(
         select(Task.spec_name).where(Task.case_id == case.id).distinct()
     ).all()
-    return {"completed": sorted(set(done) - set(current)), "current": sorted(set(current))}
+    shown = _shown_element(case.process_version)
+    current = {shown(name) for name in waiting} - {None}
+    completed = {shown(name) for name in done} - {None} - current
+    return {"completed": sorted(completed), "current": sorted(current)}
+
+
+_BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+_placements: dict[str, dict[str, str]] = {}
+
+
+def _shown_element(version: ProcessVersion):
+    """element id -> the id drawn in the main diagram (itself, or the call activity)."""
+    placement = _placements.get(version.bundle_hash)
+    if placement is None:
+        placement = _placements[version.bundle_hash] = _placement(version)
+    return placement.get
+
+
+def _processes(version: ProcessVersion):
+    for path, text in (version.files or {}).items():
+        if not path.endswith(".bpmn"):
+            continue
+        try:
+            yield from parse_xml(text).iter(f"{_BPMN}process")
+        except etree.XMLSyntaxError:
+            continue
+
+
+def _placement(version: ProcessVersion) -> dict[str, str]:
+    owner: dict[str, str] = {}  # element id -> id of the process it belongs to
+    callers: dict[str, str] = {}  # called process id -> call activity id in the main process
+    for process in _processes(version):
+        pid = process.get("id")
+        for element in process.iter():
+            if element.get("id") and element is not process:
+                owner[element.get("id")] = pid
+            if element.tag == f"{_BPMN}callActivity" and pid == version.process_id:
+                callers[element.get("calledElement")] = element.get("id")
+    placement = {}
+    for element, process in owner.items():
+        if process == version.process_id:
+            placement[element] = element
+        elif process in callers:
+            placement[element] = callers[process]
+    return placement
 
 
 def diagram_xml(actor: Actor, case: Case) -> str:

@@ -35,11 +35,45 @@
       }
       var canvas = viewer.get("canvas");
       var registry = viewer.get("elementRegistry");
-      canvas.zoom("fit-viewport", "auto");
       [["completed", "step-done"], ["current", "step-current"]].forEach(function (pair) {
         words(container.dataset[pair[0]]).forEach(function (id) {
           if (registry.get(id)) {
             canvas.addMarker(id, pair[1]);
+          }
+        });
+      });
+      var current = words(container.dataset.current).map(function (id) {
+        return registry.get(id);
+      }).filter(Boolean);
+      function showWhole() {
+        canvas.zoom("fit-viewport", "auto");
+      }
+      function showCurrent() {
+        // A large process fitted into the box is unreadable: zoom to the waiting step instead.
+        canvas.zoom("fit-viewport", "auto");
+        if (!current.length || canvas.zoom() >= 0.7) {
+          return;
+        }
+        var first = current[0];
+        var outer = canvas.viewbox().outer;
+        var width = outer.width / 0.9;
+        var height = outer.height / 0.9;
+        // The waiting step a third from the left, so the way ahead is visible.
+        canvas.viewbox({
+          x: first.x + first.width / 2 - width / 3,
+          y: first.y + first.height / 2 - height / 2,
+          width: width,
+          height: height
+        });
+      }
+      showCurrent();
+      document.querySelectorAll("[data-diagram-view]").forEach(function (button) {
+        button.hidden = false;
+        button.addEventListener("click", function () {
+          if (button.dataset.diagramView === "whole") {
+            showWhole();
+          } else {
+            showCurrent();
           }
         });
       });

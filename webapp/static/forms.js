@@ -17,6 +17,32 @@
       }
     });
   });
+  // Long answers: a counter instead of a hard limit, so pasted text is never cut silently.
+  document.querySelectorAll("textarea[data-maxlength]").forEach(function (box) {
+    var limit = parseInt(box.dataset.maxlength, 10);
+    var counter = document.createElement("div");
+    counter.id = box.id + "-count";
+    counter.className = "form-text char-count";
+    box.insertAdjacentElement("afterend", counter);
+    var described = (box.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+    described.push(counter.id);
+    box.setAttribute("aria-describedby", described.join(" "));
+    function update() {
+      var left = limit - box.value.length;
+      if (left < 0) {
+        counter.textContent = (-left).toLocaleString("en") +
+          " characters too many: please shorten the text.";
+      } else if (left < limit * 0.2) {
+        counter.textContent = left.toLocaleString("en") + " characters left.";
+      } else {
+        counter.textContent = "Up to " + limit.toLocaleString("en") + " characters.";
+      }
+      counter.classList.toggle("text-danger", left < 0);
+      counter.classList.toggle("fw-semibold", left < 0);
+    }
+    box.addEventListener("input", update);
+    update();
+  });
   // Coming back with the browser's Back button shows the page as it was left: allow sending.
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("form[data-once]").forEach(function (form) {

@@ -134,7 +134,11 @@ def _make_text(spec: FieldSpec):
 
 
 def _make_textarea(spec: FieldSpec):
-    kw = _common(spec, maxlength=spec.schema.get("maxLength"), rows=spec.ui.get("ui:rows", 4))
+    # No maxlength attribute: browsers silently cut pasted text there. A counter (static
+    # forms.js) shows the limit instead and the server names the problem next to the field.
+    kw = _common(spec, rows=spec.ui.get("ui:rows", 4))
+    if spec.schema.get("maxLength") is not None:
+        kw["render_kw"]["data-maxlength"] = spec.schema["maxLength"]
     return TextAreaField(filters=[_strip], **kw)
 
 
