@@ -42,6 +42,7 @@ GET_ALLOWED: dict[str, frozenset | tuple[frozenset, frozenset]] = {
     "privacy.export_case_subject": frozenset({"coordinator"}),
     "privacy.subject_search": frozenset({"coordinator"}),
     "sharing.manage": frozenset({"coordinator"}),
+    "sharing.index": frozenset({"police", "school", "police_rep", "school_rep"}),
     "sharing.case": (frozenset({"coordinator", "police", "police_rep"}),
                      frozenset({"coordinator"})),
     "tasks.show": (frozenset({"police"}), frozenset({"coordinator"})),
@@ -255,6 +256,10 @@ def test_involved_partner_sees_only_its_part(app, two_cases, clients, login):
     complete("social", "answer_information_request",
              example("information-answer", risk_factors="SOCIAL-SECRET",
                      covered_by_professional_secrecy=True))
+    ours = clients["police"].get("/shared/").get_data(as_text=True)
+    assert case_a.code in ours and "Answer information request" in ours
+    assert two_cases[1].code not in ours
+    assert case_a.code not in clients["school"].get("/shared/").get_data(as_text=True)
     police = clients["police"].get(f"/shared/{case_a.code}").get_data(as_text=True)
     assert case_a.code in police and "POLICE-RISK" in police
     assert "SOCIAL-SECRET" not in police and PERSON_A not in police

@@ -60,6 +60,23 @@ def test_post_without_csrf_token_is_refused(app, network):
 
 
 # --- XSS ------------------------------------------------------------------------------------
+def test_xss_in_sharing_and_answers_renders_inert(app, people, login):
+    case = to_consultation(("police",))
+    coordinator = login("coordinator")
+    coordinator.post(f"/cases/{case.code}/sharing/share",
+                     data={"share-organisation": "police", "share-note": XSS})
+    police = login("police")
+    task = only_task("police", "answer_information_request")
+    police.post(f"/tasks/{task.id}", data={"risk_factors": XSS, "protective_factors": XSS,
+                                           "current_involvement": XSS})
+    for client, url in [(police, f"/shared/{case.code}"), (police, "/shared/"),
+                        (coordinator, f"/cases/{case.code}"),
+                        (coordinator, f"/cases/{case.code}/sharing")]:
+        html = client.get(url).text
+        _inert(html)
+    assert "&lt;script&gt;" in police.get(f"/shared/{case.code}").text
+
+
 def test_xss_in_form_fields_renders_inert(app, people, login):
     coordinator = login("coordinator")
     response = coordinator.post("/cases/new", data={"full_name": XSS, "address": XSS})

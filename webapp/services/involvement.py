@@ -155,3 +155,21 @@ def involved_view(actor: Actor, case: Case) -> InvolvedView:
         contributions=contributions, shared=shared,
         involvements=involvements(case) if at_table else [],
     )
+
+
+def involved_cases(user: User) -> list[tuple[Case, list[str]]]:
+    """The cases the user's organisations are involved in, newest first, with the reasons
+    in words. Codes only: no person details ever appear in this list."""
+    orgs = {m.organisation_id for m in user.memberships if m.role in ("partner", "partner_rep")}
+    if not orgs or not policy.can(user, "case.read_involved"):
+        return []
+    rows = db.session.execute(
+        select(Case, Involvement).join(Involvement, Involvement.case_id == Case.id)
+        .where(Involvement.organisation_id.in_(orgs))
+        .order_by(Case.created_at.desc(), Case.id.desc(), Involvement.id)
+    ).all()
+    found: dict[int, tuple[Case, list[str]]] = {}
+    for case, row in rows:
+        reason = "seat at the table" if row.reason == "table" else row.detail or "a task"
+        found.setdefault(case.id, (case, []))[1].append(reason)
+    return [entry for entry in found.values() if policy.may_view_involved_case(user, entry[0])]

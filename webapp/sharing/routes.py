@@ -41,6 +41,16 @@ def _case_or_404(code: str):
     return case
 
 
+@bp.route("/shared/")
+@login_required
+def index():
+    """The cases the user's organisation is involved in (by code), for partners."""
+    if not policy.can(current_user, "case.read_involved"):
+        abort(403)
+    return render_template("sharing/index.html",
+                           cases=involvement.involved_cases(current_user))
+
+
 @bp.route("/shared/<code>")
 @login_required
 def case(code: str):
