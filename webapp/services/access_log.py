@@ -34,10 +34,12 @@ ACTION_LABELS = {
     "diagram_viewed": "looked at the process diagram",
     "case_summary_viewed": "read the case summary on a task",
     "draft_saved": "saved a draft",
-    "organisation_involved": "involved an organisation",
+    "organisation_involved": "involved an organisation for a task",
     "timer_fired": "a deadline or waiting time passed",
     "step_failed": "a step failed",
 }
+
+VIEW_LABELS = {"involved": "their organisation's part", "table": "the table's view"}
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,10 @@ def access_list(case: Case) -> list[Access]:
         if org_id is None and e.user is not None and len(e.user.memberships) == 1:
             org_id = e.user.memberships[0].organisation_id
         detail = e.detail or {}
-        what = str(detail.get("step") or titles.get(e.task_ref or "") or detail.get("view")
-                   or detail.get("organisation") or "")
+        what = str(detail.get("step") or titles.get(e.task_ref or "")
+                   or VIEW_LABELS.get(detail.get("view"), "") or "")
+        if detail.get("organisation"):
+            what = f"{what} ({detail['organisation']})" if what else str(detail["organisation"])
         rows.append(Access(
             at=e.at, who=e.user.display_name if e.user else "The system",
             username=e.user.username if e.user else "", organisation=orgs.get(org_id, ""),

@@ -52,8 +52,10 @@ def involve_for_tasks(case_id: int, rows: list[dict]) -> None:
         org_id = row.get("organisation_id")
         if org_id is not None and involve(case_id, org_id, "task",
                                           detail=row.get("title") or "") is not None:
+            org = db.session.get(Organisation, org_id)
             record(Actor.system(), "organisation_involved", case_id=case_id,
-                   organisation_id=org_id, reason="task")
+                   organisation=org.name if org else str(org_id), reason="task",
+                   step=row.get("title") or "")
 
 
 def involvements(case: Case) -> list[Involvement]:
@@ -71,7 +73,7 @@ def grant_seat(actor: Actor, case: Case, organisation_code: str) -> Involvement:
     row = involve(case.id, org.id, "table", granted_by=actor.user)
     if row is None:
         raise InvalidInput(f"{org.name} has a seat at the table for this case already.")
-    record(actor, "seat_granted", case_id=case.id, organisation=org.code)
+    record(actor, "seat_granted", case_id=case.id, organisation=org.name)
     return row
 
 
@@ -106,7 +108,7 @@ def share(actor: Actor, case: Case, organisation_code: str, *,
                       shared_by_id=actor.user.id, shared_at=utcnow())
     db.session.add(item)
     db.session.flush()
-    record(actor, "shared", case_id=case.id, organisation=org.code,
+    record(actor, "shared", case_id=case.id, organisation=org.name,
            contribution_id=contribution.id if contribution else None, note=bool(note))
     return item
 

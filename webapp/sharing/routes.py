@@ -130,11 +130,13 @@ def share(code: str):
     if share_form.validate_on_submit():
         contribution = share_form.contribution.data
         try:
-            involvement.share(current_actor(), case, share_form.organisation.data,
-                              contribution_id=int(contribution) if contribution else None,
-                              note=share_form.note.data)
+            item = involvement.share(
+                current_actor(), case, share_form.organisation.data,
+                contribution_id=int(contribution) if contribution else None,
+                note=share_form.note.data)
             db.session.commit()
-            flash("Shared.", "success")
+            flash(f"Shared with {item.organisation.name}; they see it on their view of "
+                  "this case.", "success")
             return redirect(url_for("sharing.manage", code=case.code))
         except InvalidInput as error:
             db.session.rollback()
