@@ -81,6 +81,8 @@ def main() -> None:
         client.post("/login", data={"username": "police", "password": DEMO_PASSWORD})
         inbox_ms = timed(lambda: client.get("/"), 50)
         print(f"inbox page (police, {n} open tasks): {inbox_ms:.2f} ms median")
+        for url in ("/?sort=case&page=50", "/?code=0999&due=overdue", "/?tab=mine"):
+            print(f"inbox {url}: {timed(lambda u=url: client.get(u), 20):.2f} ms median")
 
         answer = example("information-answer")
         samples = []

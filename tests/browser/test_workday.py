@@ -101,8 +101,8 @@ def register_and_ask_the_police(coordinator) -> str:
     expect(organisation).to_have_attribute("aria-invalid", "true")
     expect(coordinator.locator("#signaller_organisation-error")).to_have_text(
         "This field is required.")
+    screenshot(coordinator, "task-form-errors")
     fill_task_form(coordinator, example("register-signal"))
-    screenshot(coordinator, "task-form")
     submit_task(coordinator)
     expect(coordinator.get_by_text("is done")).to_be_visible()
 
@@ -147,6 +147,7 @@ def test_a_working_day_from_registration_to_the_partner_answer(as_user, browser,
     expect(police.get_by_text("characters too many")).to_be_visible()
     submit_task(police)
     expect(police.get_by_text("Enter at most 5000 characters.")).to_be_visible()
+    screenshot(police, "task-form-partner")
     assert police.get_by_label("Known risk factors").input_value() == pasted.strip()
 
     police.get_by_label("Known risk factors").fill("Seen with older youths near the station.")
@@ -179,7 +180,7 @@ def test_a_working_day_from_registration_to_the_partner_answer(as_user, browser,
     coordinator.get_by_label("Add a comment").fill("Police answered; plan the consultation.")
     coordinator.get_by_role("button", name="Add comment").click()
     expect(coordinator.get_by_text("Your comment is added.")).to_be_visible()
-    screenshot(coordinator, "case-page")
+    screenshot(coordinator, "case-page-diagram")
 
 
 def test_the_case_page_draws_the_current_step(as_user, live_server):

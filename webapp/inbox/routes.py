@@ -26,7 +26,8 @@ def index():
         with_candidates=reassigner,
     )
     return render_template("inbox/index.html", inbox=inbox, flt=flt, now=now,
-                           tabs=inbox_service.TABS, due_filters=inbox_service.DUE_FILTERS,
+                           tabs=inbox_service.shown_tabs(current_user, inbox.counts),
+                           due_filters=inbox_service.DUE_FILTERS,
                            sorts=inbox_service.SORTS, due_state=inbox_service.due_state,
                            may_reassign=may_reassign)
 

@@ -70,6 +70,18 @@ class Inbox:
     candidates: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
 
 
+def shown_tabs(user: User, counts: dict[str, int]) -> dict[str, str]:
+    """The tabs worth showing: a partner never gets network-wide role tasks and a coordinator
+    rarely gets organisation tasks, so a tab that is empty by construction is left out."""
+    roles = {m.role for m in user.memberships}
+    possible = {
+        "organisation": bool(roles - NETWORK_ROLES),
+        "role": bool(roles & NETWORK_ROLES),
+    }
+    return {key: label for key, label in TABS.items()
+            if possible.get(key, True) or counts.get(key)}
+
+
 def _tab_condition(user: User, tab: str):
     if tab == "mine":
         return Task.claimed_by_id == user.id
@@ -110,7 +122,10 @@ def load_inbox(user: User, flt: InboxFilter, *, page: int, per_page: int,
         query = query.where(Task.due_at >= now, Task.due_at < now + DUE_SOON)
     elif flt.due == "none":
         query = query.where(Task.due_at.is_(None))
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    if flt.step or flt.code or flt.due:
+        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    else:  # the tab's count says it already
+        total = counts[flt.tab]
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
     rows = db.session.scalars(

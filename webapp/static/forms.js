@@ -23,7 +23,7 @@
     var counter = document.createElement("div");
     counter.id = box.id + "-count";
     counter.className = "form-text char-count";
-    box.insertAdjacentElement("afterend", counter);
+    box.parentElement.appendChild(counter);
     var described = (box.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
     described.push(counter.id);
     box.setAttribute("aria-describedby", described.join(" "));
