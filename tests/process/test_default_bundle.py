@@ -439,3 +439,31 @@ def test_twenty_review_cycles_keep_the_state_as_small_as_a_fresh_case(bundle):
     case.do("approve_closure", example("closure-approval"))
     case.wait(days=200).do("aftercare_check_in", example("aftercare-check-in"), "school")
     assert case.step.finished and case.step.data["outcome"] == "closed"
+
+
+# ---------------------------------------------------------------- diagrams open cleanly in editors
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "processes").glob("*.bpmn")), ids=lambda p: p.name)
+def test_diagram_references_resolve_and_every_element_is_drawn(path):
+    """What bpmn-js reports as import warnings: references to unknown ids, missing shapes."""
+    tree = etree.parse(str(path))
+    ids = {el.get("id") for el in tree.iter() if el.get("id")}
+    refs = tree.xpath(
+        "//bpmn:loopDataInputRef | //bpmn:loopDataOutputRef | //bpmn:flowNodeRef"
+        " | //bpmn:incoming | //bpmn:outgoing", namespaces=BPMN_NS,
+    )
+    assert {r.text for r in refs} <= ids
+    for attr in ("sourceRef", "targetRef", "attachedToRef", "processRef"):
+        assert {el.get(attr) for el in tree.xpath(f"//*[@{attr}]")} <= ids, attr
+    drawn = {el.get("bpmnElement") for el in tree.iter() if el.get("bpmnElement")}
+    assert drawn <= ids
+    flow = tree.xpath(
+        "//bpmn:process/*[self::bpmn:userTask or self::bpmn:scriptTask or self::bpmn:startEvent"
+        " or self::bpmn:endEvent or self::bpmn:exclusiveGateway or self::bpmn:parallelGateway"
+        " or self::bpmn:businessRuleTask or self::bpmn:callActivity or self::bpmn:boundaryEvent"
+        " or self::bpmn:intermediateCatchEvent or self::bpmn:sequenceFlow or self::bpmn:lane]",
+        namespaces=BPMN_NS,
+    )
+    missing = {el.get("id") for el in flow} - drawn
+    assert not missing
