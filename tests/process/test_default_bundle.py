@@ -13,8 +13,10 @@ from lxml import etree
 from markupsafe import escape
 
 from webapp import engine
+from webapp.demo import ORGANISATIONS
 from webapp.engine.bundle import read_bundle_dir
 from webapp.engine.compact import task_count
+from webapp.engine.formschema import validate_data
 from webapp.engine.runner import _load
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -178,6 +180,13 @@ def test_example_data_validates_against_its_form(form):
     schema = without_x_options(json.loads((FORMS / f"{form}.schema.json").read_text()))
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     validator.validate(example(form))
+
+
+@pytest.mark.parametrize("form", schema_names())
+def test_example_data_passes_the_servers_form_check_with_the_demo_organisations(form):
+    schema = json.loads((FORMS / f"{form}.schema.json").read_text())
+    codes = [code for code, _ in ORGANISATIONS]
+    assert validate_data(schema, example(form), {"partner_organisations": codes}) == []
 
 
 def test_every_form_has_example_data():
