@@ -392,6 +392,7 @@ def test_closure_sent_back_then_approved_then_aftercare_all_well(bundle):
     case.do("approve_closure", {"approval": "send_back", "reason": "Ask the school first."})
     again = case.ready("closure_review")[0]
     assert "Ask the school first." in again.instructions
+    assert "advised **close**" in again.instructions
     case.do("closure_review", example("closure-review"))
     case.do("approve_closure", example("closure-approval"))
     assert case.step.data["outcome"] == "closed"
