@@ -60,3 +60,17 @@ def test_error_pages_offer_a_way_back(network, login):
     assert 'href="/cases/">Back to the previous page' in missing.text
     elsewhere = client.get("/cases/MAW-1999-9999", headers={"Referer": "https://evil.example/"})
     assert "evil.example" not in elsewhere.text
+
+
+def test_an_unexpected_error_shows_the_500_page_in_the_layout(network, login, app):
+    def broken():
+        raise RuntimeError("boom")
+
+    app.add_url_rule("/broken-for-test", "broken_for_test", broken)
+    app.testing = False
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = login("coordinator").get("/broken-for-test")
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.text
+    assert "Back to your inbox" in response.text and "Log out" in response.text
+    assert "boom" not in response.text
