@@ -477,3 +477,19 @@ def test_diagram_references_resolve_and_every_element_is_drawn(path):
     )
     missing = {el.get("id") for el in flow} - drawn
     assert not missing
+
+
+def test_actions_still_open_at_closure_are_withdrawn_when_the_case_ends(bundle):
+    case = to_consultation(bundle).do("case_consultation", example("case-consultation"))
+    case.do("agree_action_plan", example("action-plan"))
+    case.do("carry_out_action", example("action-report"), "school")
+    case.wait(days=93)
+    case.do("review_case", example("review", decision="closure_review"))
+    case.do("closure_review", example("closure-review"))
+    case.do("approve_closure", example("closure-approval"))
+    assert case.names() == [("carry_out_action", "social")]  # still the partner's to report
+    case.wait(days=190)
+    case.do("aftercare_check_in", example("aftercare-check-in"), "school")
+    assert case.step.finished and case.names() == []
+    assert case.step.data["outcome"] == "closed"
+    assert case.step.data["closure_reason"].endswith("Aftercare: all well.")
