@@ -270,6 +270,9 @@ def test_behind_a_proxy_the_client_address_is_audited(app, network):
     proxied.test_client().post(
         "/login", data={"username": "police", "password": "wrong"},
         headers={"X-Forwarded-For": "198.51.100.77"}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    with proxied.app_context():
+        db.session.remove()
+        db.engine.dispose()
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "login_failed"))
     assert event.remote_addr == "198.51.100.77"
 
