@@ -37,6 +37,8 @@ def test_the_export_holds_the_person_and_nothing_of_other_cases(app, two_cases, 
     complete("coordinator", "register_signal",
              example("register-signal", signal_description="SIGNAL-OF-B"))
     login("police").get(f"/shared/{case_a.code}")  # a read that must show up
+    login("coordinator").post(f"/cases/{case_a.code}/comments", data={"body": "COMMENT-ON-A"})
+    login("coordinator").post(f"/cases/{case_b.code}/comments", data={"body": "COMMENT-ON-B"})
 
     client = _fresh(login("coordinator"))
     response = client.get(f"/cases/{case_a.code}/person/export.json")
@@ -49,11 +51,11 @@ def test_the_export_holds_the_person_and_nothing_of_other_cases(app, two_cases, 
     person = export["cases"][0]["person"]
     assert person == {"full_name": PERSON_A, "date_of_birth": "2008-04-01",
                       "address": "Lindenstraat 1, Testtown"}
-    assert "POLICE-KNOWS-A" in text
+    assert "POLICE-KNOWS-A" in text and "COMMENT-ON-A" in text
     assert "SOCIAL-SECRET-A" not in text  # professional secrecy: withheld, but counted
     assert export["cases"][0]["withheld_under_professional_secrecy"] == 1
     assert any(a["who"] == "Police" for a in export["cases"][0]["accessed_by"])
-    for other in (case_b.code, PERSON_B, "SIGNAL-OF-B", "Eikenlaan"):
+    for other in (case_b.code, PERSON_B, "SIGNAL-OF-B", "Eikenlaan", "COMMENT-ON-B"):
         assert other not in text
     assert db.session.scalar(select(AuditEvent).where(
         AuditEvent.action == "subject_access_exported", AuditEvent.case_id == case_a.id))

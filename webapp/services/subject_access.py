@@ -27,6 +27,18 @@ def find_cases(full_name: str, date_of_birth: str | None = None) -> list[Case]:
     return list(db.session.scalars(query.order_by(Case.created_at)))
 
 
+def _comments(case: Case) -> list[dict]:
+    from webapp import models
+
+    comment = getattr(models, "CaseComment", None)
+    if comment is None:
+        return []
+    rows = db.session.scalars(select(comment).where(comment.case_id == case.id)
+                              .order_by(comment.created_at, comment.id))
+    return [{"at": c.created_at.isoformat(), "by": c.user.display_name, "text": c.body}
+            for c in rows]
+
+
 def _case_record(case: Case) -> dict:
     subject = db.session.get(CaseSubject, case.id)
     contributions = db.session.scalars(
@@ -58,6 +70,7 @@ def _case_record(case: Case) -> dict:
              "step": s.contribution.title if s.contribution else None, "note": s.note}
             for s in shared if not (s.contribution and s.contribution.professional_secrecy)
         ],
+        "comments": _comments(case),
         "accessed_by": [
             {"at": a.at.isoformat(), "who": a.who, "organisation": a.organisation,
              "what": a.action + (f": {a.what}" if a.what else "")}
