@@ -24,6 +24,8 @@ USERS = [
     ("social", "Sanne Social (demo)", [("social", "partner")]),
     ("school", "Lee School (demo)", [("school", "partner")]),
     ("youthcare", "Yara Youthcare (demo)", [("youthcare", "partner")]),
+    ("police_rep", "Robin Police-Representative (demo)", [("police", "partner_rep")]),
+    ("auditor", "Ari Auditor (demo)", [("municipality", "auditor")]),
     ("owner", "Olivia Process-Owner (demo)", [("municipality", "process_owner")]),
     ("admin", "Alex Admin (demo)", [("municipality", "admin")]),
 ]
