@@ -196,3 +196,81 @@ def test_form_preview_renders_and_checks_sample(network, login):
     page = client.post("/designer/maw_case/preview", data={
         "schema": '{"type": "object", "properties": {"x": {"type": "nonsense"}}}'})
     assert "not a type" in page.get_data(as_text=True)
+
+
+OTHER_TOOL_BPMN = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d1"
+    targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:collaboration id="c1"><bpmn:participant id="p1" processRef="welcome_call" />
+  </bpmn:collaboration>
+  <bpmn:process id="welcome_call" name="Welcome call" isExecutable="true">
+    <bpmn:laneSet id="ls"><bpmn:lane id="l1" name="Coordinator">
+      <bpmn:flowNodeRef>start</bpmn:flowNodeRef><bpmn:flowNodeRef>call</bpmn:flowNodeRef>
+      <bpmn:flowNodeRef>done</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="call" name="Make the welcome call">
+      <bpmn:extensionElements>
+        <spiffworkflow:properties>
+          <spiffworkflow:property name="formJsonSchemaFilename" value="call-schema.json" />
+          <spiffworkflow:property name="formUiSchemaFilename" value="call-uischema.json" />
+        </spiffworkflow:properties>
+        <spiffworkflow:instructionsForEndUser>Call **{{ case_code }}**.<!--
+        --></spiffworkflow:instructionsForEndUser>
+        <spiffworkflow:unknownToUs>kept as it is</spiffworkflow:unknownToUs>
+      </bpmn:extensionElements>
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:endEvent id="done"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="call" />
+    <bpmn:sequenceFlow id="f2" sourceRef="call" targetRef="done" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_a_bundle_from_another_spiff_tool_imports_publishes_and_runs(network):
+    data = _zip({
+        "welcome_call/welcome_call.bpmn": OTHER_TOOL_BPMN.encode(),
+        "welcome_call/call-schema.json": b'{"type": "object", "properties": '
+                                         b'{"reached": {"type": "boolean"}}}',
+        "welcome_call/call-uischema.json": b'{}',
+        "welcome_call/process_model.json": b'{"display_name": "Welcome call"}',
+    })
+    draft = bundlezip.import_zip(owner(), data)
+    assert draft.process_id == "welcome_call"
+    assert draft.problems == []
+    assert sorted(draft.files) == ["forms/call-schema.json", "forms/call-uischema.json",
+                                   "processes/welcome_call.bpmn"]
+    version = drafts.publish_draft(owner(), "welcome_call")
+    assert (version.process_id, version.version) == ("welcome_call", 1)
+    from webapp.services.designer import trial
+
+    run = trial.start(owner(), "welcome_call")
+    (task,) = run.step.ready
+    assert task.form == "call-schema.json" and "TRIAL-0001" in task.instructions
+    run = trial.complete(owner(), "welcome_call", task.id, {"reached": True})
+    assert run.step.finished
+
+
+def test_diff_names_changed_elements_and_files(network, login):
+    drafts.save_file(owner(), "maw_case", "forms/check-signal.schema.json", FORM)
+    draft = drafts.open_draft(owner(), "maw_case")
+    drafts.save_file(owner(), "maw_case", "processes/case.bpmn",
+                     insert_check_task(draft.files["processes/case.bpmn"]))
+    db.session.commit()
+    page = login("owner").get("/designer/maw_case/diff?a=1&b=draft").get_data(as_text=True)
+    assert "Check the signal (userTask, check_signal)" in page
+    assert "Flow_to_triage (sequenceFlow, Flow_to_triage)" in page  # now leads to the new step
+    assert "forms/check-signal.schema.json" in page
+
+
+def test_retiring_keeps_one_published_version(network):
+    with pytest.raises(InvalidInput, match="only published version"):
+        drafts.set_status(owner(), "maw_case", 1, "retired")
+
+
+def test_export_is_the_version_as_published(network, login):
+    response = login("owner").get("/designer/maw_case/export.zip?version=1")
+    version = db.session.scalar(select(ProcessVersion))
+    assert bundlezip.read_zip(response.data) == version.files
