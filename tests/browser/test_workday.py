@@ -240,3 +240,29 @@ def test_no_serious_accessibility_problems(browser, live_server, as_user, userna
         code = re.search(r"MAW-\d{4}-\d{4}", coordinator.content()).group(0)
         path = coordinator.url.removeprefix(base) if path == "task" else f"/cases/{code}"
     assert serious_accessibility_problems(browser, base, username, path) == []
+
+
+def test_no_serious_accessibility_problems_on_a_partner_task_and_a_form_with_errors(
+        browser, live_server, as_user):
+    from tests.webapp.helpers import only_task, to_consultation
+
+    base, app = live_server
+    with app.app_context():
+        to_consultation(("police",))
+        task_id = only_task("police", "answer_information_request").id
+    assert serious_accessibility_problems(browser, base, "police", f"/tasks/{task_id}") == []
+
+    context = browser.new_context(base_url=base, bypass_csp=True)
+    try:
+        page = context.new_page()
+        log_in(page, "coordinator")
+        page.get_by_role("link", name="Register a case").first.click()
+        page.get_by_role("button", name="Register and describe the signal").click()
+        submit_task(page)
+        expect(page.get_by_text("Nothing was saved yet")).to_be_visible()
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("async () => await axe.run(document)")
+        assert [v["id"] for v in result["violations"]
+                if v["impact"] in ("serious", "critical")] == []
+    finally:
+        context.close()
