@@ -274,3 +274,12 @@ def test_export_is_the_version_as_published(network, login):
     response = login("owner").get("/designer/maw_case/export.zip?version=1")
     version = db.session.scalar(select(ProcessVersion))
     assert bundlezip.read_zip(response.data) == version.files
+
+
+def test_trial_jumps_to_a_timer(network):
+    from webapp.services.designer import trial
+
+    run = trial.start(owner(), "maw_case")
+    with pytest.raises(Exception, match="No timer"):
+        trial.fire_timers(owner(), "maw_case")
+    assert run.step.ready[0].spec_name == "register_signal"

@@ -232,11 +232,14 @@ def reset(process_id: str, number: int):
 def try_it(process_id: str):
     actor = current_actor()
     try:
-        if request.method == "POST" and request.form.get("action") == "start":
+        action = request.form.get("action") if request.method == "POST" else None
+        if action == "start":
             t = trial.start(actor, process_id)
+        elif action == "timers":
+            t = trial.fire_timers(actor, process_id)
         else:
             t = trial.current(actor, process_id)
-    except (InvalidInput, StepFailed) as err:
+    except (InvalidInput, StepFailed, NotFound) as err:
         db.session.commit()
         flash(err.message, "danger")
         return redirect(url_for("designer.draft", process_id=process_id))

@@ -78,3 +78,19 @@ def complete(actor: Actor, process_id: str, task_id: str, data: dict) -> Trial:
     db.session.flush()
     trial.step = step
     return trial
+
+
+def fire_timers(actor: Actor, process_id: str) -> Trial:
+    """Jump the trial's clock to its first waiting timer and let it fire."""
+    trial = current(actor, process_id)
+    if trial.step is None or not trial.step.timers:
+        raise NotFound("No timer is waiting in this trial.")
+    due = min(t.due_at for t in trial.step.timers)
+    try:
+        step = engine.fire_timers(trial.bundle, trial.draft.trial_state, now=due)
+    except engine.EngineError as err:
+        raise StepFailed(f"The trial stopped: {err}", 0, str(err)) from err
+    trial.draft.trial_state = step.state
+    db.session.flush()
+    trial.step = step
+    return trial
