@@ -296,3 +296,32 @@ def test_person_details_never_in_lists_exports_or_urls(app, two_cases, clients):
         assert "Lindenstraat" not in response.text, url
     registered = coordinator.post("/cases/new", data={"full_name": "Named In Url"})
     assert "Named" not in registered.headers["Location"]
+
+
+def test_a_task_in_a_process_owner_lane_reaches_nobody(app, people, login, tmp_path):
+    """Process owners could otherwise read case data by putting a step in their own lane."""
+    from pathlib import Path
+
+    from webapp.services import bundles
+    from webapp.services.audit import Actor
+
+    from .helpers import inbox, register
+
+    source = Path(__file__).parent / "bundles" / "failing"
+    root = tmp_path / "bundle"
+    (root / "processes").mkdir(parents=True)
+    (root / "forms").mkdir()
+    (root / "forms" / "note.schema.json").write_text(
+        (source / "forms" / "note.schema.json").read_text())
+    (root / "processes" / "failing.bpmn").write_text(
+        (source / "processes" / "failing.bpmn").read_text()
+        .replace('name="Coordinator"', 'name="Process owner"')
+        .replace("ratio = len(note) / 0", "ratio = 1"))
+    bundles.deploy_bundle(Actor.system(), root)
+    db.session.commit()
+    app.config["CASE_PROCESS_ID"] = "failing_case"
+    case = register(full_name=PERSON_A)
+    task = task_of(case)
+    assert task.lane == "process_owner"
+    assert inbox("owner") == []
+    assert login("owner").get(f"/tasks/{task.id}").status_code == 404

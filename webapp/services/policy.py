@@ -25,12 +25,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "case.register", "case.list", "case.export", "case.read", "case.read_person",
         "case.share", "case.comment", "case.access_log", "case.access_log_export",
         "subject.rectify", "subject.erase", "subject.access_export", "task.reassign",
+        "task.work",
     }),
     # A partner member: only cases its organisation is involved in, only its own part.
-    "partner": frozenset({"case.read_involved"}),
+    "partner": frozenset({"case.read_involved", "task.work"}),
     # A partner representative at the table: for cases where the organisation has a seat,
     # the table's view (all contributions, also under professional secrecy; no person details).
-    "partner_rep": frozenset({"case.read_involved", "case.read_at_table", "case.comment"}),
+    "partner_rep": frozenset({"case.read_involved", "case.read_at_table", "case.comment",
+                              "task.work"}),
     # Process owners change the process; they never read cases.
     "process_owner": frozenset({"process.edit"}),
     # Administrators manage accounts and organisations; they never read case content.
@@ -38,6 +40,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Auditors read the audit trail (who accessed what), not the case content.
     "auditor": frozenset({"audit.read", "case.access_log", "case.access_log_export"}),
 }
+
+
+#: Roles that do case work in tasks. A task in another lane (process owner, administrator,
+#: auditor) reaches nobody: it would show those roles case content they must not read.
+TASK_ROLES = frozenset(role for role, granted in PERMISSIONS.items() if "task.work" in granted)
 
 
 def permissions_of(user: User) -> frozenset[str]:
@@ -132,9 +139,10 @@ def may_share(user: User, case: Case) -> bool:
 
 
 def may_work_on(user: User, task: Task) -> bool:
-    """A task is for members with the lane's role; an organisation's task only for its members."""
+    """A task is for members with the lane's role (a role that does case work, TASK_ROLES);
+    an organisation's task only for its members."""
     for membership in user.memberships:
-        if membership.role != task.lane:
+        if membership.role != task.lane or membership.role not in TASK_ROLES:
             continue
         if task.organisation_id == membership.organisation_id:
             return True

@@ -14,7 +14,13 @@ from webapp.services import bundles
 from webapp.services.audit import Actor, record
 from webapp.services.cases import apply_step, lock_case
 from webapp.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, StepFailed
-from webapp.services.policy import may_claim, may_reassign, may_release, may_work_on
+from webapp.services.policy import (
+    TASK_ROLES,
+    may_claim,
+    may_reassign,
+    may_release,
+    may_work_on,
+)
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,8 @@ def inbox_condition(user: User):
     """The SQL condition for the tasks this user may work on (uses ix_task_inbox)."""
     conditions = []
     for membership in user.memberships:
+        if membership.role not in TASK_ROLES:  # no case work for these roles (policy)
+            continue
         same_org = Task.organisation_id == membership.organisation_id
         if membership.role in NETWORK_ROLES:
             same_org = or_(same_org, Task.organisation_id.is_(None))
