@@ -283,3 +283,25 @@ def test_trial_jumps_to_a_timer(network):
     with pytest.raises(Exception, match="No timer"):
         trial.fire_timers(owner(), "maw_case")
     assert run.step.ready[0].spec_name == "register_signal"
+
+
+def test_a_case_inside_the_information_requests_moves_and_goes_on(network):
+    from tests.webapp.helpers import inbox, to_consultation
+
+    case = to_consultation(partners=("police",))
+    assert len(inbox("police")) == 1  # the police answer is pending inside the call activity
+    drafts.save_file(owner(), "maw_case", "forms/check-signal.schema.json", FORM)
+    draft = drafts.open_draft(owner(), "maw_case")
+    drafts.save_file(owner(), "maw_case", "processes/case.bpmn",
+                     insert_check_task(draft.files["processes/case.bpmn"]))
+    drafts.publish_draft(owner(), "maw_case")
+    db.session.commit()
+    (plan,) = migration.plan(owner(), "maw_case", 1, 2)
+    assert plan.reason is None, plan.reason
+    moved, _ = migration.migrate(owner(), "maw_case", 1, 2, [case.id])
+    db.session.commit()
+    assert moved == [case.code]
+    (task,) = inbox("police")
+    complete("police", task.spec_name, example("information-answer"))
+    moved_case = db.session.get(Case, case.id)
+    assert moved_case.current_step == "Case consultation", moved_case.last_error

@@ -5,6 +5,7 @@ they are in) exists, unchanged, in the new version. Anything else is refused wit
 
 from __future__ import annotations
 
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
@@ -58,6 +59,20 @@ def _changed_fields(task, diff) -> str:
     return ", ".join(dict.fromkeys(names)) or "its settings"
 
 
+def _connect_loop_children(bundle: Bundle) -> None:
+    """A multi-instance task learns that an instance finished through an event on the
+    instance's spec. SpiffWorkflow connects it when it creates an instance (or loads specs
+    from JSON); an instance created under the old version would otherwise finish unheard and
+    the case would stop there. Connecting is idempotent."""
+    for spec in [bundle.spec, *bundle.subprocess_specs.values()]:
+        for task_spec in spec.task_specs.values():
+            if isinstance(task_spec, LoopTask):
+                child = spec.task_specs.get(task_spec.task_spec)
+                if child is not None and not child.completed_event.is_connected(
+                        task_spec.merge_child):
+                    child.completed_event.connect(task_spec.merge_child)
+
+
 def assess(old: Bundle, state: str, new: Bundle) -> list[str]:
     """Why the case cannot move from ``old`` to ``new`` ([] when it can)."""
     wf = _load(old, state)
@@ -79,6 +94,7 @@ def migrate(old: Bundle, state: str, new: Bundle) -> str:
         migrate_workflow(diff, sub, new.subprocess_specs[sub.spec.name],
                          reset_mask=TaskState.READY)
     wf.subprocess_specs = new.subprocess_specs
+    _connect_loop_children(new)
     wf.script_engine = _SCRIPT_ENGINE
     _guarded(wf.do_engine_steps)
     return serializer.dump_state(wf, new.hash)
