@@ -94,3 +94,13 @@ def test_panel_edits_land_in_the_saved_xml(as_user):
     assert "register_signal" in [r.text for r in partner.findall("bpmn:flowNodeRef", ns)]
     flow = tree.find(".//bpmn:sequenceFlow[@id='Flow_urgent']/bpmn:conditionExpression", ns)
     assert flow.text == 'intake_decision == "very_urgent"'
+
+
+def test_a_new_decision_table_opens_in_the_editor(as_user):
+    page = as_user("owner")
+    page.goto("/designer/maw_case/")
+    page.get_by_label("Decision id").fill("review_advice")
+    page.get_by_role("button", name="Add decision table").click()
+    expect(page.locator("#dmn-editor")).to_have_attribute("data-ready", "true")
+    assert page.evaluate("window.mawDmn.warnings") == []
+    expect(page.locator(".tjs-table")).to_contain_text('"default"')

@@ -305,3 +305,11 @@ def test_a_case_inside_the_information_requests_moves_and_goes_on(network):
     complete("police", task.spec_name, example("information-answer"))
     moved_case = db.session.get(Case, case.id)
     assert moved_case.current_step == "Case consultation", moved_case.last_error
+
+
+def test_a_new_decision_table_is_valid_from_the_start(network):
+    path = drafts.add_decision(owner(), "maw_case", "review_advice")
+    draft = drafts.open_draft(owner(), "maw_case")
+    assert path in draft.files and draft.problems == []
+    with pytest.raises(InvalidInput, match="letters"):
+        drafts.add_decision(owner(), "maw_case", "1 bad")

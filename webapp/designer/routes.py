@@ -156,6 +156,20 @@ def new_form(process_id: str):
     return redirect(url_for("designer.edit", process_id=process_id, path=path))
 
 
+@bp.route("/<process_id>/rules/new", methods=["POST"])
+@owner_only
+def new_decision(process_id: str):
+    try:
+        path = drafts.add_decision(current_actor(), process_id,
+                                   request.form.get("decision_id", "").strip())
+    except InvalidInput as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+        return redirect(url_for("designer.draft", process_id=process_id))
+    db.session.commit()
+    return redirect(url_for("designer.edit", process_id=process_id, path=path))
+
+
 @bp.route("/<process_id>/files/<path:path>/delete", methods=["POST"])
 @owner_only
 def delete(process_id: str, path: str):

@@ -72,6 +72,47 @@ def save_file(actor: Actor, process_id: str, path: str, content: str) -> Process
     return _store(actor, draft, files, "process_draft_saved", path)
 
 
+NEW_DECISION = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" \
+xmlns:dmndi="https://www.omg.org/spec/DMN/20191111/DMNDI/" \
+xmlns:dc="http://www.omg.org/spec/DMN/20180521/DC/" id="Definitions_{id}" name="{id}" \
+namespace="http://mawflow.org/dmn/{id}">
+  <decision id="{id}" name="{id}">
+    <decisionTable id="DecisionTable_{id}" hitPolicy="FIRST">
+      <input id="Input_{id}" label="Input">
+        <inputExpression id="InputExpression_{id}" typeRef="string"><text>value</text>
+        </inputExpression>
+      </input>
+      <output id="Output_{id}" label="Result" name="result" typeRef="string" />
+      <rule id="Rule_{id}">
+        <inputEntry id="Rule_{id}_in"><text>-</text></inputEntry>
+        <outputEntry id="Rule_{id}_out"><text>"default"</text></outputEntry>
+      </rule>
+    </decisionTable>
+  </decision>
+  <dmndi:DMNDI>
+    <dmndi:DMNDiagram id="DMNDiagram_{id}">
+      <dmndi:DMNShape id="DMNShape_{id}" dmnElementRef="{id}">
+        <dc:Bounds height="80" width="180" x="160" y="100" />
+      </dmndi:DMNShape>
+    </dmndi:DMNDiagram>
+  </dmndi:DMNDI>
+</definitions>
+"""
+
+
+def add_decision(actor: Actor, process_id: str, decision_id: str) -> str:
+    """A new decision table ``rules/<id>.dmn`` (one catch-all rule to start from)."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", decision_id or ""):
+        raise InvalidInput("A decision id uses letters, digits and '_' and does not start "
+                           "with a digit (e.g. closure_advice).")
+    path = f"rules/{decision_id}.dmn"
+    if path in open_draft(actor, process_id).files:
+        raise InvalidInput(f"{path} exists already.")
+    save_file(actor, process_id, path, NEW_DECISION.format(id=decision_id))
+    return path
+
+
 def delete_file(actor: Actor, process_id: str, path: str) -> ProcessDraft:
     draft = open_draft(actor, process_id)
     files = dict(draft.files)
