@@ -244,12 +244,27 @@ def test_no_serious_accessibility_problems(browser, live_server, as_user, userna
 
 def test_no_serious_accessibility_problems_on_a_partner_task_and_a_form_with_errors(
         browser, live_server, as_user):
-    from tests.webapp.helpers import only_task, to_consultation
+    from sqlalchemy import select
+
+    from tests.webapp.helpers import actor, register
+    from webapp.extensions import db
+    from webapp.models import Task
+    from webapp.services import tasks
 
     base, app = live_server
     with app.app_context():
-        to_consultation(("police",))
-        task_id = only_task("police", "answer_information_request").id
+        case = register()
+        steps = [("register_signal", example("register-signal")),
+                 ("confirm_intake_decision", example("intake-decision")),
+                 ("request_information", example("request-information", partners=["police"])),
+                 ("answer_information_request", None)]
+        for spec_name, data in steps:
+            task = db.session.scalar(select(Task).where(Task.case_id == case.id,
+                                                        Task.spec_name == spec_name))
+            if data is not None:
+                tasks.complete_task(actor("coordinator"), task.id, data)
+                db.session.commit()
+        task_id = task.id
     assert serious_accessibility_problems(browser, base, "police", f"/tasks/{task_id}") == []
 
     context = browser.new_context(base_url=base, bypass_csp=True)

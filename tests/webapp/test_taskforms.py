@@ -279,3 +279,20 @@ def test_unsupported_field_is_skipped_not_crashing(app):
     }
     form, html = get_form(app, schema=schema, ui=None)
     assert 'id="ok"' in html and "blob" not in html
+
+
+def test_rows_of_three_or_more_simple_fields_show_as_a_grid_with_labels(app):
+    schema = {
+        "type": "object",
+        "properties": {"people": {"type": "array", "title": "Network map", "items": {
+            "type": "object", "required": ["who"],
+            "properties": {"who": {"type": "string", "title": "Who"},
+                           "kind": {"type": "string", "enum": ["family", "peer"]},
+                           "closeness": {"type": "integer", "title": "Closeness"}}}}},
+    }  # fmt: skip
+    _, html = get_form(app, schema=schema)
+    assert '<th scope="col" class="small">Who<span class="text-danger"' in html
+    assert '<label for="people-0-who" class="visually-hidden">Who, row 1</label>' in html
+    assert 'class="form-select form-select-sm" id="people-0-kind"' in html
+    _, stacked = get_form(app, schema=schema, ui={"people": {"ui:options": {"layout": "stacked"}}})
+    assert "<th" not in stacked and "row 1</legend>" in stacked
