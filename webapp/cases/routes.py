@@ -7,6 +7,7 @@ from sqlalchemy import select
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from webapp.auth.permissions import permission_required
 from webapp.auth.reauth import reauth_redirect
 from webapp.extensions import db
 from webapp.models import CaseSubject, Contribution, Task, utcnow
@@ -22,7 +23,7 @@ from webapp.services.policy import (
     may_view_case,
 )
 from webapp.services.tasks import inbox_query
-from webapp.web import current_actor, role_required
+from webapp.web import current_actor
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -35,7 +36,7 @@ class RegisterCaseForm(FlaskForm):
 
 
 @bp.route("/")
-@role_required("coordinator")
+@permission_required("case.list")
 def index():
     flt = exports.CaseFilter.from_args(request.args)
     exports.check_may_list(current_actor())
@@ -47,7 +48,7 @@ def index():
 
 
 @bp.route("/export.csv")
-@role_required("coordinator")
+@permission_required("case.export")
 def export():
     if prompt := reauth_redirect():  # exports ask for the password again after a while
         return prompt
@@ -63,7 +64,7 @@ def export():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@role_required("coordinator")
+@permission_required("case.register")
 def new():
     form = RegisterCaseForm()
     if form.validate_on_submit():

@@ -8,7 +8,7 @@ from webapp.models import utcnow
 from webapp.services import inbox as inbox_service
 from webapp.services import tasks as task_service
 from webapp.services.errors import Conflict, InvalidInput
-from webapp.services.policy import may_reassign
+from webapp.services.policy import can, may_reassign
 from webapp.web import current_actor, safe_next
 
 bp = Blueprint("inbox", __name__)
@@ -19,7 +19,7 @@ bp = Blueprint("inbox", __name__)
 def index():
     flt = inbox_service.InboxFilter.from_args(request.args)
     now = utcnow()
-    reassigner = current_user.has_role("coordinator")
+    reassigner = can(current_user, "task.reassign")
     inbox = inbox_service.load_inbox(
         current_user, flt, page=request.args.get("page", 1, type=int),
         per_page=int(current_app.config["INBOX_PAGE_SIZE"]), now=now,
