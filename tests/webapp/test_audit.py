@@ -46,6 +46,7 @@ def test_reads_changes_and_logins_are_recorded_with_who_org_and_address(app, two
     assert (failed.user_id, failed.remote_addr) == (user.id, "192.0.2.44")
     login, = _events("login")
     assert login.remote_addr == "192.0.2.44"
+    assert login.organisation_id == failed.organisation_id == user.memberships[0].organisation_id
     for action in ("task_viewed", "case_viewed", "task_completed"):
         event = _events(action, case_a)[-1]
         assert event.user_id == user.id, action

@@ -1,6 +1,7 @@
 """The security baseline seen from outside: CSRF, XSS, login limits, re-authentication before
 exports, safe XML, the script sandbox through the web, cookies, headers and no secrets."""
 
+import json
 import re
 import subprocess
 from datetime import timedelta
@@ -113,8 +114,11 @@ def _bundle(tmp_path: Path, script: str, instructions: str = "") -> Path:
     root = tmp_path / "bundle"
     (root / "processes").mkdir(parents=True, exist_ok=True)
     (root / "forms").mkdir(exist_ok=True)
-    (root / "forms" / "note.schema.json").write_text(
-        (FAILING / "forms" / "note.schema.json").read_text())
+    schema = json.loads((FAILING / "forms" / "note.schema.json").read_text())
+    if instructions:  # titles and help texts come from process owners too
+        schema["title"] = schema["properties"]["note"]["title"] = XSS
+        schema["properties"]["note"]["description"] = XSS
+    (root / "forms" / "note.schema.json").write_text(json.dumps(schema))
     xml = (FAILING / "processes" / "failing.bpmn").read_text()
     xml = xml.replace("ratio = len(note) / 0", script.replace("&", "&amp;")
                       .replace("<", "&lt;").replace(">", "&gt;"))

@@ -62,7 +62,9 @@ def authenticate(username: str, password: str, *, remote_addr: str | None,
     user = db.session.scalar(
         select(User).where(func.lower(User.username) == username.strip().lower())
     )
-    actor = Actor(user=user, remote_addr=remote_addr)
+    orgs = {m.organisation_id for m in user.memberships} if user else set()
+    actor = Actor(user=user, remote_addr=remote_addr,
+                  organisation_id=next(iter(orgs)) if len(orgs) == 1 else None)
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         record(Actor(None, remote_addr), "login_failed", username=username[:80])
