@@ -182,6 +182,15 @@ def test_a_working_day_from_registration_to_the_partner_answer(as_user, browser,
     expect(coordinator.get_by_text("Your comment is added.")).to_be_visible()
     screenshot(coordinator, "case-page-diagram")
 
+    coordinator.goto("/")
+    coordinator.get_by_role("row").filter(has_text=code).get_by_role(
+        "link", name="Case consultation").click()
+    expect(coordinator.get_by_role("columnheader", name="Life domain")).to_be_visible()
+    coordinator.get_by_label("Who, row 1").fill("Older brother")
+    expect(coordinator.locator("#live-pictures svg")).to_have_count(1)
+    expect(coordinator.locator("#live-pictures")).to_contain_text("Older brother")
+    screenshot(coordinator, "task-form-consultation")
+
 
 def test_the_case_page_draws_the_current_step(as_user, live_server):
     coordinator = as_user("coordinator")

@@ -59,3 +59,22 @@ def test_partner_sees_what_was_asked_and_not_the_rest_of_the_case(network, login
     assert "What was asked of your organisation" in page
     assert "Recorded on this case" not in page
     assert "withdrawn in class" not in page  # the signal's description stays with the coordinator
+
+
+def test_live_pictures_are_drawn_from_the_rows_being_typed(network, login):
+    from .helpers import complete, example
+
+    to_consultation(("police",))
+    complete("police", "answer_information_request", example("information-answer"))
+    task = only_task("coordinator", "case_consultation")
+    client = login("coordinator")
+    page = client.get(f"/tasks/{task.id}").text
+    assert "Pictures of what you entered" in page
+    drawn = client.post(f"/tasks/{task.id}/pictures",
+                        data={"network_map-0-who": "Older brother", "network_map-0-_row": "1"})
+    assert drawn.status_code == 200
+    assert "<svg" in drawn.text and "Older brother" in drawn.text
+    assert login("police").post(f"/tasks/{task.id}/pictures").status_code == 404
+    register()
+    other = only_task("coordinator", "register_signal")
+    assert client.post(f"/tasks/{other.id}/pictures").status_code == 404

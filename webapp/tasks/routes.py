@@ -1,8 +1,12 @@
 """The task page: instructions, the task's form, drafts; submitting completes the task."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+import re
 
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from markupsafe import Markup
+
+from webapp import pictures
 from webapp.extensions import db
 from webapp.services import bundles, caseview, drafts
 from webapp.services import cases as case_service
@@ -12,6 +16,7 @@ from webapp.taskforms import build_task_form
 from webapp.web import current_actor
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+_SVG_SIZE = re.compile(r'^(<svg[^>]*?) width="[^"]*" height="[^"]*"')
 
 
 def _option_sources():
@@ -48,6 +53,7 @@ def show(task_id: int):
     bundle = bundles.bundle_for(view.task.case.process_version)
     page = {"view": view, "form": form, "draft": draft, "context": context,
             "schema_of": lambda name: bundle.form(name) if name else None,
+            "live_pictures": _pictures(form.to_data()) if _has_pictures(view.schema) else None,
             "claimer": task_service.claimer_name(view.task) if view.task.claimed_by_id else None}
     if posted and form.row_action():
         return render_template("tasks/show.html", **page)
@@ -65,6 +71,30 @@ def show(task_id: int):
               "again. What you entered is kept.", "danger")
         return render_template("tasks/show.html", **page), 422
     return render_template("tasks/show.html", **page)
+
+
+def _pictures(data: dict) -> list[tuple[str, Markup]]:
+    """(title, inline SVG) of the case pictures the entered data has rows for."""
+    drawn = pictures.pictures_from(data)
+    return [(pictures.PICTURES[kind][0], Markup(_SVG_SIZE.sub(r"\1", drawn[kind], count=1)))  # noqa: S704 - escaped SVG from webapp.pictures
+            for kind in pictures.PICTURES if kind in drawn]
+
+
+def _has_pictures(schema: dict | None) -> bool:
+    return any(kind in ((schema or {}).get("properties") or {}) for kind in pictures.PICTURES)
+
+
+@bp.route("/<int:task_id>/pictures", methods=["POST"])
+@login_required
+def live_pictures(task_id: int):
+    """The pictures drawn from what is typed in the form so far (nothing is saved or read
+    from the case; the task's permission check still applies)."""
+    task = task_service.get_task_for(current_actor().user, task_id)
+    schema = bundles.bundle_for(task.case.process_version).form(task.form) if task.form else None
+    if not _has_pictures(schema):
+        abort(404)
+    form = build_task_form(schema, None, formdata=request.form, option_sources=_option_sources())
+    return render_template("tasks/_live_pictures.html", drawn=_pictures(form.to_data()))
 
 
 def _save_draft(actor, task_id, form, view):
