@@ -36,6 +36,8 @@ def test_search_and_filter_the_cases_list(network, login):
     by_step = client.get("/cases/?step=confirm_intake_decision").text
     assert older.code in by_step and fresh.code not in by_step
     assert "No case matches this search." in client.get("/cases/?status=closed").text
+    listed = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "cases_listed"))
+    assert {"code": fresh.code[-4:], "page": 1} in [e.detail for e in listed]
 
 
 def test_the_csv_export_is_filtered_safe_and_audited(network, login):

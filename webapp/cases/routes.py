@@ -42,6 +42,8 @@ def index():
     exports.check_may_list(current_actor())
     page = db.paginate(exports.cases_query(flt), page=request.args.get("page", 1, type=int),
                        per_page=50, error_out=False)
+    record(current_actor(), "cases_listed", page=page.page, **flt.args())
+    db.session.commit()
     return render_template("cases/index.html", page=page, flt=flt, statuses=exports.STATUSES,
                            steps=exports.step_choices(),
                            coordinators=exports.coordinator_names(page.items), now=utcnow())
