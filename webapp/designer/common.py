@@ -1,0 +1,57 @@
+"""The workbench blueprint, its access rule and the editor pages' CSP."""
+
+from functools import wraps
+
+from flask import Blueprint, Response, abort
+from flask_login import current_user, login_required
+
+from webapp.extensions import db
+from webapp.services import tasks as task_service
+from webapp.services.errors import NotAllowed, NotFound
+from webapp.services.policy import may_edit_processes
+
+bp = Blueprint("designer", __name__, url_prefix="/designer")
+
+# bpmn-js and dmn-js set style="" attributes on the shapes they draw and on their popups,
+# which a strict style-src refuses. Only the editor pages relax style-src (never script-src):
+# an injected style can restyle a page but cannot run code or send data out (img-src,
+# connect-src and font-src stay 'self').
+EDITOR_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+    "base-uri 'self'; form-action 'self'"
+)
+
+
+def owner_only(view):
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not may_edit_processes(current_user):
+            abort(403)
+        return view(*args, **kwargs)
+    return wrapped
+
+
+def editor_page(html: str) -> Response:
+    response = Response(html)
+    response.headers["Content-Security-Policy"] = EDITOR_CSP
+    return response
+
+
+@bp.errorhandler(NotFound)
+def _not_found(error):
+    db.session.rollback()
+    abort(404, error.message)
+
+
+@bp.errorhandler(NotAllowed)
+def _not_allowed(error):
+    db.session.rollback()
+    abort(403)
+
+
+def option_sources():
+    """The choices forms take from the database (``x-options``), for previews and trials."""
+    values = task_service.option_values()
+    return {name: (lambda pairs=pairs: pairs) for name, pairs in values.items()}

@@ -1,0 +1,146 @@
+"""The draft and its editors: diagrams, decision tables, forms, validation on every save."""
+
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+
+from webapp.extensions import db
+from webapp.services.designer import drafts, formpreview
+from webapp.services.errors import InvalidInput
+from webapp.taskforms import build_task_form
+from webapp.web import current_actor
+
+from .common import bp, editor_page, option_sources, owner_only
+
+
+@bp.route("/<process_id>/")
+@owner_only
+def draft(process_id: str):
+    actor = current_actor()
+    d = drafts.open_draft(actor, process_id)
+    db.session.commit()
+    return render_template("designer/draft.html", draft=d, files=sorted(d.files),
+                           problems=d.problems)
+
+
+@bp.route("/<process_id>/edit/<path:path>")
+@owner_only
+def edit(process_id: str, path: str):
+    d = drafts.open_draft(current_actor(), process_id)
+    db.session.commit()
+    if path not in d.files and not path.startswith("forms/"):
+        abort(404)
+    if path.endswith(".bpmn"):
+        template = "designer/bpmn.html"
+    elif path.endswith(".dmn"):
+        template = "designer/dmn.html"
+    else:
+        return _form_editor(d, path)
+    forms = sorted(p.removeprefix("forms/") for p in d.files if p.startswith("forms/"))
+    rules = sorted(p.removeprefix("rules/").removesuffix(".dmn") for p in d.files
+                   if p.startswith("rules/"))
+    html = render_template(template, draft=d, path=path, forms=forms, rules=rules,
+                           problems=[p for p in d.problems if p["file"] == path])
+    return editor_page(html)
+
+
+@bp.route("/<process_id>/files/<path:path>", methods=["GET"])
+@owner_only
+def file_text(process_id: str, path: str):
+    d = drafts.open_draft(current_actor(), process_id)
+    db.session.commit()
+    if path not in d.files:
+        abort(404)
+    return Response(d.files[path], mimetype="text/plain")
+
+
+@bp.route("/<process_id>/files/<path:path>", methods=["POST"])
+@owner_only
+def save(process_id: str, path: str):
+    """Save one file (the editors post JSON {content}); answers with the validation result."""
+    payload = request.get_json(silent=True) or {}
+    content = payload.get("content") if isinstance(payload.get("content"), str) else None
+    if content is None:
+        content = request.form.get("content")
+    if content is None:
+        return jsonify(error="Nothing to save."), 400
+    try:
+        d = drafts.save_file(current_actor(), process_id, path, content)
+    except InvalidInput as err:
+        db.session.rollback()
+        return jsonify(error=err.message), 400
+    db.session.commit()
+    return jsonify(saved=True, problems=d.problems)
+
+
+@bp.route("/<process_id>/forms/new", methods=["POST"])
+@owner_only
+def new_form(process_id: str):
+    name = request.form.get("name", "").strip().removesuffix(".json").removesuffix(".schema")
+    path = f"forms/{name}.schema.json"
+    try:
+        drafts.check_file_name(path)
+        drafts.save_file(current_actor(), process_id, path,
+                         '{\n  "type": "object",\n  "title": "",\n  "properties": {}\n}\n')
+    except InvalidInput as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+        return redirect(url_for("designer.draft", process_id=process_id))
+    db.session.commit()
+    return redirect(url_for("designer.edit", process_id=process_id, path=path))
+
+
+@bp.route("/<process_id>/rules/new", methods=["POST"])
+@owner_only
+def new_decision(process_id: str):
+    try:
+        path = drafts.add_decision(current_actor(), process_id,
+                                   request.form.get("decision_id", "").strip())
+    except InvalidInput as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+        return redirect(url_for("designer.draft", process_id=process_id))
+    db.session.commit()
+    return redirect(url_for("designer.edit", process_id=process_id, path=path))
+
+
+@bp.route("/<process_id>/files/<path:path>/delete", methods=["POST"])
+@owner_only
+def delete(process_id: str, path: str):
+    drafts.delete_file(current_actor(), process_id, path)
+    db.session.commit()
+    flash(f"{path} is deleted from the draft.", "info")
+    return redirect(url_for("designer.draft", process_id=process_id))
+
+
+def _form_editor(d, path: str):
+    ui_path = path.replace(".schema.json", ".uischema.json")
+    # No third-party library here: the form editor keeps the strict CSP.
+    return render_template(
+        "designer/form.html", draft=d, path=path, ui_path=ui_path,
+        schema_text=d.files.get(path, ""), ui_text=d.files.get(ui_path, ""),
+        problems=[p for p in d.problems if p["file"] in (path, ui_path)])
+
+
+@bp.route("/<process_id>/preview", methods=["POST"])
+@owner_only
+def preview(process_id: str):
+    """The form as partners will see it (server-rendered), and sample data checked."""
+    drafts.check_owner(current_actor())
+    schema, ui, errors = formpreview.parse(request.form.get("schema"), request.form.get("ui"))
+    form = None
+    if not errors:
+        form = build_task_form(schema, ui, formdata=None, data={},
+                               option_sources=option_sources())
+    sample_errors = None
+    if form is not None and request.form.get("sample", "").strip():
+        sample_errors = formpreview.check_sample(schema, request.form["sample"])
+    return render_template("designer/_preview.html", form=form, errors=errors,
+                           sample_errors=sample_errors)
+
+
+@bp.route("/<process_id>/markdown", methods=["POST"])
+@owner_only
+def markdown(process_id: str):
+    """Instructions as partners will see them (sanitized by render_markdown)."""
+    from webapp.markup import render_markdown
+
+    return Response(str(render_markdown(request.form.get("text", ""))), mimetype="text/html")

@@ -1,0 +1,187 @@
+"""Publishing, versions, trials, import/export, compare and moving running cases."""
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+
+from webapp import engine
+from webapp.extensions import db
+from webapp.services.designer import bundlezip, diff, drafts, migration, overview, trial
+from webapp.services.errors import InvalidInput, NotFound, StepFailed
+from webapp.taskforms import build_task_form
+from webapp.web import current_actor
+
+from .common import bp, option_sources, owner_only
+
+
+@bp.route("/")
+@owner_only
+def index():
+    rows = overview.list_processes(current_actor())
+    return render_template("designer/index.html", rows=rows, describe=overview.describe)
+
+
+@bp.route("/<process_id>/publish", methods=["POST"])
+@owner_only
+def publish(process_id: str):
+    try:
+        version = drafts.publish_draft(current_actor(), process_id)
+    except InvalidInput as err:
+        db.session.commit()  # keep the problems found on the draft
+        flash(err.message, "danger")
+        return redirect(url_for("designer.draft", process_id=process_id))
+    db.session.commit()
+    flash(f"Published as version {version.version}. New cases start on it; running cases "
+          "stay on their version until you move them.", "success")
+    return redirect(url_for("designer.index"))
+
+
+@bp.route("/<process_id>/versions/<int:number>/status", methods=["POST"])
+@owner_only
+def set_status(process_id: str, number: int):
+    try:
+        drafts.set_status(current_actor(), process_id, number, request.form.get("status", ""))
+        db.session.commit()
+    except InvalidInput as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+    return redirect(url_for("designer.index"))
+
+
+@bp.route("/<process_id>/versions/<int:number>/edit", methods=["POST"])
+@owner_only
+def reset(process_id: str, number: int):
+    drafts.reset_draft(current_actor(), process_id, drafts.get_version(process_id, number))
+    db.session.commit()
+    flash(f"The draft now starts again from version {number}.", "info")
+    return redirect(url_for("designer.draft", process_id=process_id))
+
+
+@bp.route("/<process_id>/try", methods=["GET", "POST"])
+@owner_only
+def try_it(process_id: str):
+    actor = current_actor()
+    try:
+        action = request.form.get("action") if request.method == "POST" else None
+        if action == "start":
+            t = trial.start(actor, process_id)
+        elif action == "timers":
+            t = trial.fire_timers(actor, process_id)
+        else:
+            t = trial.current(actor, process_id)
+    except (InvalidInput, StepFailed, NotFound) as err:
+        db.session.commit()
+        flash(err.message, "danger")
+        return redirect(url_for("designer.draft", process_id=process_id))
+    db.session.commit()
+    return render_template("designer/try.html", trial=t, process_id=process_id)
+
+
+@bp.route("/<process_id>/try/<task_id>", methods=["GET", "POST"])
+@owner_only
+def try_task(process_id: str, task_id: str):
+    actor = current_actor()
+    try:
+        t = trial.current(actor, process_id)
+        task = trial.ready_task(t, task_id)
+    except (InvalidInput, NotFound) as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+        return redirect(url_for("designer.try_it", process_id=process_id))
+    schema = (t.bundle.form(task.form) if task.form else None) or {"type": "object",
+                                                                   "properties": {}}
+    ui = t.bundle.form(task.ui_form) if task.ui_form else None
+    posted = request.method == "POST"
+    form = build_task_form(schema, ui, formdata=request.form if posted else None,
+                           data=task.data, option_sources=option_sources())
+    if posted and not form.row_action() and form.validate_task():
+        try:
+            trial.complete(actor, process_id, task_id, form.to_data())
+            db.session.commit()
+            flash(f"“{task.title}” is done in the trial.", "success")
+            return redirect(url_for("designer.try_it", process_id=process_id))
+        except (NotFound, StepFailed) as err:
+            db.session.rollback()
+            flash(err.message, "danger")
+    return render_template("designer/try_task.html", task=task, form=form,
+                           process_id=process_id)
+
+
+@bp.route("/<process_id>/export.zip")
+@owner_only
+def export(process_id: str):
+    number = request.args.get("version", type=int)
+    if number:
+        files = drafts.get_version(process_id, number).files
+        name = f"{process_id}-v{number}.zip"
+    else:
+        files = drafts.open_draft(current_actor(), process_id).files
+        name = f"{process_id}-draft.zip"
+    db.session.commit()
+    return Response(bundlezip.export_zip(files), mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@bp.route("/import", methods=["POST"])
+@owner_only
+def import_bundle():
+    upload = request.files.get("bundle")
+    process_id = request.form.get("process_id") or None
+    if upload is None:
+        flash("Choose a zip file to import.", "danger")
+        return redirect(request.referrer or url_for("designer.index"))
+    try:
+        d = bundlezip.import_zip(current_actor(), upload.read(bundlezip.MAX_ZIP_BYTES + 1),
+                                 process_id)
+    except InvalidInput as err:
+        db.session.rollback()
+        flash(f"Not imported: {err.message}", "danger")
+        return redirect(url_for("designer.index"))
+    db.session.commit()
+    flash("Imported into the draft. Check the problems below, then publish.", "success")
+    return redirect(url_for("designer.draft", process_id=d.process_id))
+
+
+@bp.route("/<process_id>/diff")
+@owner_only
+def compare(process_id: str):
+    drafts.check_owner(current_actor())
+    a = request.args.get("a", type=int)
+    b = request.args.get("b")
+    old = drafts.get_version(process_id, a) if a else None
+    if b == "draft" or b is None:
+        new_files, new_label = drafts.open_draft(current_actor(), process_id).files, "the draft"
+    else:
+        new_files, new_label = drafts.get_version(process_id, int(b)).files, f"version {b}"
+    if old is None:
+        abort(400)
+    db.session.commit()
+    result = diff.diff_bundles(old.files, new_files)
+    return render_template("designer/diff.html", result=result, process_id=process_id,
+                           old_label=f"version {a}", new_label=new_label)
+
+
+@bp.route("/<process_id>/migrate", methods=["GET", "POST"])
+@owner_only
+def migrate(process_id: str):
+    actor = current_actor()
+    a = request.values.get("from", type=int)
+    b = request.values.get("to", type=int)
+    if not a or not b:
+        abort(400)
+    try:
+        if request.method == "POST":
+            ids = [int(x) for x in request.form.getlist("case") if x.isdigit()]
+            moved, refused = migration.migrate(actor, process_id, a, b, ids)
+            db.session.commit()
+            msg = f"Moved {len(moved)} case(s) to version {b}."
+            if refused:
+                msg += " Not moved: " + "; ".join(f"{c} ({r})" for c, r in refused)
+            flash(msg, "success" if not refused else "warning")
+            return redirect(url_for("designer.migrate", process_id=process_id,
+                                    **{"from": a, "to": b}))
+        plans = migration.plan(actor, process_id, a, b)
+    except (InvalidInput, engine.EngineError) as err:
+        db.session.rollback()
+        flash(getattr(err, "message", str(err)), "danger")
+        return redirect(url_for("designer.index"))
+    return render_template("designer/migrate.html", plans=plans, process_id=process_id,
+                           old=a, new=b)
