@@ -58,8 +58,13 @@ def test_missing_form_is_named_and_blocks_publishing(network):
         drafts.publish_draft(owner(), "maw_case")
     draft = drafts.save_file(owner(), "maw_case", "forms/check-signal.schema.json", FORM)
     assert draft.problems == []
+    first = db.session.scalar(select(ProcessVersion).where(ProcessVersion.version == 1))
+    before = dict(first.files)
     version = drafts.publish_draft(owner(), "maw_case")
     assert version.version == 2
+    assert "forms/check-signal.schema.json" in version.files
+    db.session.expire_all()
+    assert first.files == before  # editing and publishing the draft left version 1 alone
 
 
 @pytest.mark.parametrize(("path", "content", "expected"), [
