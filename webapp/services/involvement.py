@@ -162,8 +162,8 @@ def involved_view(actor: Actor, case: Case) -> InvolvedView:
 def involved_cases(user: User) -> list[tuple[Case, list[str]]]:
     """The cases the user's organisations are involved in, newest first, with the reasons
     in words. Codes only: no person details ever appear in this list."""
-    orgs = {m.organisation_id for m in user.memberships if m.role in ("partner", "partner_rep")}
-    if not orgs or not policy.can(user, "case.read_involved"):
+    orgs = policy.org_ids_with(user, "case.read_involved")
+    if not orgs:
         return []
     rows = db.session.execute(
         select(Case, Involvement).join(Involvement, Involvement.case_id == Case.id)

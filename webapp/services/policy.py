@@ -65,8 +65,10 @@ def can(user: User | None, permission: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 # 2. Involvement rules (need-to-know)
 # ---------------------------------------------------------------------------------------------
-def _org_ids(user: User, *roles: str) -> set[int]:
-    return {m.organisation_id for m in user.memberships if not roles or m.role in roles}
+def org_ids_with(user: User, permission: str) -> set[int]:
+    """The organisations for which the user holds `permission` (through that membership)."""
+    return {m.organisation_id for m in user.memberships
+            if permission in PERMISSIONS.get(m.role, frozenset())}
 
 
 def involved_organisation_ids(case: Case, reason: str | None = None) -> set[int]:
@@ -77,18 +79,17 @@ def involved_organisation_ids(case: Case, reason: str | None = None) -> set[int]
 
 
 def is_involved(user: User, case: Case) -> bool:
-    """The user's organisation (as partner or representative) is involved in the case."""
-    orgs = _org_ids(user, "partner", "partner_rep")
-    return bool(orgs) and can(user, "case.read_involved") and bool(
-        orgs & involved_organisation_ids(case)
-    )
+    """One of the user's organisations (where the user may read involved cases) is involved."""
+    orgs = org_ids_with(user, "case.read_involved")
+    return bool(orgs) and bool(orgs & involved_organisation_ids(case))
 
 
 def is_at_table(user: User, case: Case) -> bool:
-    """Coordinators, and representatives whose organisation has a seat for this case."""
+    """Coordinators (case.read), and representatives (case.read_at_table) whose organisation
+    has a seat at the table for this case."""
     if can(user, "case.read"):
         return True
-    orgs = _org_ids(user, "partner_rep")
+    orgs = org_ids_with(user, "case.read_at_table")
     return bool(orgs) and bool(orgs & involved_organisation_ids(case, "table"))
 
 
@@ -120,7 +121,7 @@ def may_see_contribution(user: User, contribution: Contribution) -> bool:
     case = db.session.get(Case, contribution.case_id)
     if is_at_table(user, case):
         return True
-    orgs = _org_ids(user, "partner", "partner_rep")
+    orgs = org_ids_with(user, "case.read_involved")
     if contribution.organisation_id is not None and contribution.organisation_id in orgs:
         return True
     if contribution.user_id == user.id:
