@@ -318,3 +318,15 @@ def test_a_new_decision_table_is_valid_from_the_start(network):
     assert path in draft.files and draft.problems == []
     with pytest.raises(InvalidInput, match="letters"):
         drafts.add_decision(owner(), "maw_case", "1 bad")
+
+
+def test_a_stale_editor_does_not_overwrite_someone_elses_save(network, login):
+    client = login("owner")
+    url = "/designer/maw_case/files/forms/register-signal.uischema.json"
+    opened = client.get(url).headers["X-Content-Hash"]
+    first = client.post(url, json={"content": "{}", "base": opened})
+    assert first.status_code == 200
+    second = client.post(url, json={"content": '{"ui:order": ["*"]}', "base": opened})
+    assert second.status_code == 409
+    assert "after you opened it" in second.get_json()["error"]
+    assert client.get(url).get_data(as_text=True) == "{}"

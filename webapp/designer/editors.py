@@ -4,7 +4,7 @@ from flask import Response, abort, flash, jsonify, redirect, render_template, re
 
 from webapp.extensions import db
 from webapp.services.designer import drafts, formpreview
-from webapp.services.errors import InvalidInput
+from webapp.services.errors import Conflict, InvalidInput
 from webapp.taskforms import build_task_form
 from webapp.web import current_actor
 
@@ -49,7 +49,8 @@ def file_text(process_id: str, path: str):
     db.session.commit()
     if path not in d.files:
         abort(404)
-    return Response(d.files[path], mimetype="text/plain")
+    return Response(d.files[path], mimetype="text/plain",
+                    headers={"X-Content-Hash": drafts.content_hash(d.files[path])})
 
 
 @bp.route("/<process_id>/files/<path:path>", methods=["POST"])
@@ -62,13 +63,17 @@ def save(process_id: str, path: str):
         content = request.form.get("content")
     if content is None:
         return jsonify(error="Nothing to save."), 400
+    base = payload.get("base") if isinstance(payload.get("base"), str) else None
     try:
-        d = drafts.save_file(current_actor(), process_id, path, content)
+        d = drafts.save_file(current_actor(), process_id, path, content, base)
     except InvalidInput as err:
         db.session.rollback()
         return jsonify(error=err.message), 400
+    except Conflict as err:
+        db.session.rollback()
+        return jsonify(error=err.message), 409
     db.session.commit()
-    return jsonify(saved=True, problems=d.problems)
+    return jsonify(saved=True, problems=d.problems, hash=drafts.content_hash(content))
 
 
 @bp.route("/<process_id>/forms/new", methods=["POST"])
@@ -117,6 +122,8 @@ def _form_editor(d, path: str):
     return render_template(
         "designer/form.html", draft=d, path=path, ui_path=ui_path,
         schema_text=d.files.get(path, ""), ui_text=d.files.get(ui_path, ""),
+        schema_hash=drafts.content_hash(d.files.get(path)),
+        ui_hash=drafts.content_hash(d.files.get(ui_path)),
         problems=[p for p in d.problems if p["file"] in (path, ui_path)])
 
 

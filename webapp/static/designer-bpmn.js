@@ -287,9 +287,10 @@
   function save() {
     status.textContent = 'Saving…';
     return state.modeler.saveXML({ format: true }).then(function (result) {
-      return C.post(cfg.saveUrl, cfg.csrf, { content: result.xml }, true);
+      return C.post(cfg.saveUrl, cfg.csrf, { content: result.xml, base: state.base }, true);
     }).then(function (r) {
       if (!r.ok) { status.textContent = 'Not saved: ' + (r.data.error || 'error'); return; }
+      state.base = r.data.hash;
       state.dirty = false;
       var problems = r.data.problems || [];
       status.textContent = 'Saved and checked';
@@ -301,7 +302,10 @@
   }
   state.save = save;
 
-  fetch(cfg.fileUrl, { credentials: 'same-origin' }).then(function (r) { return r.text(); })
+  fetch(cfg.fileUrl, { credentials: 'same-origin' }).then(function (r) {
+    state.base = r.headers.get('X-Content-Hash') || '';
+    return r.text();
+  })
   .then(function (xml) {
     state.modeler = new window.BpmnJS({ container: '#canvas' });
     return state.modeler.importXML(xml);

@@ -9,7 +9,10 @@
   var state = { modeler: null, warnings: null };
   window.mawDmn = state;
 
-  fetch(cfg.fileUrl, { credentials: 'same-origin' }).then(function (r) { return r.text(); })
+  fetch(cfg.fileUrl, { credentials: 'same-origin' }).then(function (r) {
+    state.base = r.headers.get('X-Content-Hash') || '';
+    return r.text();
+  })
     .then(function (xml) {
       state.modeler = new window.DmnJS({ container: '#dmn-canvas' });
       return state.modeler.importXML(xml);
@@ -27,9 +30,10 @@
   document.getElementById('save-dmn').addEventListener('click', function () {
     status.textContent = 'Saving…';
     state.modeler.saveXML({ format: true }).then(function (result) {
-      return C.post(cfg.saveUrl, cfg.csrf, { content: result.xml }, true);
+      return C.post(cfg.saveUrl, cfg.csrf, { content: result.xml, base: state.base }, true);
     }).then(function (r) {
       if (!r.ok) { status.textContent = 'Not saved: ' + (r.data.error || 'error'); return; }
+      state.base = r.data.hash;
       status.textContent = 'Saved and checked';
       C.showProblems(r.data.problems || [], null);
     });

@@ -28,12 +28,19 @@
 
   document.getElementById('save-form').addEventListener('click', function () {
     status.textContent = 'Saving…';
-    var saves = C.post(cfg.saveUrl, cfg.csrf, { content: schema.value }, true);
+    var saves = C.post(cfg.saveUrl, cfg.csrf, { content: schema.value, base: root.dataset.base }, true);
     if (ui.value.trim() || cfg.hadUi === 'true') {
       saves = saves.then(function (first) {
         if (!first.ok) { return first; }
-        return C.post(cfg.uiSaveUrl, cfg.csrf, { content: ui.value.trim() || '{}' }, true);
+        root.dataset.base = first.data.hash;
+        return C.post(cfg.uiSaveUrl, cfg.csrf, { content: ui.value.trim() || '{}', base: root.dataset.uiBase }, true)
+          .then(function (second) {
+            if (second.ok) { root.dataset.uiBase = second.data.hash; cfg.hadUi = 'true'; }
+            return second;
+          });
       });
+    } else {
+      saves = saves.then(function (first) { if (first.ok) { root.dataset.base = first.data.hash; } return first; });
     }
     saves.then(function (r) {
       if (!r.ok) { status.textContent = 'Not saved: ' + (r.data.error || 'error'); return; }

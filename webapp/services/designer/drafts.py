@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import asdict
 
@@ -12,7 +13,7 @@ from webapp.extensions import db
 from webapp.models import ROLES, ProcessDraft, ProcessVersion, utcnow
 from webapp.services import bundles
 from webapp.services.audit import Actor, record
-from webapp.services.errors import InvalidInput, NotAllowed, NotFound
+from webapp.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from webapp.services.policy import may_edit_processes
 
 #: What a file of a bundle may be called: folder/name.suffix, nothing else.
@@ -61,10 +62,23 @@ def check_file_name(path: str) -> None:
         )
 
 
-def save_file(actor: Actor, process_id: str, path: str, content: str) -> ProcessDraft:
-    """Store one file of the draft and validate the whole draft again."""
+def content_hash(text: str | None) -> str:
+    """What an editor remembers of the file it opened ("" for a file that does not exist)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest() if text is not None else ""
+
+
+def save_file(actor: Actor, process_id: str, path: str, content: str,
+              base: str | None = None) -> ProcessDraft:
+    """Store one file of the draft and validate the whole draft again.
+
+    ``base`` is :func:`content_hash` of the file as the editor opened it: when someone else
+    saved the file since, Conflict is raised instead of overwriting their work."""
     draft = open_draft(actor, process_id)
     check_file_name(path)
+    if base is not None and content_hash(draft.files.get(path)) != base:
+        name = draft.updated_by.display_name if draft.updated_by else "someone"
+        raise Conflict(f"{name} saved {path} after you opened it. Copy your changes, reload "
+                       "the page and make them again.")
     if len(content) > MAX_FILE_CHARS:
         raise InvalidInput("The file is too large.")
     files = dict(draft.files)
