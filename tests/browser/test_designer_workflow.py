@@ -88,6 +88,7 @@ def test_owner_adds_a_step_tries_publishes_and_migrates(as_user, running_cases):
     # The draft cannot be published yet.
     owner.get_by_role("link", name="Draft of maw_case").click()
     expect(owner.get_by_role("button", name="Publish as a new version")).to_be_disabled()
+    screenshot(owner, "designer-draft")
 
     # Fix it: add the form, with a live preview of what partners will see.
     owner.get_by_label("Name of the new form").fill("check-signal")

@@ -17,7 +17,9 @@ def draft(process_id: str):
     actor = current_actor()
     d = drafts.open_draft(actor, process_id)
     db.session.commit()
-    return render_template("designer/draft.html", draft=d, files=sorted(d.files),
+    order = {"processes": 0, "rules": 1, "forms": 2}
+    files = sorted(d.files, key=lambda p: (order.get(p.split("/")[0], 3), p))
+    return render_template("designer/draft.html", draft=d, files=files,
                            problems=d.problems)
 
 
