@@ -192,6 +192,19 @@ def test_a_working_day_from_registration_to_the_partner_answer(as_user, browser,
     screenshot(coordinator, "task-form-consultation")
 
 
+def test_a_long_answer_is_saved_as_a_draft_a_minute_after_typing(as_user):
+    coordinator = as_user("coordinator")
+    coordinator.clock.install()
+    coordinator.get_by_role("link", name="Register a case").first.click()
+    coordinator.get_by_role("button", name="Register and describe the signal").click()
+    coordinator.get_by_label("Role of the signaller").fill("school nurse")
+    coordinator.clock.run_for(61_000)  # move the page's clock past the autosave delay
+    expect(coordinator.get_by_text("Draft saved automatically at")).to_be_visible()
+    coordinator.reload()
+    expect(coordinator.get_by_text("You are continuing your draft")).to_be_visible()
+    expect(coordinator.get_by_label("Role of the signaller")).to_have_value("school nurse")
+
+
 def test_the_case_page_draws_the_current_step(as_user, live_server):
     coordinator = as_user("coordinator")
     coordinator.get_by_role("link", name="Register a case").first.click()

@@ -78,3 +78,14 @@ def test_live_pictures_are_drawn_from_the_rows_being_typed(network, login):
     register()
     other = only_task("coordinator", "register_signal")
     assert client.post(f"/tasks/{other.id}/pictures").status_code == 404
+
+
+def test_autosave_keeps_a_draft_without_leaving_the_page(network, login):
+    register()
+    task = only_task("coordinator", "register_signal")
+    client = login("coordinator")
+    saved = client.post(f"/tasks/{task.id}/draft", data={"signaller_role": "bus driver"})
+    assert saved.status_code == 200 and "saved_at" in saved.json
+    assert db.session.scalar(select(TaskDraft.data))["signaller_role"] == "bus driver"
+    assert "You are continuing your draft" in client.get(f"/tasks/{task.id}").text
+    assert login("police").post(f"/tasks/{task.id}/draft", data={}).status_code == 404

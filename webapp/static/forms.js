@@ -43,6 +43,34 @@
     box.addEventListener("input", update);
     update();
   });
+  // Autosave: a minute after the last change the form is kept as the user's draft (and the
+  // session stays alive), so a long answer survives a timeout or a closed laptop.
+  document.querySelectorAll("form[data-autosave-url]").forEach(function (form) {
+    var status = document.getElementById("draft-status");
+    var timer = null;
+    function save() {
+      if (form.dataset.sending === "1") {
+        return;
+      }
+      var body = new FormData(form);
+      body.delete("action");
+      fetch(form.dataset.autosaveUrl, { method: "POST", body: body, credentials: "same-origin" })
+        .then(function (response) {
+          return response.ok ? response.json() : null;
+        })
+        .then(function (result) {
+          if (result && status) {
+            status.textContent = "Draft saved automatically at " + result.saved_at +
+              " UTC. Only you can see it.";
+          }
+        })
+        .catch(function () { /* the Save draft button still works */ });
+    }
+    form.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(save, parseInt(form.dataset.autosaveDelay || "60000", 10));
+    });
+  });
   // Coming back with the browser's Back button shows the page as it was left: allow sending.
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("form[data-once]").forEach(function (form) {

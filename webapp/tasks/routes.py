@@ -97,6 +97,25 @@ def live_pictures(task_id: int):
     return render_template("tasks/_live_pictures.html", drawn=_pictures(form.to_data()))
 
 
+@bp.route("/<int:task_id>/draft", methods=["POST"])
+@login_required
+def autosave(task_id: int):
+    """Save the form as this user's draft without leaving the page (forms.js calls this a
+    while after typing), so an expired session or a closed laptop loses nothing."""
+    actor = current_actor()
+    task = task_service.get_task_for(actor.user, task_id)
+    bundle = bundles.bundle_for(task.case.process_version)
+    props = bundle.task_properties(task.spec_name)
+    schema = bundle.form(task.form) if task.form else None
+    ui_name = props.get("formUiSchemaFilename")
+    form = build_task_form(schema or {"type": "object", "properties": {}},
+                           bundle.form(ui_name) if ui_name else None,
+                           formdata=request.form, option_sources=_option_sources())
+    draft = drafts.save_draft(actor, task_id, form.to_data())
+    db.session.commit()
+    return {"saved_at": draft.saved_at.strftime("%H:%M")}
+
+
 def _save_draft(actor, task_id, form, view):
     try:
         drafts.save_draft(actor, task_id, form.to_data())
