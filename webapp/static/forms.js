@@ -56,6 +56,15 @@
       body.delete("action");
       fetch(form.dataset.autosaveUrl, { method: "POST", body: body, credentials: "same-origin" })
         .then(function (response) {
+          var json = (response.headers.get("Content-Type") || "").indexOf("json") !== -1;
+          if (response.redirected || !json) {
+            if (status) {
+              status.textContent = "You were logged out after a while without activity. " +
+                "What was saved as a draft before is kept: log in again to continue.";
+              status.classList.add("text-danger");
+            }
+            return null;
+          }
           return response.ok ? response.json() : null;
         })
         .then(function (result) {
