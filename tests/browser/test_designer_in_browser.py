@@ -104,3 +104,12 @@ def test_a_new_decision_table_opens_in_the_editor(as_user):
     expect(page.locator("#dmn-editor")).to_have_attribute("data-ready", "true")
     assert page.evaluate("window.mawDmn.warnings") == []
     expect(page.locator(".tjs-table")).to_contain_text('"default"')
+
+
+def test_a_file_can_be_saved_as_text(as_user):
+    page = as_user("owner")
+    page.goto("/designer/maw_case/edit/rules/triage.dmn")
+    page.get_by_role("link", name="Edit as text").click()
+    expect(page.get_by_label("Content of rules/triage.dmn")).to_contain_text("<decision")
+    page.get_by_role("button", name="Save and check").click()
+    expect(page.locator("#save-status")).to_have_text("Saved and checked")

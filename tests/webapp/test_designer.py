@@ -330,3 +330,16 @@ def test_a_stale_editor_does_not_overwrite_someone_elses_save(network, login):
     assert second.status_code == 409
     assert "after you opened it" in second.get_json()["error"]
     assert client.get(url).get_data(as_text=True) == "{}"
+
+
+def test_a_broken_diagram_can_be_repaired_as_text(network, login):
+    client = login("owner")
+    original = drafts.open_draft(owner(), "maw_case").files["processes/case.bpmn"]
+    db.session.commit()
+    url = "/designer/maw_case/files/processes/case.bpmn"
+    saved = client.post(url, json={"content": original[:-40]}).get_json()
+    assert any("not well-formed XML" in p["message"] for p in saved["problems"])
+    page = client.get("/designer/maw_case/edit/processes/case.bpmn?as=text")
+    assert page.status_code == 200
+    assert "unsafe-inline" not in page.headers["Content-Security-Policy"]
+    assert client.post(url, json={"content": original}).get_json()["problems"] == []

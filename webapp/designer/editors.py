@@ -30,6 +30,10 @@ def edit(process_id: str, path: str):
     db.session.commit()
     if path not in d.files and not path.startswith("forms/"):
         abort(404)
+    if request.args.get("as") == "text" and path in d.files:
+        return render_template("designer/text.html", draft=d, path=path, text=d.files[path],
+                               text_hash=drafts.content_hash(d.files[path]),
+                               problems=[p for p in d.problems if p["file"] == path])
     if path.endswith(".bpmn"):
         template = "designer/bpmn.html"
     elif path.endswith(".dmn"):
