@@ -16,7 +16,7 @@ class Case(db.Model):
     code: Mapped[str] = mapped_column(String(20), unique=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"), index=True)
     # The workflow state is large; it is loaded only by the code that runs the engine.
-    state: Mapped[str] = deferred(mapped_column(Text))
+    state: Mapped[str] = deferred(mapped_column(Text, nullable=False))
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)
     version: Mapped[int] = mapped_column(default=1)
     current_step: Mapped[str] = mapped_column(String(500), default="")
