@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from flask import g
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from webapp import create_app
@@ -35,6 +37,20 @@ def _reset_postgres() -> None:
     db.create_all()
 
 
+class Client(FlaskClient):
+    """A test client whose requests each find their own logged-in user.
+
+    The tests hold one app context open, and a request inside it shares its `g`; Flask-Login
+    caches the user there, so without this one person's request would run as the last."""
+
+    def open(self, *args, **kwargs):
+        g.pop("_login_user", None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            g.pop("_login_user", None)
+
+
 @pytest.fixture
 def app(tmp_path):
     app = create_app(
@@ -48,6 +64,7 @@ def app(tmp_path):
             "NODE_MODULES_DIR": str(ROOT / "node_modules"),
         }
     )
+    app.test_client_class = Client
     with app.app_context():
         if BACKEND == "postgres":
             _reset_postgres()
