@@ -40,8 +40,10 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (admin_bp, audit_bp, privacy_bp, sharing_bp):
         app.register_blueprint(blueprint)
     from webapp.pictures.routes import bp as pictures_bp
+    from webapp.signals.routes import bp as signals_bp
 
     app.register_blueprint(pictures_bp)
+    app.register_blueprint(signals_bp)
 
     @app.context_processor
     def _labels():

@@ -98,7 +98,8 @@ class Contribution(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
-    task_id: Mapped[int] = mapped_column(index=True)  # the inbox row it completed
+    # The inbox row it completed; None for a signal a partner reported (it had no inbox row).
+    task_id: Mapped[int | None] = mapped_column(index=True, nullable=True)
     spiff_task_id: Mapped[str] = mapped_column(String(36))
     spec_name: Mapped[str] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(String(300))

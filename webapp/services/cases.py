@@ -33,29 +33,49 @@ def register_case(actor: Actor, *, full_name: str = "", date_of_birth: str | Non
     """
     if actor.user is None or not may_register_case(actor.user):
         raise NotAllowed("Only coordinators can register a case.")
-    version = bundles.latest_version(current_app.config.get("CASE_PROCESS_ID", "maw_case"))
-    bundle = bundles.bundle_for(version)
     now = now or utcnow()
-    code = _next_code(now.year)
-    try:
-        step = engine.start(bundle, {"case_code": code}, now=now)
-    except engine.EngineError as error:
-        raise StepFailed(
-            "The process could not start. The process owner must fix the diagram.", 0, str(error)
-        ) from error
-    case = Case(code=code, process_version_id=version.id, state=step.state,
-                coordinator_id=actor.user.id, created_by_id=actor.user.id, created_at=now,
-                updated_at=now)
-    db.session.add(case)
-    db.session.flush()
-    db.session.add(CaseSubject(case_id=case.id, full_name=full_name.strip(),
-                               date_of_birth=date_of_birth or None, address=address or None))
-    apply_step(case, step, now=now)
+    version, bundle = current_process()
+    code = next_code(now.year)
+    step = start_process(bundle, code, now)
+    case = open_case(version, code, step, coordinator_id=actor.user.id, created_by=actor,
+                     person=(full_name, date_of_birth, address), now=now)
     record(actor, "case_registered", case_id=case.id, process_version=version.id)
     return case
 
 
-def _next_code(year: int) -> str:
+def current_process():
+    """(version, bundle) of the newest published case process. Raises NotFound."""
+    version = bundles.latest_version(current_app.config.get("CASE_PROCESS_ID", "maw_case"))
+    return version, bundles.bundle_for(version)
+
+
+def start_process(bundle, code: str, now: datetime) -> engine.Step:
+    """Start the case process for `code`. Raises StepFailed when the diagram cannot start."""
+    try:
+        return engine.start(bundle, {"case_code": code}, now=now)
+    except engine.EngineError as error:
+        raise StepFailed(
+            "The process could not start. The process owner must fix the diagram.", 0, str(error)
+        ) from error
+
+
+def open_case(version, code: str, step: engine.Step, *, coordinator_id: int | None,
+              created_by: Actor, person: tuple[str, str | None, str | None],
+              now: datetime) -> Case:
+    """Store a new case with its state, its person details (apart) and its inbox rows."""
+    full_name, date_of_birth, address = person
+    case = Case(code=code, process_version_id=version.id, state=step.state,
+                coordinator_id=coordinator_id, created_by_id=created_by.user.id,
+                created_at=now, updated_at=now)
+    db.session.add(case)
+    db.session.flush()
+    db.session.add(CaseSubject(case_id=case.id, full_name=(full_name or "").strip(),
+                               date_of_birth=date_of_birth or None, address=address or None))
+    apply_step(case, step, now=now)
+    return case
+
+
+def next_code(year: int) -> str:
     """MAW-<year>-<nnnn>, unique under concurrency: the counter row is updated atomically."""
     result = db.session.execute(
         update(CaseCounter).where(CaseCounter.year == year)
@@ -67,7 +87,7 @@ def _next_code(year: int) -> str:
                 db.session.add(CaseCounter(year=year, last=1))
             result = 1
         except IntegrityError:  # another request created this year's counter just now
-            return _next_code(year)
+            return next_code(year)
     return f"MAW-{year}-{result:04d}"
 
 

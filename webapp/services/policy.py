@@ -28,11 +28,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "task.work",
     }),
     # A partner member: only cases its organisation is involved in, only its own part.
-    "partner": frozenset({"case.read_involved", "task.work"}),
+    # A front-line worker reports a signal; the coordinator decides whether it becomes a case.
+    "partner": frozenset({"case.read_involved", "signal.submit", "task.work"}),
     # A partner representative at the table: for cases where the organisation has a seat,
     # the table's view (all contributions, also under professional secrecy; no person details).
     "partner_rep": frozenset({"case.read_involved", "case.read_at_table", "case.comment",
-                              "task.work"}),
+                              "signal.submit", "task.work"}),
     # Process owners change the process; they never read cases.
     "process_owner": frozenset({"process.edit"}),
     # Administrators manage accounts and organisations; they never read case content.
@@ -95,6 +96,12 @@ def is_at_table(user: User, case: Case) -> bool:
 
 def may_register_case(user: User) -> bool:
     return can(user, "case.register")
+
+
+def may_submit_signal(user: User) -> bool:
+    """A partner's front-line worker reports a concern (it becomes a case only when the
+    coordinator decides so at intake)."""
+    return can(user, "signal.submit")
 
 
 def may_view_case(user: User, case: Case) -> bool:

@@ -18,6 +18,7 @@ from webapp.services.policy import (
     TASK_ROLES,
     may_claim,
     may_reassign,
+    may_register_case,
     may_release,
     may_work_on,
 )
@@ -143,6 +144,8 @@ def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | Non
         data=data, submitted_at=now,
         professional_secrecy=bool(data.get("covered_by_professional_secrecy")),
     ))
+    if case.coordinator_id is None and may_register_case(actor.user):
+        case.coordinator_id = actor.user.id  # a partner's signal: the first coordinator to act
     apply_step(case, step, now=now)
     record(actor, "task_completed", case_id=case_id, task_ref=spiff_id, step=task.title)
     try:

@@ -19,7 +19,7 @@ bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 _SVG_SIZE = re.compile(r'^(<svg[^>]*?) width="[^"]*" height="[^"]*"')
 
 
-def _option_sources():
+def option_sources():
     values = task_service.option_values()
     return {name: (lambda pairs=pairs: pairs) for name, pairs in values.items()}
 
@@ -47,7 +47,7 @@ def show(task_id: int):
     prefill = {**view.data, **(draft.data if draft else {})}
     form = build_task_form(view.schema or {"type": "object", "properties": {}}, view.ui_schema,
                            formdata=request.form if posted else None,
-                           data=prefill, option_sources=_option_sources())
+                           data=prefill, option_sources=option_sources())
     context = caseview.task_context(actor, view.task, view.data)
     db.session.commit()  # the read is audited even if the submit below fails
     bundle = bundles.bundle_for(view.task.case.process_version)
@@ -93,7 +93,7 @@ def live_pictures(task_id: int):
     schema = bundles.bundle_for(task.case.process_version).form(task.form) if task.form else None
     if not _has_pictures(schema):
         abort(404)
-    form = build_task_form(schema, None, formdata=request.form, option_sources=_option_sources())
+    form = build_task_form(schema, None, formdata=request.form, option_sources=option_sources())
     return render_template("tasks/_live_pictures.html", drawn=_pictures(form.to_data()))
 
 
@@ -110,7 +110,7 @@ def autosave(task_id: int):
     ui_name = props.get("formUiSchemaFilename")
     form = build_task_form(schema or {"type": "object", "properties": {}},
                            bundle.form(ui_name) if ui_name else None,
-                           formdata=request.form, option_sources=_option_sources())
+                           formdata=request.form, option_sources=option_sources())
     draft = drafts.save_draft(actor, task_id, form.to_data())
     db.session.commit()
     return {"saved_at": draft.saved_at.strftime("%H:%M")}

@@ -1,4 +1,4 @@
-"""Drafts, comments, involvement, shared items, process drafts; secrecy flag, session epoch
+"""Drafts, comments, involvement, shared items, process drafts; secrecy flag, session epoch; a partner's signal has no inbox row
 
 Revision ID: 0ac37327ac12
 Revises: 8857c70a5f31
@@ -105,6 +105,7 @@ def upgrade():
 
     with op.batch_alter_table('contribution', schema=None) as batch_op:
         batch_op.add_column(sa.Column('professional_secrecy', sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.alter_column('task_id', existing_type=sa.Integer(), nullable=True)
 
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('session_epoch', sa.Integer(), server_default='0', nullable=False))
@@ -118,6 +119,7 @@ def downgrade():
         batch_op.drop_column('session_epoch')
 
     with op.batch_alter_table('contribution', schema=None) as batch_op:
+        batch_op.alter_column('task_id', existing_type=sa.Integer(), nullable=False)
         batch_op.drop_column('professional_secrecy')
 
     with op.batch_alter_table('case', schema=None) as batch_op:

@@ -1,0 +1,119 @@
+"""Signals from partner organisations.
+
+A front-line worker of any partner organisation reports a concern. The report is the case
+process's first step (the signal form, whatever the process owner put there), filled in by the
+partner instead of the coordinator. The case then waits at the coordinator's intake decision:
+only the coordinator decides whether the signal becomes a case (out of scope closes it with a
+reason). The signalling organisation is involved for its own report and sees nothing else
+unless it is asked or shared with later.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from webapp import engine
+from webapp.engine.formschema import validate_data
+from webapp.extensions import db
+from webapp.models import Case, Contribution, Organisation, User, utcnow
+from webapp.services import cases, involvement, policy
+from webapp.services.audit import Actor, record
+from webapp.services.errors import InvalidInput, NotAllowed, StepFailed
+from webapp.services.tasks import option_values
+
+NOT_READY = ("The signal form is not available: the case process does not start with one step "
+             "to fill in. Please tell the coordinator; the process owner must fix the diagram.")
+
+
+@dataclass(frozen=True)
+class SignalForm:
+    """The case process's first step as a partner fills it in."""
+
+    title: str
+    instructions: str
+    schema: dict | None
+    ui_schema: dict | None
+    prefill: dict
+
+
+def signaller_organisation(user: User) -> Organisation:
+    """The organisation the user reports for (the first where the role may report).
+    Raises NotAllowed for users who may not report signals."""
+    org_ids = sorted(policy.org_ids_with(user, "signal.submit"))
+    if not org_ids:
+        raise NotAllowed("Only partner organisations' members report signals here; "
+                         "coordinators register a case.")
+    return db.session.get(Organisation, org_ids[0])
+
+
+def signal_form(user: User, *, now: datetime | None = None) -> SignalForm:
+    """The form a partner fills in to report a signal, prefilled with their organisation and
+    today's date. Raises NotAllowed, NotFound (nothing deployed), StepFailed."""
+    organisation = signaller_organisation(user)
+    now = now or utcnow()
+    _, bundle = cases.current_process()
+    first = _first_step(cases.start_process(bundle, "MAW-0000-0000", now))
+    schema = bundle.form(first.form) if first.form else None
+    properties = (schema or {}).get("properties") or {}
+    prefill = {key: value for key, value in (
+        ("signaller_organisation", organisation.name),
+        ("signal_date", now.date().isoformat()),
+    ) if key in properties}
+    return SignalForm(title=first.title, instructions=first.instructions, schema=schema,
+                      ui_schema=bundle.form(first.ui_form) if first.ui_form else None,
+                      prefill=prefill)
+
+
+def submit_signal(actor: Actor, data: dict, *, full_name: str = "",
+                  date_of_birth: str | None = None, address: str | None = None,
+                  now: datetime | None = None) -> Case:
+    """Open a case from a partner's signal: start the process, complete its first step with
+    the partner's report, and leave it at the coordinator's intake decision. One transaction
+    (the caller commits). Raises NotAllowed, NotFound, InvalidInput, StepFailed."""
+    user = actor.user
+    if user is None or not policy.may_submit_signal(user):
+        raise NotAllowed("Only partner organisations' members report signals here.")
+    organisation = signaller_organisation(user)
+    now = now or utcnow()
+    version, bundle = cases.current_process()
+    code = cases.next_code(now.year)
+    started = cases.start_process(bundle, code, now)
+    first = _first_step(started)
+    schema = bundle.form(first.form) if first.form else None
+    if schema is not None:
+        options = {k: [v for v, _ in pairs] for k, pairs in option_values().items()}
+        errors = validate_data(schema, data, options)
+        if errors:
+            raise InvalidInput("Please correct the marked fields.", errors)
+    try:
+        step = engine.complete(bundle, started.state, first.id, data, now=now)
+    except engine.DataRejected as error:
+        raise InvalidInput(str(error)) from error
+    except engine.EngineError as error:
+        raise StepFailed("The signal could not be registered because the process failed "
+                         "after it; nothing was saved. Please tell the coordinator.",
+                         0, f"{first.spec_name}: {error}") from error
+    case = cases.open_case(version, code, step, coordinator_id=None, created_by=actor,
+                           person=(full_name, date_of_birth, address), now=now)
+    db.session.add(Contribution(
+        case_id=case.id, task_id=None, spiff_task_id=first.id, spec_name=first.spec_name,
+        title=first.title, lane=_reporting_role(user, organisation), form=first.form,
+        organisation_id=organisation.id, user_id=user.id, data=data, submitted_at=now,
+    ))
+    involvement.involve(case.id, organisation.id, "signal", detail="Reported the signal",
+                        granted_by=user)
+    record(actor, "signal_submitted", case_id=case.id, organisation=organisation.name,
+           process_version=version.id)
+    return case
+
+
+def _first_step(step: engine.Step):
+    if len(step.ready) != 1 or step.finished:
+        raise StepFailed(NOT_READY, 0, f"{len(step.ready)} ready tasks after the start")
+    return step.ready[0]
+
+
+def _reporting_role(user: User, organisation: Organisation) -> str:
+    roles = sorted(m.role for m in user.memberships
+                   if m.organisation_id == organisation.id
+                   and "signal.submit" in policy.PERMISSIONS.get(m.role, frozenset()))
+    return roles[0] if roles else "partner"
