@@ -52,3 +52,8 @@ def register_blueprints(app: Flask) -> None:
         from webapp.services.policy import can
 
         return {"ROLE_LABELS": ROLE_LABELS, "render_markdown": render_markdown, "can": can}
+
+    from webapp.recorded import forms_of, labelled  # used by macros imported from _data.html
+
+    app.add_template_global(labelled)
+    app.add_template_global(forms_of)

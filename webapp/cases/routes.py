@@ -107,7 +107,6 @@ def show(code: str):
         .order_by(Contribution.submitted_at, Contribution.id)
     ) if may_see_contribution(current_user, c)]
     comments = comment_service.list_comments(actor, case)
-    bundle_forms = case_service.bundles.bundle_for(case.process_version)
     now = utcnow()
     record(actor, "case_viewed", case_id=case.id)
     db.session.commit()
@@ -115,7 +114,7 @@ def show(code: str):
         "cases/show.html", case=case, subject=subject, open_tasks=open_tasks,
         contributions=contributions, timeline=caseview.timeline(case), comments=comments,
         progress=caseview.progress(case), days_open=caseview.days_open(case, now),
-        bundle=bundle_forms, comment_max=comment_service.MAX_LENGTH,
+        comment_max=comment_service.MAX_LENGTH,
         may_comment=may_comment(current_user, case),
     )
 

@@ -18,7 +18,13 @@ class NotAllowed(ServiceError):
 
 
 class Conflict(ServiceError):
-    """Someone else changed the thing first; nothing of this request was saved."""
+    """Someone else changed the thing first; nothing of this request was saved. ``done`` is
+    the contribution that completed the task first, when that is what happened (its form
+    shows the entry that was not saved with the form's labels)."""
+
+    def __init__(self, message: str, done=None):
+        super().__init__(message)
+        self.done = done
 
 
 class InvalidInput(ServiceError):

@@ -187,7 +187,8 @@ def _conflict_message(who: Contribution | None) -> Conflict:
                         "Your entry was not saved.")
     when = who.submitted_at.strftime("%d %b %Y %H:%M UTC")
     return Conflict(f"{who.user.display_name} completed this task first ({when}). "
-                    "Your entry was not saved; it is shown below so you can pass it on.")
+                    "Your entry was not saved; it is shown below so you can pass it on.",
+                    done=who)
 
 
 def claim_task(actor: Actor, task_id: int) -> Task:

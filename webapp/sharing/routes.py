@@ -11,8 +11,8 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.extensions import db
 from webapp.models import Contribution, Organisation
-from webapp.services import bundles, involvement, policy
 from webapp.services import cases as case_service
+from webapp.services import involvement, policy
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.web import current_actor
 
@@ -57,9 +57,8 @@ def case(code: str):
     """What the user's organisation may see of a case (the table sees the whole file)."""
     view = involvement.involved_view(current_actor(), _case_or_404(code))
     db.session.commit()
-    bundle = bundles.bundle_for(view.case.process_version)
     workable = {t.id for t in view.open_tasks if policy.may_work_on(current_user, t)}
-    return render_template("sharing/case.html", view=view, bundle=bundle, workable=workable)
+    return render_template("sharing/case.html", view=view, workable=workable)
 
 
 def _sharing_forms(case):

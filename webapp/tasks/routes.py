@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import login_required
 from markupsafe import Markup
 
-from webapp import pictures
+from webapp import pictures, recorded
 from webapp.extensions import db
 from webapp.services import bundles, caseview, drafts
 from webapp.services import cases as case_service
@@ -39,8 +39,7 @@ def show(task_id: int):
         db.session.rollback()
         if request.method != "POST":
             raise
-        return render_template("tasks/conflict.html", message=error.message, data=_entered(),
-                               schema=None), 409
+        return _not_saved(error)
     posted = request.method == "POST"
     action = request.form.get("action", "complete") if posted else None
     draft = drafts.get_draft(actor, task_id)
@@ -50,9 +49,7 @@ def show(task_id: int):
                            data=prefill, option_sources=option_sources())
     context = caseview.task_context(actor, view.task, view.data)
     db.session.commit()  # the read is audited even if the submit below fails
-    bundle = bundles.bundle_for(view.task.case.process_version)
     page = {"view": view, "form": form, "draft": draft, "context": context,
-            "schema_of": lambda name: bundle.form(name) if name else None,
             "live_pictures": _pictures(form.to_data()) if _has_pictures(view.schema) else None,
             "claimer": task_service.claimer_name(view.task) if view.task.claimed_by_id else None}
     if posted and form.row_action():
@@ -71,6 +68,18 @@ def show(task_id: int):
               "again. What you entered is kept.", "danger")
         return render_template("tasks/show.html", **page), 422
     return render_template("tasks/show.html", **page)
+
+
+def _not_saved(error: Conflict):
+    """The conflict page for a form sent after someone else completed the task: what was
+    entered, read with the task's form (labels, rows) when the first completion names it."""
+    schema, ui = recorded.forms_of(error.done) if error.done is not None else (None, None)
+    if schema is None:
+        return render_template("tasks/conflict.html", message=error.message, data=_entered(),
+                               schema=None), 409
+    form = build_task_form(schema, ui, formdata=request.form, option_sources=option_sources())
+    return render_template("tasks/conflict.html", message=error.message, data=form.to_data(),
+                           schema=schema, ui=ui), 409
 
 
 def _pictures(data: dict) -> list[tuple[str, Markup]]:
@@ -144,7 +153,7 @@ def _complete(actor, task_id, form, page):
     except Conflict as error:
         db.session.rollback()
         return render_template("tasks/conflict.html", message=error.message,
-                               data=form.to_data(), schema=view.schema), 409
+                               data=form.to_data(), schema=view.schema, ui=view.ui_schema), 409
     except StepFailed as error:
         db.session.rollback()
         case_service.record_failure(actor, error.case_id, view.task.spiff_task_id, error.detail)

@@ -1,0 +1,29 @@
+"""Template helpers for showing recorded form data (``_data.html``): the form a contribution
+was entered with, and its choice codes turned into the labels that form showed."""
+
+from functools import cache
+
+from webapp.engine.formlabels import label_choices
+from webapp.extensions import db
+from webapp.models import Case, Contribution
+from webapp.services import bundles
+from webapp.services.tasks import option_values
+
+
+def labelled(data, schema: dict | None, ui_schema: dict | None = None):
+    """``data`` with each choice code replaced by its label in the form (organisation codes by
+    the organisation's name); codes the form has no label for are kept."""
+    sources = cache(option_values)  # asked only when the form has an x-options field
+    return label_choices(data, schema, ui_schema,
+                         lambda source: dict(sources().get(source, ())))
+
+
+def forms_of(contribution: Contribution) -> tuple[dict | None, dict | None]:
+    """(JSON Schema, UI schema) the contribution was entered with, from its case's process
+    version (the version the case runs on, so later changes to the form do not matter)."""
+    if not contribution.form:
+        return None, None
+    case = db.session.get(Case, contribution.case_id)
+    bundle = bundles.bundle_for(case.process_version)
+    ui_name = bundle.task_properties(contribution.spec_name).get("formUiSchemaFilename")
+    return bundle.form(contribution.form), bundle.form(ui_name) if ui_name else None
