@@ -33,9 +33,21 @@ class ReadyTask:
     data: dict = field(default_factory=dict)
 
 
+#: Lanes named for who meets rather than for a role, and the role whose members do their tasks.
+#: The case table decides together, and the coordinator who chairs it records the decision, so
+#: a task in lane "Table" goes to coordinators (network-wide, like the Coordinator lane).
+#: Every lane-to-role lookup goes through role_name(), so task rows, inboxes, permissions and
+#: validation all agree on this.
+LANE_ROLES = {"table": "coordinator"}
+
+
 def role_name(lane: str | None) -> str | None:
-    """A lane name as a role: lower-cased, spaces as underscores."""
-    return lane.strip().lower().replace(" ", "_") if lane else None
+    """The role that does the tasks in a lane: the lane name lower-cased, spaces as
+    underscores, then looked up in LANE_ROLES (a lane named for a role is that role)."""
+    if not lane:
+        return None
+    name = lane.strip().lower().replace(" ", "_")
+    return LANE_ROLES.get(name, name)
 
 
 def element_id(task_spec) -> str:

@@ -14,7 +14,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from .bundle import Bundle, executable_roots, new_parser, parse_xml
 from .errors import BundleInvalid, Problem
 from .scriptcheck import check_expressions
-from .taskinfo import role_name, spec_properties
+from .taskinfo import LANE_ROLES, role_name, spec_properties
 
 
 def compile_bundle(
@@ -121,6 +121,13 @@ def _label(task_spec) -> str:
     return f"the task '{name}'" if name else "this task"
 
 
+def _known_lanes(roles: set[str]) -> str:
+    """The lane names a process owner may use: the roles, then the aliases (LANE_ROLES)."""
+    aliases = [f"{lane} (tasks go to {role})" for lane, role in sorted(LANE_ROLES.items())
+               if role in roles]  # fmt: skip
+    return ", ".join([*sorted(roles), *aliases])
+
+
 def _check_tasks(process, files: dict[str, str], roles: set[str]) -> list[Problem]:
     problems = []
     for task_spec in process.task_specs.values():
@@ -144,7 +151,7 @@ def _check_tasks(process, files: dict[str, str], roles: set[str]) -> list[Proble
                         file,
                         eid,
                         f"{_label(task_spec)} is in lane '{task_spec.lane}', which is "
-                        f"not a known role (known: {', '.join(sorted(roles))})",
+                        f"not a known role (known: {_known_lanes(roles)})",
                     )
                 )
             props = spec_properties(task_spec)

@@ -148,7 +148,8 @@ def may_share(user: User, case: Case) -> bool:
 
 def may_work_on(user: User, task: Task) -> bool:
     """A task is for members with the lane's role (a role that does case work, TASK_ROLES);
-    an organisation's task only for its members."""
+    an organisation's task only for its members. ``task.lane`` is already the role: a lane
+    alias such as "Table" arrives as "coordinator" (engine.taskinfo.LANE_ROLES)."""
     for membership in user.memberships:
         if membership.role != task.lane or membership.role not in TASK_ROLES:
             continue
