@@ -49,6 +49,22 @@ def test_default_diagrams_open_without_warnings_and_round_trip(as_user, name):
     screenshot(page, f"designer-bpmn-{name}")
 
 
+def test_a_long_diagram_opens_at_its_start_readable(as_user):
+    """The case process is too wide to fit: the editor opens zoomed to a readable size on
+    its first element instead of on an empty stretch of canvas."""
+    page = as_user("owner")
+    open_editor(page, "processes/case.bpmn")
+    shown = page.evaluate("""() => {
+        const modeler = window.mawDesigner.modeler, canvas = modeler.get('canvas');
+        const view = canvas.viewbox(), start = modeler.get('elementRegistry').get('StartEvent_signal');
+        return {zoom: canvas.zoom(), inside: start.x >= view.x && start.y >= view.y &&
+                start.x + start.width <= view.x + view.width &&
+                start.y + start.height <= view.y + view.height};
+    }""")
+    assert shown == {"zoom": pytest.approx(0.7), "inside": True}
+    screenshot(page, "designer-bpmn-opened")
+
+
 def test_multi_instance_collections_survive_a_save(as_user):
     page = as_user("owner")
     open_editor(page, "processes/case.bpmn")

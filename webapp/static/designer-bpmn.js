@@ -315,8 +315,9 @@
     canvas.zoom('fit-viewport');
     if (canvas.zoom() < 0.5) {  /* a long process: readable size, from its start */
       canvas.zoom(0.7);
-      var box = canvas.getActiveLayer().getBBox();
-      canvas.scroll({ dx: -canvas.viewbox().x + box.x - 20, dy: -canvas.viewbox().y + box.y - 20 });
+      var box = canvas.getActiveLayer().getBBox();  /* diagram units, like the viewbox */
+      var view = canvas.viewbox(), palette = 130 / canvas.zoom();  /* clear of the tool palette */
+      canvas.viewbox({ x: box.x - palette, y: box.y - 20, width: view.width, height: view.height });
     }
     state.modeler.get('eventBus').on('selection.changed', function (e) { render(e.newSelection[0]); });
     state.modeler.get('eventBus').on('element.changed', function (e) {
