@@ -303,3 +303,28 @@ def test_no_serious_accessibility_problems_on_a_partner_task_and_a_form_with_err
                 if v["impact"] in ("serious", "critical")] == []
     finally:
         context.close()
+
+
+def test_a_school_reports_a_signal_and_the_coordinator_takes_it_up(browser, live_server, as_user):
+    """A front-line worker reports what was seen; the coordinator gets the intake decision."""
+    base, _ = live_server
+    school = as_user("school")
+    school.get_by_role("link", name="Report a signal").click()
+    expect(school.get_by_label("Organisation of the signaller")).to_have_value(
+        re.compile(r"Pupil guidance centre"))
+    assert serious_accessibility_problems(browser, base, "school", "/signals/new") == []
+    school.get_by_label("Name of the person").fill("Robin Example")
+    data = example("register-signal")
+    del data["signaller_organisation"]
+    fill_task_form(school, data)
+    screenshot(school, "signal-report")
+    school.get_by_role("button", name="Send the signal to the coordinator").click()
+    expect(school.get_by_text("Your signal is registered as")).to_be_visible()
+    code = re.search(r"MAW-\d{4}-\d{4}", school.content()).group(0)
+    assert "Robin Example" not in school.content()  # the person's name is for coordinators
+    screenshot(school, "signal-sent")
+
+    coordinator = as_user("coordinator")
+    row = coordinator.locator("tr", has_text=code).filter(has_text="Confirm intake decision")
+    row.get_by_role("link").first.click()
+    expect(coordinator.get_by_text("Frequently absent since January").first).to_be_visible()
