@@ -1,11 +1,19 @@
-"""Small helpers shared by the blueprints: the acting user and role checks."""
+"""Small helpers shared by the blueprints: the acting user, role checks, a case by code."""
 
+from collections.abc import Callable
 from functools import wraps
 
 from flask import abort, request
 from flask_login import current_user, login_required
 
+from webapp.models import Case, User
+from webapp.services import cases as case_service
 from webapp.services.audit import Actor
+from webapp.services.errors import NotFound
+from webapp.services.policy import may_know_case_exists
+
+#: The one answer for a case code that does not exist and one the user may not know about.
+CASE_NOT_FOUND = "This case does not exist or is not yours to see."
 
 
 def current_actor() -> Actor:
@@ -33,3 +41,21 @@ def safe_next(target: str | None) -> str | None:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return None
+
+
+def case_or_404(code: str, allowed: Callable[[User, Case], bool] | None = None) -> Case:
+    """The case with this code, for a route that names it.
+
+    Someone who may not know the case exists gets the same 404 as for a code that does not
+    exist (NotFound), so partners cannot find out which codes exist by trying them. Someone who
+    may know it, but for whom ``allowed(user, case)`` is false, gets a 403.
+    """
+    try:
+        case = case_service.get_case(code)
+    except NotFound:
+        raise NotFound(CASE_NOT_FOUND) from None
+    if not may_know_case_exists(current_user, case):
+        raise NotFound(CASE_NOT_FOUND)
+    if allowed is not None and not allowed(current_user, case):
+        abort(403)
+    return case

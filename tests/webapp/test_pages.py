@@ -26,7 +26,7 @@ def test_partner_cannot_register_or_open_cases(network, login):
     assert client.get("/cases/new").status_code == 403
     assert client.get("/cases/").status_code == 403
     code = db.session.scalar(select(Task)).case.code
-    assert client.get(f"/cases/{code}").status_code == 403
+    assert client.get(f"/cases/{code}").status_code == 404  # not involved: as if not there
 
 
 def test_partner_inbox_and_task_page(network, login):

@@ -1,6 +1,8 @@
 """The permission matrix: every route, as every role, for a case the user is and is not
 involved in. Exactly who gets what, and no combination gives a server error."""
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -49,6 +51,11 @@ GET_ALLOWED: dict[str, frozenset | tuple[frozenset, frozenset]] = {
     "tasks.show": (frozenset({"police"}), frozenset({"coordinator"})),
     "pictures.picture": (frozenset({"coordinator", "police_rep"}), frozenset({"coordinator"})),
 }
+# Who may know that case A / case B exists: a refusal says so (403). Anyone else gets the 404
+# of a code that does not exist, so partners cannot probe which codes exist.
+KNOWS = (frozenset({"coordinator", "auditor", "police", "police_rep"}),
+         frozenset({"coordinator", "auditor"}))
+MISSING_CODE = "MAW-2099-9999"
 # Allowed, but 404 while there is nothing to show (no consultation drew a picture yet).
 MAY_BE_EMPTY = {"pictures.picture"}
 # Who may POST; everybody else must be refused and nothing may change.
@@ -159,7 +166,19 @@ def _judge_get(rule, which, who, response) -> str | None:
         ok = {200, 302} | ({400, 404} if rule.endpoint.startswith(WORKBENCH) else set()) | (
             {404} if rule.endpoint in MAY_BE_EMPTY else set())
         return None if status in ok and not _redirects_to_login(response) else "should be allowed"
-    return None if status in {403, 404} else "should be refused"
+    return _judge_refusal(rule, which, who, status)
+
+
+def _judge_refusal(rule, which, who, status) -> str | None:
+    """Exactly: a URL naming a case is a 404 for whoever may not know that case exists and a
+    403 for the others; a case task that is not yours is a 404; any other page is a 403."""
+    if "code" in rule.arguments:
+        expected = 403 if who in KNOWS[which] else 404
+    elif "task_id" in rule.arguments and not rule.endpoint.startswith(WORKBENCH):
+        expected = 404
+    else:
+        expected = 403
+    return None if status == expected else f"should be refused with {expected}"
 
 
 def test_every_get_route_as_every_role(app, two_cases, clients):
@@ -195,12 +214,14 @@ POST_DATA = {"body": "x", "reason": "x", "full_name": "Changed", "organisation":
              "name": "New", "display_name": "New", "role": "admin"}
 
 
-def _judge_post(rule, who, response) -> str | None:
+def _judge_post(rule, which, who, response) -> str | None:
     status = response.status_code
     if status >= 500:
         return "server error"
     if who is None:
         return None if _redirects_to_login(response) else "anonymous not sent to login"
+    if "code" in rule.arguments:
+        return _judge_refusal(rule, which, who, status)
     if rule.endpoint == "auth.reauth" or status in {400, 403, 404, 405}:
         return None
     return "should be refused"
@@ -221,7 +242,7 @@ def test_every_post_route_refuses_everyone_else(app, two_cases, clients):
                 continue
             response = client.post(url, data=data)
             response.close()
-            if problem := _judge_post(rule, who, response):
+            if problem := _judge_post(rule, which, who, response):
                 problems.append(f"POST {url} as {who or 'anonymous'}: "
                                 f"{response.status_code} ({problem})")
     assert not problems, "\n".join(problems)
@@ -239,20 +260,58 @@ def test_an_uninvolved_partner_cannot_reach_a_case_by_guessing(app, two_cases, c
     for who in ("school", "school_rep"):
         client = clients[who]
         for code in codes:
-            for path in ("", "/diagram.bpmn", "/person", "/person/export.json", "/sharing"):
+            for path in ("", "/diagram.bpmn", "/person", "/person/export.json", "/sharing",
+                         "/pictures/network_map.svg"):
                 response = client.get(f"/cases/{code}{path}")
-                assert response.status_code in (403, 404), (who, code, path)
+                assert response.status_code == 404, (who, code, path)
             assert client.get(f"/shared/{code}").status_code == 404
-            assert client.get(f"/audit/cases/{code}").status_code == 403
-            assert client.get(f"/audit/cases/{code}/access.csv").status_code == 403
+            assert client.get(f"/audit/cases/{code}").status_code == 404
+            assert client.get(f"/audit/cases/{code}/access.csv").status_code == 404
             assert client.post(f"/cases/{code}/comments",
-                               data={"body": "hello"}).status_code in (403, 404)
+                               data={"body": "hello"}).status_code == 404
         for task_id in [*task_ids, *contribution_ids, max(task_ids) + 1]:
             assert client.get(f"/tasks/{task_id}").status_code == 404
             assert client.post(f"/tasks/{task_id}", data={}).status_code == 404
         assert client.get("/cases/export.csv").status_code == 403
         inbox = client.get("/").get_data(as_text=True)
         assert case_a.code not in inbox and case_b.code not in inbox
+
+
+def _without_tokens(body: str) -> str:
+    return re.sub(r'name="csrf_token" value="[^"]*"', "", body)
+
+
+def test_a_case_nobody_told_you_about_looks_like_a_missing_code(app, two_cases, clients):
+    """Every route naming a case, GET and POST: for a user who may not know the case exists,
+    an existing code and a code that does not exist get the same 404 page."""
+    _, case_b = two_cases
+    for client in clients.values():
+        client.get("/")  # shows the welcome message, so it is not on the first page below
+    problems, checked = [], 0
+    for rule in app.url_map.iter_rules():
+        if "code" not in rule.arguments:
+            continue
+        values = url_values(rule, case_b, 0, 0)
+        real = rule.build(values)[1]
+        missing = rule.build({**values, "code": MISSING_CODE})[1]
+        for method in {"GET", "POST"} & rule.methods:
+            for who in sorted(EVERYONE - KNOWS[1]):
+                send = getattr(clients[who], method.lower())
+                shown = [send(url, data={"body": "x", "reason": "x"}) for url in (real, missing)]
+                statuses = [r.status_code for r in shown]
+                bodies = [_without_tokens(r.text) for r in shown]
+                checked += 1
+                if statuses != [404, 404] or bodies[0] != bodies[1]:
+                    problems.append(f"{method} {rule.rule} as {who}: {statuses}")
+                elif "This case does not exist or is not yours to see." not in bodies[0]:
+                    problems.append(f"{method} {rule.rule} as {who}: not the case message")
+    assert checked > 30 and not problems, "\n".join(problems)
+    coordinator = clients["coordinator"]
+    assert coordinator.get(f"/cases/{MISSING_CODE}").status_code == 404
+    assert coordinator.get(f"/cases/{case_b.code}").status_code == 200
+    police = clients["police"]  # involved in case A: may be told it is not theirs
+    assert police.get(f"/cases/{two_cases[0].code}").status_code == 403
+    assert police.get(f"/cases/{MISSING_CODE}").status_code == 404
 
 
 def test_involved_partner_sees_only_its_part(app, two_cases, clients, login):

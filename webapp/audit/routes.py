@@ -6,9 +6,8 @@ from flask_login import current_user, login_required
 from webapp.auth.reauth import reauth_redirect
 from webapp.extensions import db
 from webapp.services import access_log
-from webapp.services import cases as case_service
-from webapp.services.policy import can, may_view_access_log
-from webapp.web import current_actor
+from webapp.services.policy import can, may_export_access_log, may_view_access_log
+from webapp.web import case_or_404, current_actor
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -28,11 +27,7 @@ def index():
 @bp.route("/cases/<code>")
 @login_required
 def case_access(code: str):
-    if not can(current_user, "case.access_log"):
-        abort(403)
-    case = case_service.get_case(code)
-    if not may_view_access_log(current_user, case):
-        abort(403)
+    case = case_or_404(code, may_view_access_log)
     rows = access_log.view_access_list(current_actor(), case)
     db.session.commit()
     return render_template("audit/case.html", case=case, rows=rows)
@@ -41,9 +36,7 @@ def case_access(code: str):
 @bp.route("/cases/<code>/access.csv")
 @login_required
 def case_access_csv(code: str):
-    if not can(current_user, "case.access_log_export"):
-        abort(403)
-    case = case_service.get_case(code)
+    case = case_or_404(code, may_export_access_log)
     if prompt := reauth_redirect():
         return prompt
     text = access_log.export_access_list(current_actor(), case)

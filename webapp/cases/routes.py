@@ -1,6 +1,6 @@
 """Cases: register one, the coordinators' list, and the case page with its history."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -23,7 +23,7 @@ from webapp.services.policy import (
     may_view_case,
 )
 from webapp.services.tasks import inbox_query
-from webapp.web import current_actor
+from webapp.web import case_or_404, current_actor
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -93,10 +93,8 @@ def new():
 @bp.route("/<code>")
 @login_required
 def show(code: str):
-    case = case_service.get_case(code)
+    case = case_or_404(code, may_view_case)
     actor = current_actor()
-    if not may_view_case(current_user, case):
-        abort(403)
     subject = (db.session.get(CaseSubject, case.id)
                if may_see_person_details(current_user, case) else None)
     open_tasks = db.session.scalars(
@@ -122,7 +120,7 @@ def show(code: str):
 @bp.route("/<code>/diagram.bpmn")
 @login_required
 def diagram(code: str):
-    case = case_service.get_case(code)
+    case = case_or_404(code)
     xml = caseview.diagram_xml(current_actor(), case)
     db.session.commit()
     return Response(xml, mimetype="application/xml", headers={"Cache-Control": "no-store"})
@@ -131,7 +129,7 @@ def diagram(code: str):
 @bp.route("/<code>/comments", methods=["POST"])
 @login_required
 def comment(code: str):
-    case = case_service.get_case(code)
+    case = case_or_404(code)
     try:
         comment_service.add_comment(current_actor(), case, request.form.get("body", ""))
         db.session.commit()

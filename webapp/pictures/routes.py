@@ -13,10 +13,9 @@ from sqlalchemy import select
 from webapp import pictures
 from webapp.extensions import db
 from webapp.models import Contribution
-from webapp.services import cases as case_service
 from webapp.services.audit import record
 from webapp.services.policy import may_see_contribution, may_view_case
-from webapp.web import current_actor
+from webapp.web import case_or_404, current_actor
 
 bp = Blueprint("pictures", __name__, url_prefix="/cases")
 
@@ -44,9 +43,7 @@ def picture(code: str, kind: str):
     """One picture of the case's latest consultation as a standalone SVG file."""
     if kind not in pictures.PICTURES:
         abort(404)
-    case = case_service.get_case(code)
-    if not may_view_case(current_user, case):
-        abort(403)
+    case = case_or_404(code, may_view_case)
     rows = db.session.scalars(
         select(Contribution).where(Contribution.case_id == case.id)
         .order_by(Contribution.submitted_at, Contribution.id)

@@ -11,10 +11,9 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.auth.reauth import reauth_redirect
 from webapp.extensions import db
-from webapp.services import cases as case_service
 from webapp.services import policy, rectification, subject_access
 from webapp.services.errors import InvalidInput
-from webapp.web import current_actor
+from webapp.web import case_or_404, current_actor
 
 bp = Blueprint("privacy", __name__)
 
@@ -36,17 +35,10 @@ class SubjectSearchForm(FlaskForm):
     date_of_birth = DateField("Date of birth", validators=[Optional()])
 
 
-def _coordinator_case(code: str, allowed):
-    case = case_service.get_case(code)
-    if not allowed(current_user, case):
-        abort(403)
-    return case
-
-
 @bp.route("/cases/<code>/person", methods=["GET", "POST"])
 @login_required
 def person(code: str):
-    case = _coordinator_case(code, policy.may_rectify_subject)
+    case = case_or_404(code, policy.may_rectify_subject)
     actor = current_actor()
     subject = rectification.subject_of(actor, case)
     form = RectifyForm()
@@ -80,7 +72,7 @@ def person(code: str):
 @bp.route("/cases/<code>/person/erase", methods=["POST"])
 @login_required
 def erase(code: str):
-    case = _coordinator_case(code, policy.may_erase_subject)
+    case = case_or_404(code, policy.may_erase_subject)
     form = EraseForm()
     if not form.validate_on_submit():
         flash("Say why the data are erased.", "danger")
@@ -108,9 +100,9 @@ def _json_download(payload: dict, name: str) -> Response:
 @bp.route("/cases/<code>/person/export.json")
 @login_required
 def export_case_subject(code: str):
+    case = case_or_404(code)
     if not policy.may_export_subject_data(current_user):
         abort(403)
-    case = case_service.get_case(code)
     if prompt := reauth_redirect():
         return prompt
     try:

@@ -116,6 +116,15 @@ def may_view_involved_case(user: User, case: Case) -> bool:
     return may_view_case(user, case) or is_involved(user, case)
 
 
+def may_know_case_exists(user: User, case: Case) -> bool:
+    """Whether a refusal may say "not for you" (403) rather than look like a missing case
+    (404): for those who list cases or read access logs, and organisations involved in this
+    case. Anyone else gets the same answer for an existing and a missing code, so codes
+    cannot be probed."""
+    return (can(user, "case.list") or can(user, "case.access_log")
+            or may_view_involved_case(user, case))
+
+
 def may_see_person_details(user: User, case: Case | None = None) -> bool:
     """Name, date of birth and address: coordinators only, never in lists or exports."""
     return can(user, "case.read_person")

@@ -11,10 +11,9 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.extensions import db
 from webapp.models import Contribution, Organisation
-from webapp.services import cases as case_service
 from webapp.services import involvement, policy
-from webapp.services.errors import InvalidInput, NotFound
-from webapp.web import current_actor
+from webapp.services.errors import InvalidInput
+from webapp.web import case_or_404, current_actor
 
 bp = Blueprint("sharing", __name__)
 
@@ -28,17 +27,6 @@ class ShareForm(FlaskForm):
     contribution = SelectField("Contribution", validators=[Optional()], coerce=str)
     note = TextAreaField("Note for this organisation", validators=[Optional(), Length(max=5000)],
                          description="Only what this organisation needs to do its part.")
-
-
-def _case_or_404(code: str):
-    """Unknown and forbidden look the same: ids and codes cannot be probed."""
-    try:
-        case = case_service.get_case(code)
-    except NotFound:
-        abort(404)
-    if not policy.may_view_involved_case(current_user, case):
-        abort(404)
-    return case
 
 
 @bp.route("/shared/")
@@ -55,7 +43,8 @@ def index():
 @login_required
 def case(code: str):
     """What the user's organisation may see of a case (the table sees the whole file)."""
-    view = involvement.involved_view(current_actor(), _case_or_404(code))
+    case = case_or_404(code, policy.may_view_involved_case)
+    view = involvement.involved_view(current_actor(), case)
     db.session.commit()
     workable = {t.id for t in view.open_tasks if policy.may_work_on(current_user, t)}
     return render_template("sharing/case.html", view=view, workable=workable)
@@ -83,9 +72,7 @@ def _sharing_forms(case):
 @bp.route("/cases/<code>/sharing", methods=["GET"])
 @login_required
 def manage(code: str):
-    case = case_service.get_case(code)
-    if not policy.may_share(current_user, case):
-        abort(403)
+    case = case_or_404(code, policy.may_share)
     seat, share = _sharing_forms(case)
     return _render_manage(case, seat, share)
 
@@ -103,9 +90,7 @@ def _render_manage(case, seat, share, status=200):
 @bp.route("/cases/<code>/sharing/seat", methods=["POST"])
 @login_required
 def grant_seat(code: str):
-    case = case_service.get_case(code)
-    if not policy.may_share(current_user, case):
-        abort(403)
+    case = case_or_404(code, policy.may_share)
     seat, share = _sharing_forms(case)
     if seat.validate_on_submit():
         try:
@@ -122,9 +107,7 @@ def grant_seat(code: str):
 @bp.route("/cases/<code>/sharing/share", methods=["POST"])
 @login_required
 def share(code: str):
-    case = case_service.get_case(code)
-    if not policy.may_share(current_user, case):
-        abort(403)
+    case = case_or_404(code, policy.may_share)
     seat, share_form = _sharing_forms(case)
     if share_form.validate_on_submit():
         contribution = share_form.contribution.data
