@@ -236,8 +236,48 @@ _MESSAGES = {
 }
 
 
-def _field_errors(error: ValidationError) -> Iterator[FieldError]:
+def _subschema(root: Mapping[str, Any], path: tuple[str | int, ...]) -> Mapping[str, Any]:
+    """The schema of the value at ``path`` in the data (``{}`` when the schema does not say)."""
+    node: Any = root
+    for step in path:
+        node = node.get("items") if isinstance(step, int) else (
+            node.get("properties") or {}).get(step)
+        if not isinstance(node, Mapping):
+            return {}
+    return node
+
+
+def _any_of_fields(error: ValidationError, root: Mapping[str, Any]) -> Iterator[FieldError]:
+    """An ``anyOf`` whose branches each require fields ("fill in at least one of these"): one
+    message, next to the first of those fields, so it is seen where the answer goes. The
+    schema's ``errorMessage`` (next to the ``anyOf``) words it; else the fields' titles do."""
     path = tuple(error.absolute_path)
+    branches = error.validator_value if isinstance(error.validator_value, list) else []
+    names = list(dict.fromkeys(
+        name for branch in branches if isinstance(branch, Mapping)
+        for name in branch.get("required") or () if isinstance(name, str)))
+    if not names:
+        choices = bool(branches) and all(isinstance(b, Mapping) and "const" in b for b in branches)
+        yield FieldError(path, _custom_message(error) or (
+            "Choose one of the listed options." if choices else "Check this value."))
+        return
+    properties = _subschema(root, path).get("properties") or {}
+    titles = [str((properties.get(n) or {}).get("title") or n) for n in names]
+    yield FieldError((*path, names[0]), _custom_message(error)
+                     or "Fill in at least one of: " + ", ".join(titles) + ".")
+
+
+def _custom_message(error: ValidationError) -> str | None:
+    """The form's own wording for a rule it failed (``"errorMessage"`` next to the rule)."""
+    message = error.schema.get("errorMessage") if isinstance(error.schema, Mapping) else None
+    return message if isinstance(message, str) and message.strip() else None
+
+
+def _field_errors(error: ValidationError, root: Mapping[str, Any]) -> Iterator[FieldError]:
+    path = tuple(error.absolute_path)
+    if error.validator == "anyOf":
+        yield from _any_of_fields(error, root)
+        return
     if error.validator == "required":
         instance = error.instance if isinstance(error.instance, Mapping) else {}
         for name in error.validator_value:
@@ -251,7 +291,8 @@ def _field_errors(error: ValidationError) -> Iterator[FieldError]:
                 yield FieldError((*path, name), "This value is not part of the form.")
         return
     describe = _MESSAGES.get(str(error.validator))
-    message = describe(error.validator_value, error.schema) if describe else "Check this value."
+    message = _custom_message(error) or (
+        describe(error.validator_value, error.schema) if describe else "Check this value.")
     yield FieldError(path, message)
 
 
@@ -271,7 +312,10 @@ def validate_data(
     ``"x-options": "<source>"`` is enforced as an enum of ``option_values[source]`` (on a
     string, or on each item of an array); a source missing from ``option_values`` allows no
     value; with ``option_values=None`` x-options is not checked. A missing required property
-    is reported on its own path. Raises ``jsonschema.SchemaError`` for an invalid schema.
+    is reported on its own path; an ``anyOf`` of required fields (also inside ``if``/``then``)
+    next to the first of them. A string ``"errorMessage"`` in the schema object holding the
+    failed rule replaces the standard wording. Raises ``jsonschema.SchemaError`` for an invalid
+    schema.
     """
     validator_class = validators.extend(
         Draft202012Validator, {"x-options": _x_options_keyword(option_values)}
@@ -280,6 +324,6 @@ def validate_data(
     validator = validator_class(schema, format_checker=FormatChecker(formats=["date"]))
     found: dict[tuple[str | int, ...], FieldError] = {}
     for error in validator.iter_errors(data):
-        for field_error in _field_errors(error):
+        for field_error in _field_errors(error, schema):
             found.setdefault(field_error.path, field_error)
     return list(found.values())
