@@ -131,7 +131,8 @@ def test_two_workers_fire_a_timer_once(app, network, monkeypatch):
     a.join(10)
 
     assert results["worker-a"] == "ok" and results["b_moved"] is False
-    assert only_task("coordinator", "follow_up_overdue_requests").case_id == case.id
+    # The deadline passed once: one reminder in the partner's inbox, not two.
+    assert only_task("police", "answer_after_reminder").case_id == case.id
     assert (
         db.session.scalar(
             select(func.count(AuditEvent.id)).where(AuditEvent.action == "timer_fired")
