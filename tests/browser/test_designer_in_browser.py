@@ -56,7 +56,8 @@ def test_a_long_diagram_opens_at_its_start_readable(as_user):
     open_editor(page, "processes/case.bpmn")
     shown = page.evaluate("""() => {
         const modeler = window.mawDesigner.modeler, canvas = modeler.get('canvas');
-        const view = canvas.viewbox(), start = modeler.get('elementRegistry').get('StartEvent_signal');
+        const view = canvas.viewbox();
+        const start = modeler.get('elementRegistry').get('StartEvent_signal');
         return {zoom: canvas.zoom(), inside: start.x >= view.x && start.y >= view.y &&
                 start.x + start.width <= view.x + view.width &&
                 start.y + start.height <= view.y + view.height};
