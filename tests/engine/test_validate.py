@@ -49,6 +49,19 @@ def test_missing_decision(files):
     _assert_problem(_problems(bad), CASE, "triage", "triage_v2", "does not exist")
 
 
+def test_unknown_advice_decision(files):
+    bad = variant(files, CASE, '<spiffworkflow:property name="dueIn" value="&quot;P2D&quot;" />',
+                  '<spiffworkflow:property name="adviceDecisionId" value="triage_v2" />')
+    _assert_problem(_problems(bad), CASE, "register", "Register signal", "advice", "triage_v2",
+                    "does not exist", "known: triage")
+
+
+def test_known_advice_decision_compiles(files):
+    good = variant(files, CASE, '<spiffworkflow:property name="dueIn" value="&quot;P2D&quot;" />',
+                   '<spiffworkflow:property name="adviceDecisionId" value="triage" />')
+    assert engine.compile_bundle(good, ROLES).process_id == "test_case"
+
+
 def test_invalid_json_schema(files):
     problems = _problems({**files, "forms/answer.schema.json": '{"type": "nope"}'})
     assert problems[0].file == "forms/answer.schema.json"

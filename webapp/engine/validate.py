@@ -13,7 +13,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from .bundle import Bundle, executable_roots, new_parser, parse_xml
 from .errors import BundleInvalid, Problem
-from .scriptcheck import check_expressions
+from .scriptcheck import check_expressions, decision_ids
 from .taskinfo import LANE_ROLES, role_name, spec_properties
 
 
@@ -34,9 +34,10 @@ def compile_bundle(
     if main is None:
         raise BundleInvalid(problems)
     spec, subs = _parse_specs(files, main, problems)
+    decisions = decision_ids(trees)
     for process in [spec, *subs.values()]:
         if process is not None:
-            problems += _check_tasks(process, files, set(roles))
+            problems += _check_tasks(process, files, set(roles), decisions)
     if problems:
         raise BundleInvalid(problems)
     return Bundle(files, spec, subs)
@@ -128,7 +129,9 @@ def _known_lanes(roles: set[str]) -> str:
     return ", ".join([*sorted(roles), *aliases])
 
 
-def _check_tasks(process, files: dict[str, str], roles: set[str]) -> list[Problem]:
+def _check_tasks(
+    process, files: dict[str, str], roles: set[str], decisions: set[str]
+) -> list[Problem]:
     problems = []
     for task_spec in process.task_specs.values():
         if task_spec.bpmn_id is None or isinstance(task_spec, MultiInstanceTask):
@@ -166,4 +169,16 @@ def _check_tasks(process, files: dict[str, str], roles: set[str]) -> list[Proble
                             f"'{name}', which is not in forms/",
                         )
                     )
+            problems += _check_advice(file, task_spec, props, decisions)
     return problems
+
+
+def _check_advice(file: str, task_spec, props: dict, decisions: set[str]) -> list[Problem]:
+    """adviceDecisionId must name a decision of the bundle, or the task page has no advice."""
+    name = (props.get("adviceDecisionId") or "").strip()
+    if not name or name in decisions:
+        return []
+    known = ", ".join(sorted(decisions)) or "none"
+    return [Problem(file, task_spec.bpmn_id, f"{_label(task_spec)} shows advice from the decision "
+                    f"'{name}' (adviceDecisionId), which does not exist in rules/ (known: "
+                    f"{known})")]  # fmt: skip
