@@ -80,6 +80,43 @@
       timer = window.setTimeout(save, parseInt(form.dataset.autosaveDelay || "60000", 10));
     });
   });
+  // Live advice: the server works out the task's decision table on the answers typed so far,
+  // a moment after the last change, and sends the panel back. Nothing is saved.
+  document.querySelectorAll("[data-advice-url]").forEach(function (target) {
+    var form = document.getElementById(target.dataset.form);
+    if (!form) {
+      return;
+    }
+    var timer = null;
+    var sent = 0;
+    function refresh() {
+      var number = ++sent;
+      var body = new FormData(form);
+      body.delete("action");
+      target.setAttribute("aria-busy", "true");
+      fetch(target.dataset.adviceUrl, { method: "POST", body: body, credentials: "same-origin" })
+        .then(function (response) {
+          return response.ok && !response.redirected ? response.text() : null;
+        })
+        .then(function (html) {
+          if (html !== null && number === sent) {
+            target.innerHTML = html;
+          }
+        })
+        .catch(function () { /* the advice stays as it was; the form still works */ })
+        .then(function () {
+          if (number === sent) {
+            target.removeAttribute("aria-busy");
+          }
+        });
+    }
+    function later() {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(refresh, 400);
+    }
+    form.addEventListener("input", later);
+    form.addEventListener("change", later);
+  });
   // Coming back with the browser's Back button shows the page as it was left: allow sending.
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("form[data-once]").forEach(function (form) {

@@ -8,6 +8,7 @@ from markupsafe import Markup
 
 from webapp import pictures, recorded
 from webapp.extensions import db
+from webapp.services import advice as advice_service
 from webapp.services import bundles, caseview, drafts
 from webapp.services import cases as case_service
 from webapp.services import tasks as task_service
@@ -51,6 +52,7 @@ def show(task_id: int):
     db.session.commit()  # the read is audited even if the submit below fails
     page = {"view": view, "form": form, "draft": draft, "context": context,
             "live_pictures": _pictures(form.to_data()) if _has_pictures(view.schema) else None,
+            "advice": advice_service.advice_for(view.task, form.to_data()),
             "claimer": task_service.claimer_name(view.task) if view.task.claimed_by_id else None}
     if posted and form.row_action():
         return render_template("tasks/show.html", **page)
@@ -104,6 +106,21 @@ def live_pictures(task_id: int):
         abort(404)
     form = build_task_form(schema, None, formdata=request.form, option_sources=option_sources())
     return render_template("tasks/_live_pictures.html", drawn=_pictures(form.to_data()))
+
+
+@bp.route("/<int:task_id>/advice", methods=["POST"])
+@login_required
+def live_advice(task_id: int):
+    """The advice of the task's decision table for what is typed in the form so far (nothing
+    is saved; the task's permission check still applies). 404 for a task that asks none."""
+    task = task_service.get_task_for(current_actor().user, task_id)
+    schema = bundles.bundle_for(task.case.process_version).form(task.form) if task.form else None
+    form = build_task_form(schema or {"type": "object", "properties": {}}, None,
+                           formdata=request.form, option_sources=option_sources())
+    shown = advice_service.advice_for(task, form.to_data())
+    if shown is None:
+        abort(404)
+    return render_template("tasks/_advice.html", advice=shown)
 
 
 @bp.route("/<int:task_id>/draft", methods=["POST"])
