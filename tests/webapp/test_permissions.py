@@ -73,6 +73,8 @@ POST_ALLOWED: dict[str, frozenset | tuple[frozenset, frozenset]] = {
     "privacy.subject_export": frozenset({"coordinator"}),
     "sharing.grant_seat": frozenset({"coordinator"}),
     "sharing.share": frozenset({"coordinator"}),
+    "sharing.withdraw_seat": frozenset({"coordinator"}),
+    "sharing.withdraw_share": frozenset({"coordinator"}),
     "tasks.show": (frozenset({"police"}), frozenset({"coordinator"})),
     "tasks.autosave": (frozenset({"police"}), frozenset({"coordinator"})),
     "tasks.live_pictures": (frozenset({"police"}), frozenset({"coordinator"})),

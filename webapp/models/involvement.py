@@ -9,8 +9,10 @@ from webapp.models.cases import Contribution
 from webapp.models.types import UTCDateTime, utcnow
 
 #: Why an organisation is involved: "task" (an information request or an action was created
-#: for it) or "table" (the coordinator gave it a seat at the table for this case).
-INVOLVEMENT_REASONS = ("task", "table")
+#: for it), "signal" (one of its members reported the signal the case started from) or
+#: "table" (the coordinator gave it a seat at the table for this case; the coordinator can
+#: withdraw it again, which deletes the row: the audit trail keeps the history).
+INVOLVEMENT_REASONS = ("task", "signal", "table")
 
 
 class Involvement(db.Model):
@@ -32,7 +34,8 @@ class Involvement(db.Model):
 
 class SharedItem(db.Model):
     """Something the coordinator explicitly shared with one organisation for one case:
-    a contribution of someone else, or a note written for that organisation."""
+    a contribution of someone else, or a note written for that organisation. Withdrawing it
+    deletes the row (the audit trail keeps who shared what, and who withdrew it)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)

@@ -1,8 +1,10 @@
 """Which organisations are involved in a case, and what the coordinator shared with them.
 
 An organisation becomes involved when a task for it is created (an information request or an
-action) or when the coordinator grants it a seat at the table for the case. Only then may its
-members see the case, and only their own part of it (see services.policy).
+action), when one of its members reported the signal the case started from, or when the
+coordinator grants it a seat at the table for the case. Only then may its members see the
+case, and only their own part of it (see services.policy). A seat and a share can be withdrawn
+again; the audit trail keeps both the grant and the withdrawal.
 """
 
 from dataclasses import dataclass
@@ -25,6 +27,10 @@ from webapp.services.audit import Actor, record
 from webapp.services.errors import InvalidInput, NotAllowed, NotFound
 
 MAX_NOTE_LENGTH = 5000
+
+#: The involvements a coordinator may take back: only a seat at the table. A task or the
+#: organisation's own signal involved it through its own work, which it keeps seeing.
+WITHDRAWABLE_REASONS = frozenset({"table"})
 
 
 def involve(case_id: int, organisation_id: int, reason: str, *, detail: str = "",
@@ -113,6 +119,84 @@ def share(actor: Actor, case: Case, organisation_code: str, *,
     return item
 
 
+@dataclass(frozen=True)
+class Withdrawal:
+    """What a withdrawal took back, in words (the rows themselves are gone)."""
+
+    organisation: str
+    what: str
+    shares_withdrawn: int = 0
+    still_involved: bool = False
+
+
+def withdraw_seat(actor: Actor, case: Case, involvement_id: int) -> Withdrawal:
+    """Take back a seat at the table: from now on the organisation's members no longer see the
+    table's view of the case (case page, comments, pictures, every contribution).
+
+    What the organisation could only be shared with a seat goes with it: contributions under
+    professional secrecy, and every share when the seat was its only involvement (sharing
+    needs an involvement). Audited. Raises NotAllowed, NotFound (no such involvement on this
+    case) and InvalidInput (an involvement through a task or the organisation's own signal)."""
+    if not policy.may_share(actor.user, case):
+        raise NotAllowed("Only coordinators withdraw a seat at the table.")
+    row = db.session.get(Involvement, involvement_id)
+    if row is None or row.case_id != case.id:
+        raise NotFound("There is no such involvement on this case.")
+    org = row.organisation
+    if row.reason not in WITHDRAWABLE_REASONS:
+        through = "the signal it reported" if row.reason == "signal" else (
+            f"its task “{row.detail}”" if row.detail else "a task")
+        raise InvalidInput(f"{org.name} is involved through {through}: its own work, which it "
+                           "keeps seeing. Only a seat at the table can be withdrawn.")
+    granted = {"granted_at": row.created_at.isoformat(), "granted_by_id": row.granted_by_id}
+    db.session.delete(row)
+    db.session.flush()
+    still_involved = org.id in policy.involved_organisation_ids(case)
+    record(actor, "seat_withdrawn", case_id=case.id, organisation=org.name,
+           still_involved=still_involved, **granted)
+    shares = db.session.scalars(
+        select(SharedItem).where(SharedItem.case_id == case.id,
+                                 SharedItem.organisation_id == org.id)
+        .order_by(SharedItem.id)).all()
+    gone = [item for item in shares if not still_involved
+            or (item.contribution is not None and item.contribution.professional_secrecy)]
+    for item in gone:
+        _withdraw_share(actor, item, because="seat withdrawn")
+    return Withdrawal(org.name, "its seat at the table", len(gone), still_involved)
+
+
+def withdraw_share(actor: Actor, case: Case, item_id: int) -> Withdrawal:
+    """Take back something shared with an organisation: its members no longer see it (nor,
+    for a contribution, read it by its address). The note's text goes with the share; the
+    audit trail records who shared what with whom, when, and who withdrew it.
+    Raises NotAllowed and NotFound (nothing shared with this number on this case)."""
+    if not policy.may_share(actor.user, case):
+        raise NotAllowed("Only coordinators withdraw what was shared.")
+    item = db.session.get(SharedItem, item_id)
+    if item is None or item.case_id != case.id:
+        raise NotFound("Nothing with this number was shared on this case.")
+    what = shared_what(item)
+    organisation = item.organisation.name
+    _withdraw_share(actor, item)
+    return Withdrawal(organisation, what)
+
+
+def shared_what(item: SharedItem) -> str:
+    """A shared item in words: the contribution's title and/or "a note"."""
+    parts = [f"“{item.contribution.title}”"] if item.contribution else []
+    return " and ".join(parts + (["a note"] if item.note else []))
+
+
+def _withdraw_share(actor: Actor, item: SharedItem, **why) -> None:
+    contribution = item.contribution
+    record(actor, "share_withdrawn", case_id=item.case_id, organisation=item.organisation.name,
+           contribution_id=item.contribution_id,
+           step=contribution.title if contribution else None, note=item.note is not None,
+           shared_at=item.shared_at.isoformat(), shared_by_id=item.shared_by_id, **why)
+    db.session.delete(item)
+    db.session.flush()
+
+
 def _organisation(code: str) -> Organisation:
     org = db.session.scalar(select(Organisation).where(Organisation.code == code))
     if org is None:
@@ -150,6 +234,9 @@ def involved_view(actor: Actor, case: Case) -> InvolvedView:
         contribution_query = contribution_query.where(Contribution.organisation_id.in_(orgs))
         shared_query = shared_query.where(SharedItem.organisation_id.in_(orgs))
     shared = list(db.session.scalars(shared_query))
+    if not at_table:  # a contribution shared while the organisation had a seat, say
+        shared = [s for s in shared
+                  if s.contribution is None or policy.may_see_contribution(user, s.contribution)]
     contributions = list(db.session.scalars(contribution_query))
     record(actor, "case_viewed", case_id=case.id, view="table" if at_table else "involved")
     return InvolvedView(

@@ -1,5 +1,6 @@
 """Need-to-know: an involved organisation's view of a case, and the coordinator's sharing page
-(who is involved and why, a seat at the table, sharing a contribution or a note)."""
+(who is involved and why, a seat at the table, sharing a contribution or a note, and taking a
+seat or a share back)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
@@ -10,7 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.extensions import db
-from webapp.models import Contribution, Organisation
+from webapp.models import Contribution, Organisation, SharedItem
 from webapp.services import involvement, policy
 from webapp.services.errors import InvalidInput
 from webapp.web import case_or_404, current_actor
@@ -78,13 +79,13 @@ def manage(code: str):
 
 
 def _render_manage(case, seat, share, status=200):
-    from webapp.models import SharedItem
-
     shared = db.session.scalars(
         select(SharedItem).where(SharedItem.case_id == case.id)
         .order_by(SharedItem.shared_at, SharedItem.id)).all()
     return render_template("sharing/manage.html", case=case, seat=seat, share=share,
-                           involvements=involvement.involvements(case), shared=shared), status
+                           involvements=involvement.involvements(case), shared=shared,
+                           withdrawable=involvement.WITHDRAWABLE_REASONS,
+                           shared_what=involvement.shared_what), status
 
 
 @bp.route("/cases/<code>/sharing/seat", methods=["POST"])
@@ -124,3 +125,38 @@ def share(code: str):
             db.session.rollback()
             flash(error.message, "danger")
     return _render_manage(case, seat, share_form, 422)
+
+
+@bp.route("/cases/<code>/sharing/seats/<int:item_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw_seat(code: str, item_id: int):
+    """Take a seat at the table back (404: no such involvement on this case)."""
+    case = case_or_404(code, policy.may_share)
+    try:
+        done = involvement.withdraw_seat(current_actor(), case, item_id)
+    except InvalidInput as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("sharing.manage", code=case.code))
+    db.session.commit()
+    message = (f"Withdrawn: {done.organisation} no longer has a seat at the table for this "
+               "case" + ("; it still sees its own tasks and answers." if done.still_involved
+                         else " and no longer sees the case at all."))
+    if done.shares_withdrawn == 1:
+        message += " One shared item that needed the seat was withdrawn with it."
+    elif done.shares_withdrawn:
+        message += (f" {done.shares_withdrawn} shared items that needed the seat were "
+                    "withdrawn with it.")
+    flash(message, "success")
+    return redirect(url_for("sharing.manage", code=case.code))
+
+
+@bp.route("/cases/<code>/sharing/shared/<int:item_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw_share(code: str, item_id: int):
+    """Take back something shared with an organisation (404: not shared on this case)."""
+    case = case_or_404(code, policy.may_share)
+    done = involvement.withdraw_share(current_actor(), case, item_id)
+    db.session.commit()
+    flash(f"Withdrawn: {done.organisation} no longer sees {done.what}.", "success")
+    return redirect(url_for("sharing.manage", code=case.code))
