@@ -138,3 +138,26 @@ def test_erasure_of_a_closed_case_leaves_only_statistics(app, network, login):
     case = db.session.get(Case, case.id)
     assert case.anonymised_at is not None and REASONING not in case.state
     assert db.session.get(CaseSubject, case.id) is None
+
+
+def _recorded(export: dict, step: str) -> dict:
+    """The fields of the first contribution of `step`, by field key."""
+    found = next(r for r in export["cases"][0]["recorded"] if r["step"] == step)
+    return {f["field"]: f for f in found["data"]}
+
+
+def test_the_export_reads_as_the_forms_showed_it(app, two_cases, login):
+    """Labels and field titles, not the stored codes: the person reads their own data."""
+    case_a, _ = two_cases
+    response = _fresh(login("coordinator")).get(f"/cases/{case_a.code}/person/export.json")
+    export, text = json.loads(response.text), response.text
+    assert "School or work drop-out" in text and "school_or_work_drop_out" not in text
+    assert "Take to the multi-agency table" in text and "multi_agency" not in text
+    signal = _recorded(export, "Register signal")
+    assert signal["observed_concerns"]["title"] == "Observed concerns"
+    assert signal["observed_concerns"]["value"] == [
+        "School or work drop-out", "Social isolation", "Worrying online contacts"]
+    assert signal["immediate_danger"]["value"] is False  # yes/no answers stay as they are
+    request = _recorded(export, "Request information")
+    assert request["partners"]["value"] == ["Police", "Social services"]  # names, not codes
+

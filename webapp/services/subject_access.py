@@ -3,13 +3,19 @@
 Found by the person's details (name, and date of birth when given) over all cases; the export
 holds, per case: the person's details, the case facts, what was recorded (contributions under
 professional secrecy are withheld and counted, to be reviewed by the coordinator with the
-partner concerned), what was shared, and who accessed the case.
+partner concerned), what was shared, and who accessed the case. Recorded form data reads as
+the form showed it: each field with its title and each chosen code as its label (the stored
+key is kept beside it).
 """
+
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.models import Case, CaseSubject, Contribution, SharedItem, utcnow
+from webapp.recorded import forms_of, labelled
 from webapp.services import access_log, policy
 from webapp.services.audit import Actor, record
 from webapp.services.errors import InvalidInput, NotAllowed
@@ -39,6 +45,33 @@ def _comments(case: Case) -> list[dict]:
             for c in rows]
 
 
+def _title(key: str, schema: Mapping[str, Any]) -> str:
+    return str(schema.get("title") or key.replace("_", " ").capitalize())
+
+
+def _fields(data: Mapping[str, Any], schema: Mapping[str, Any] | None) -> list[dict]:
+    """Already labelled ``data`` as ``[{"field", "title", "value"}]``, also inside rows."""
+    properties = (schema or {}).get("properties") or {}
+    return [{"field": key, "title": _title(key, properties.get(key) or {}),
+             "value": _value(value, properties.get(key) or {})}
+            for key, value in data.items()]
+
+
+def _value(value: Any, schema: Mapping[str, Any]) -> Any:
+    if isinstance(value, Mapping):
+        return _fields(value, schema)
+    if isinstance(value, list):
+        items = schema.get("items") if isinstance(schema.get("items"), Mapping) else {}
+        return [_value(item, items) for item in value]
+    return value
+
+
+def _recorded(contribution: Contribution) -> list[dict]:
+    """A contribution's data as the form showed it: field titles and choice labels."""
+    schema, ui_schema = forms_of(contribution)
+    return _fields(labelled(contribution.data or {}, schema, ui_schema), schema)
+
+
 def _case_record(case: Case) -> dict:
     subject = db.session.get(CaseSubject, case.id)
     contributions = db.session.scalars(
@@ -57,11 +90,11 @@ def _case_record(case: Case) -> dict:
         "status": case.status,
         "registered_at": case.created_at.isoformat(),
         "closed_at": case.closed_at.isoformat() if case.closed_at else None,
-        "outcome": case.outcome,
+        "outcome": case.outcome.replace("_", " ") if case.outcome else None,
         "closure_reason": case.closure_reason,
         "recorded": [
             {"step": c.title, "organisation": c.organisation.name if c.organisation else None,
-             "submitted_at": c.submitted_at.isoformat(), "data": c.data}
+             "submitted_at": c.submitted_at.isoformat(), "data": _recorded(c)}
             for c in contributions if not c.professional_secrecy
         ],
         "withheld_under_professional_secrecy": sum(c.professional_secrecy for c in contributions),
