@@ -161,3 +161,18 @@ def test_the_export_reads_as_the_forms_showed_it(app, two_cases, login):
     request = _recorded(export, "Request information")
     assert request["partners"]["value"] == ["Police", "Social services"]  # names, not codes
 
+
+def test_a_withdrawn_share_is_still_listed_as_disclosed(app, two_cases, login):
+    """The person has a right to know who received their data, also when it was taken back."""
+    from webapp.services import involvement
+
+    case_a, _ = two_cases
+    item = involvement.share(actor("coordinator"), case_a, "police", note="NOTE-FOR-POLICE")
+    involvement.share(actor("coordinator"), case_a, "social", note="NOTE-FOR-SOCIAL")
+    db.session.commit()
+    login("coordinator").post(f"/cases/{case_a.code}/sharing/shared/{item.id}/withdraw")
+    export = subject_access.export_subject(actor("coordinator"), PERSON_A)
+    shared = export["cases"][0]["shared_with_organisations"]
+    assert [(s["organisation"], s["withdrawn_at"] is not None) for s in shared] == [
+        ("Social services", False), ("Police", True)]
+    assert "NOTE-FOR-POLICE" not in json.dumps(export)

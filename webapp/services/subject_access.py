@@ -3,9 +3,10 @@
 Found by the person's details (name, and date of birth when given) over all cases; the export
 holds, per case: the person's details, the case facts, what was recorded (contributions under
 professional secrecy are withheld and counted, to be reviewed by the coordinator with the
-partner concerned), what was shared, and who accessed the case. Recorded form data reads as
-the form showed it: each field with its title and each chosen code as its label (the stored
-key is kept beside it).
+partner concerned), what was shared (also what was shared and later withdrawn: it was
+disclosed), and who accessed the case. Recorded form data reads as the form showed it:
+each field with its title and each chosen code as its label (the stored key is kept beside
+it).
 """
 
 from collections.abc import Mapping
@@ -14,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from webapp.extensions import db
-from webapp.models import Case, CaseSubject, Contribution, SharedItem, utcnow
+from webapp.models import AuditEvent, Case, CaseSubject, Contribution, SharedItem, utcnow
 from webapp.recorded import forms_of, labelled
 from webapp.services import access_log, policy
 from webapp.services.audit import Actor, record
@@ -72,6 +73,29 @@ def _recorded(contribution: Contribution) -> list[dict]:
     return _fields(labelled(contribution.data or {}, schema, ui_schema), schema)
 
 
+def _withdrawn_shares(case: Case) -> list[dict]:
+    """Shares a coordinator withdrew: the rows are gone, the audit trail remembers them."""
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.case_id == case.id,
+                                 AuditEvent.action == "share_withdrawn")
+        .order_by(AuditEvent.at, AuditEvent.id)).all()
+    shares = []
+    for event in events:
+        detail = event.detail or {}
+        contribution = (db.session.get(Contribution, detail["contribution_id"])
+                        if detail.get("contribution_id") else None)
+        if contribution is not None and contribution.professional_secrecy:
+            continue
+        shares.append({
+            "organisation": detail.get("organisation"), "shared_at": detail.get("shared_at"),
+            "step": detail.get("step"),
+            "note": "A note (its text was removed when the share was withdrawn)"
+            if detail.get("note") else None,
+            "withdrawn_at": event.at.isoformat(),
+        })
+    return shares
+
+
 def _case_record(case: Case) -> dict:
     subject = db.session.get(CaseSubject, case.id)
     contributions = db.session.scalars(
@@ -100,9 +124,10 @@ def _case_record(case: Case) -> dict:
         "withheld_under_professional_secrecy": sum(c.professional_secrecy for c in contributions),
         "shared_with_organisations": [
             {"organisation": s.organisation.name, "shared_at": s.shared_at.isoformat(),
-             "step": s.contribution.title if s.contribution else None, "note": s.note}
+             "step": s.contribution.title if s.contribution else None, "note": s.note,
+             "withdrawn_at": None}
             for s in shared if not (s.contribution and s.contribution.professional_secrecy)
-        ],
+        ] + _withdrawn_shares(case),
         "comments": _comments(case),
         "accessed_by": [
             {"at": a.at.isoformat(), "who": a.who, "organisation": a.organisation,
