@@ -197,6 +197,12 @@
         'Python expression giving an organisation code, e.g. request["organisation"].');
       input('Due in', getProp(bo, 'dueIn'), function (v) { setProp(bo, 'dueIn', v); },
         'Python expression giving a duration, e.g. "P14D" (with quotes).');
+      if (type === 'bpmn:UserTask') {
+        select('Advice from a decision table', getProp(bo, 'adviceDecisionId'), rules,
+          function (v) { setProp(bo, 'adviceDecisionId', v); },
+          'Optional: a decision in rules/ worked out on the task data and the answers as they ' +
+          'are typed; the task page shows its advice next to the form. It supports, not decides.');
+      }
     }
     if (type === 'bpmn:BusinessRuleTask') {
       select('Decision table', bodyOf(bo, 'calledDecisionId'), rules,
