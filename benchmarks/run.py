@@ -1,8 +1,9 @@
 """make bench: server time of the inbox and of completing a task with many cases.
 
 Fills a throwaway database (SQLite by default, PostgreSQL with BENCH_DATABASE_URL) with
-BENCH_CASES cases (default 100,000) by copying one real case, then times the web requests
-a partner and a coordinator make. Prints medians in milliseconds.
+BENCH_CASES cases (default 100,000) by copying real cases, then times the web requests a
+partner and a coordinator make. Prints medians in milliseconds; "queries" is the part of the
+request spent in loading the inbox (services.inbox.load_inbox), the rest is mostly rendering.
 """
 
 import os
@@ -11,9 +12,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select, text, update
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -23,39 +26,99 @@ from webapp import create_app  # noqa: E402
 from webapp.config import normalise_database_url  # noqa: E402
 from webapp.demo import DEMO_PASSWORD, seed  # noqa: E402
 from webapp.extensions import db  # noqa: E402
-from webapp.models import Case, Organisation, Task  # noqa: E402
+from webapp.models import Case, Task, User  # noqa: E402
 from webapp.services import bundles, tasks  # noqa: E402
+from webapp.services import inbox as inbox_service  # noqa: E402
 from webapp.services.audit import Actor  # noqa: E402
 
+POLICE_PAGES = ("/?sort=case&page=50", "/?code=0999", "/?code=0999&due=overdue", "/?tab=mine",
+                "/?step=answer_information_request", "/?due=none", "/?sort=waiting",
+                "/?sort=step", "/?page=1000")
+COORDINATOR_PAGES = ("/", "/?tab=role&sort=waiting", "/?page=20")
 
-def timed(fn, runs: int) -> float:
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
+
+def _copy(task: Task, case_id: int, **changes) -> dict:
+    row = {"case_id": case_id, "spiff_task_id": task.spiff_task_id, "spec_name": task.spec_name,
+           "title": task.title, "lane": task.lane, "organisation_id": task.organisation_id,
+           "form": task.form, "due_at": task.due_at, "created_at": task.created_at}
+    return {**row, **changes}
 
 
 def fill(n: int) -> None:
-    """n cases, each with one open partner task for the police (copies of a real case)."""
+    """n cases (copies of a real case), each with an open partner task for the police (one in
+    five a reminder); due dates spread over three months (one in seven has none), arrived over
+    the last months. One case in ten also has a review task for the coordinators (role-wide)."""
     template = to_consultation(("police",))
-    task = db.session.scalar(select(Task).where(Task.case_id == template.id))
-    police = db.session.scalar(select(Organisation.id).where(Organisation.code == "police"))
+    police_task = db.session.scalar(select(Task).where(Task.case_id == template.id))
+    due, arrived = police_task.due_at, police_task.created_at
     batch = 5000
     for start in range(0, n, batch):
-        rows = [{"code": f"MAW-1999-{start + i:06d}", "process_version_id":
+        numbers = range(start, min(start + batch, n))
+        rows = [{"code": f"MAW-1999-{i:06d}", "process_version_id":
                  template.process_version_id, "state": template.state, "status": "open",
                  "version": 1, "current_step": "Answer information request",
                  "created_at": template.created_at, "updated_at": template.updated_at}
-                for i in range(min(batch, n - start))]
+                for i in numbers]
         ids = db.session.execute(insert(Case).returning(Case.id), rows).scalars().all()
-        db.session.execute(insert(Task), [
-            {"case_id": cid, "spiff_task_id": task.spiff_task_id, "spec_name": task.spec_name,
-             "title": task.title, "lane": "partner", "organisation_id": police,
-             "form": task.form, "due_at": task.due_at, "created_at": task.created_at}
-            for cid in ids])
+        task_rows = []
+        for i, case_id in zip(numbers, ids, strict=True):
+            spread = (i * 7919) % 2160  # hours: three months
+            reminder = {"spec_name": "answer_after_reminder",
+                        "title": "Reminder: information request"} if i % 5 == 1 else {}
+            task_rows.append(_copy(
+                police_task, case_id, **reminder,
+                due_at=None if i % 7 == 0 else due + timedelta(hours=spread - 720),
+                created_at=arrived - timedelta(minutes=(i * 104729) % n)))
+            if i % 10 == 0:
+                task_rows.append(_copy(
+                    police_task, case_id, spiff_task_id=str(uuid.UUID(int=i)),
+                    spec_name="review_case", title="Review the case", lane="coordinator",
+                    organisation_id=None, form=None,
+                    due_at=None if i % 3 == 0 else due + timedelta(hours=spread),
+                    created_at=arrived - timedelta(minutes=i % 9973)))
+        db.session.execute(insert(Task), task_rows)
         db.session.commit()
+    police = db.session.scalar(select(User.id).where(User.username == "police"))
+    db.session.execute(update(Task).where(Task.lane == "partner", Task.id % 4000 == 7)
+                       .values(claimed_by_id=police))
+    db.session.commit()
+
+
+class Stopwatch:
+    """Milliseconds spent in a module's function since the last reset (wraps it)."""
+
+    def __init__(self, module, name: str) -> None:
+        self.ms = 0.0
+        function = getattr(module, name)
+
+        def timed_call(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.ms += (time.perf_counter() - start) * 1000
+
+        setattr(module, name, timed_call)
+
+
+def time_page(client, watch: Stopwatch, url: str, runs: int) -> str:
+    """Median request and inbox-loading milliseconds of one inbox URL."""
+    client.get(url)
+    total, loading = [], []
+    for _ in range(runs):
+        watch.ms = 0.0
+        start = time.perf_counter()
+        assert client.get(url).status_code == 200
+        total.append((time.perf_counter() - start) * 1000)
+        loading.append(watch.ms)
+    return (f"{statistics.median(total):.2f} ms median "
+            f"(queries {statistics.median(loading):.2f} ms)")
+
+
+def login(app, username: str):
+    client = app.test_client()
+    client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
+    return client
 
 
 def main() -> None:
@@ -75,14 +138,22 @@ def main() -> None:
         db.session.commit()
         started = time.perf_counter()
         fill(n)
-        print(f"filled {n} cases in {time.perf_counter() - started:.1f} s")
+        if db.engine.dialect.name == "postgresql":  # what autovacuum does after a bulk load
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE"))
+        print(f"filled {n} cases in {time.perf_counter() - started:.1f} s "
+              f"({db.engine.dialect.name})")
 
-        client = app.test_client()
-        client.post("/login", data={"username": "police", "password": DEMO_PASSWORD})
-        inbox_ms = timed(lambda: client.get("/"), 50)
-        print(f"inbox page (police, {n} open tasks): {inbox_ms:.2f} ms median")
-        for url in ("/?sort=case&page=50", "/?code=0999&due=overdue", "/?tab=mine"):
-            print(f"inbox {url}: {timed(lambda u=url: client.get(u), 20):.2f} ms median")
+        watch = Stopwatch(inbox_service, "load_inbox")
+        police = login(app, "police")
+        print(f"inbox page with tab counts (police, {n} open tasks): "
+              f"{time_page(police, watch, '/', 50)}")
+        for page in POLICE_PAGES:
+            print(f"inbox {page} (police): {time_page(police, watch, page, 20)}")
+        coordinator = login(app, "coordinator")
+        for page in COORDINATOR_PAGES:
+            print(f"inbox {page} (coordinator, {n // 10} tasks): "
+                  f"{time_page(coordinator, watch, page, 20)}")
 
         answer = example("information-answer")
         samples = []
