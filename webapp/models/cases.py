@@ -57,7 +57,15 @@ class Task(db.Model):
 
     __table_args__ = (
         UniqueConstraint("case_id", "spiff_task_id"),
-        Index("ix_task_inbox", "lane", "organisation_id", "due_at"),
+        # The inbox reads one lane (lane, organisation_id) at a time, in the order of the sort
+        # chosen, a page at a time, and counts index ranges (see services/inbox).
+        Index("ix_task_inbox", "lane", "organisation_id", "due_at", "created_at", "id"),
+        Index("ix_task_inbox_waiting", "lane", "organisation_id", "created_at", "id"),
+        Index("ix_task_inbox_title", "lane", "organisation_id", "title", "due_at", "id"),
+        Index("ix_task_inbox_step", "lane", "organisation_id", "spec_name", "title", "due_at",
+              "created_at", "id"),
+        Index("ix_task_claimed", "claimed_by_id", "lane", "organisation_id", "due_at",
+              "created_at", "id"),
         # ids are never reused, so an old link can never open someone else's new task
         {"sqlite_autoincrement": True},
     )
@@ -74,9 +82,7 @@ class Task(db.Model):
     form: Mapped[str | None] = mapped_column(String(200), nullable=True)
     due_at = mapped_column(UTCDateTime, nullable=True)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
-    claimed_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user.id"), nullable=True, index=True
-    )
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
 
     case: Mapped[Case] = relationship(lazy="selectin")
     organisation: Mapped[Organisation | None] = relationship(lazy="selectin")

@@ -7,14 +7,15 @@ whatever the number of open tasks.
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, case, func, select
+from sqlalchemy import and_, func, literal, select, union_all
 from sqlalchemy.orm import contains_eager
 
 from webapp.extensions import db
 from webapp.models import NETWORK_ROLES, Case, Membership, Task, User
-from webapp.services.tasks import inbox_condition
+from webapp.services.tasks import Lane, inbox_lanes, lane_condition
 
 DUE_SOON = timedelta(days=3)
+CODE_SEARCH_LISTED = 500  # a case code search lists up to this many matching cases by id
 TABS = {
     "all": "Everything for me",
     "mine": "Claimed by me",
@@ -82,80 +83,225 @@ def shown_tabs(user: User, counts: dict[str, int]) -> dict[str, str]:
             if possible.get(key, True) or counts.get(key)}
 
 
-def _tab_condition(user: User, tab: str):
-    if tab == "mine":
-        return Task.claimed_by_id == user.id
-    if tab == "organisation":
-        return Task.organisation_id.in_({m.organisation_id for m in user.memberships})
-    if tab == "role":
-        return Task.organisation_id.is_(None)
-    return None
-
-
-def _order(sort: str):
-    due_last = (Task.due_at.is_(None), Task.due_at)
-    orders = {
-        "due": (*due_last, Task.created_at, Task.id),
-        "waiting": (Task.created_at, Task.id),
-        "case": (Case.code, Task.id),
-        "step": (Task.title, *due_last, Task.id),
-    }
-    return orders[sort]
+# Each sort as the columns it orders by; due_at puts tasks without a due date last.
+SORT_KEYS = {
+    "due": ("due_at", "created_at", "id"),
+    "waiting": ("created_at", "id"),
+    "case": ("code", "id"),
+    "step": ("title", "due_at", "id"),
+}
+_COLUMNS = {"due_at": Task.due_at, "created_at": Task.created_at, "id": Task.id,
+            "title": Task.title, "code": Case.code}
 
 
 def load_inbox(user: User, flt: InboxFilter, *, page: int, per_page: int,
                now: datetime, with_candidates: bool = False) -> Inbox:
-    """One page of the user's inbox with the counts of each tab and the filter choices."""
-    visible = inbox_condition(user)
-    counts = _counts(user, visible)
-    query = select(Task).join(Task.case).where(visible)
-    tab = _tab_condition(user, flt.tab)
-    if tab is not None:
-        query = query.where(tab)
-    if flt.step:
-        query = query.where(Task.spec_name == flt.step)
-    if flt.code:
-        query = query.where(func.upper(Case.code).contains(flt.code.upper(), autoescape=True))
-    if flt.due == "overdue":
-        query = query.where(Task.due_at < now)
-    elif flt.due == "soon":
-        query = query.where(Task.due_at >= now, Task.due_at < now + DUE_SOON)
-    elif flt.due == "none":
-        query = query.where(Task.due_at.is_(None))
-    if flt.step or flt.code or flt.due:
-        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    else:  # the tab's count says it already
-        total = counts[flt.tab]
+    """One page of the user's inbox with the counts of each tab and the filter choices.
+
+    A fixed number of queries, each reading index ranges: the user's lanes (see
+    tasks.inbox_lanes) each in the order of the sort, merged, a page at a time; the counts
+    from the narrowest index (the one part that grows with the number of tasks); the step
+    choices by skipping from one step to the next. A case code search reads the case codes.
+    """
+    lanes = inbox_lanes(user)
+    counts = _counts(user, lanes)
+    steps = _steps(lanes)
+    parts = _parts(user, lanes, flt, steps, now)
+    filtered = flt.step or flt.code or flt.due
+    total = _count(parts) if filtered else counts[flt.tab]  # else the tab's count says it
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
-    rows = db.session.scalars(
-        query.options(contains_eager(Task.case).load_only(Case.id, Case.code, Case.status))
-        .order_by(*_order(flt.sort)).limit(per_page).offset((page - 1) * per_page)
-    ).unique().all()
-    steps = db.session.execute(
-        select(Task.spec_name, func.min(Task.title)).where(visible)
-        .group_by(Task.spec_name).order_by(func.min(Task.title))
-    ).all()
+    rows = _page(parts, flt.sort, per_page, (page - 1) * per_page)
+    titles: dict[str, str] = {}
+    for lane_steps in steps.values():
+        for name, (first, _last) in lane_steps.items():
+            titles[name] = min(first, titles.get(name, first))
     claimed = {t.claimed_by_id for t in rows if t.claimed_by_id}
     claimers = dict(db.session.execute(
         select(User.id, User.display_name).where(User.id.in_(claimed))
     ).all()) if claimed else {}
-    inbox = Inbox(tasks=list(rows), total=total, page=page, pages=pages, counts=counts,
-                  steps=[(s, t) for s, t in steps], claimers=claimers)
+    inbox = Inbox(tasks=rows, total=total, page=page, pages=pages, counts=counts,
+                  steps=sorted(titles.items(), key=lambda s: (s[1], s[0])), claimers=claimers)
     if with_candidates and rows:
         inbox.candidates = _candidates(rows)
     return inbox
 
 
-def _counts(user: User, visible) -> dict[str, int]:
-    def count_if(condition):
-        return func.coalesce(func.sum(case((condition, 1), else_=0).cast(Integer)), 0)
+def _in_tab(user: User, lane: Lane, tab: str) -> bool:
+    organisation_id = lane[1]
+    if tab == "organisation":
+        return organisation_id in {m.organisation_id for m in user.memberships}
+    if tab == "role":
+        return organisation_id is None
+    return True
 
-    row = db.session.execute(
-        select(func.count(), *(count_if(_tab_condition(user, t)) for t in list(TABS)[1:]))
-        .select_from(Task).where(visible)
-    ).one()
-    return dict(zip(TABS, (int(v or 0) for v in row), strict=True))
+
+def _counts(user: User, lanes: list[Lane]) -> dict[str, int]:
+    """Tab counts from a count per lane and per lane of the user's claims (index ranges)."""
+    if not lanes:
+        return dict.fromkeys(TABS, 0)
+    numbers = db.session.execute(select(
+        *(_count_of(lane_condition(lane)) for lane in lanes),
+        *(_count_of(and_(lane_condition(lane), _claimed_by(user))) for lane in lanes),
+    )).one()
+    per_lane = dict(zip(lanes, numbers[:len(lanes)], strict=True))
+    counts = {tab: sum(n for lane, n in per_lane.items() if _in_tab(user, lane, tab))
+              for tab in TABS}
+    return {**counts, "mine": sum(numbers[len(lanes):])}
+
+
+def _claimed_by(user: User):
+    return Task.claimed_by_id == user.id
+
+
+def _count_of(condition):
+    return select(func.count()).select_from(Task).where(condition).scalar_subquery()
+
+
+def _steps(lanes: list[Lane]) -> dict[Lane, dict[str, tuple[str, str]]]:
+    """The process steps among each lane's tasks with their first and last title (the same,
+    unless a newer process version renamed the step).
+
+    A loose index scan: a recursive query jumps from one step name to the next in
+    ix_task_inbox_step, so the cost grows with the number of steps, not of tasks.
+    """
+    parts = []
+    for number, lane in enumerate(lanes):
+        here = lane_condition(lane)
+        names = select(_first(Task.spec_name, here).label("name"))
+        names = names.cte(f"inbox_steps_{number}", recursive=True)
+        names = names.union_all(
+            select(_first(Task.spec_name, here, Task.spec_name > names.c.name))
+            .where(names.c.name.is_not(None))
+        )
+        step = (here, Task.spec_name == names.c.name)
+        parts.append(select(literal(number), names.c.name, _first(Task.title, *step),
+                            _first(Task.title, *step, last=True))
+                     .where(names.c.name.is_not(None)))
+    if not parts:
+        return {}
+    steps: dict[Lane, dict[str, tuple[str, str]]] = {lane: {} for lane in lanes}
+    for number, name, first, last in db.session.execute(union_all(*parts)):
+        steps[lanes[number]][name] = (first, last)
+    return steps
+
+
+def _first(column, *conditions, last: bool = False):
+    """The smallest (or largest) value of a column among a lane's tasks, read from an index."""
+    order = [Task.organisation_id, column]  # see _ids
+    return (select(column).where(*conditions)
+            .order_by(*(c.desc() for c in order) if last else order).limit(1).scalar_subquery())
+
+
+def _due_filter(flt: InboxFilter, now: datetime) -> list:
+    if flt.due == "overdue":
+        return [Task.due_at < now]
+    if flt.due == "soon":
+        return [Task.due_at >= now, Task.due_at < now + DUE_SOON]
+    if flt.due == "none":
+        return [Task.due_at.is_(None)]
+    return []
+
+
+def _case_code_filter(code: str) -> tuple[object, list[int] | None]:
+    """The condition of a case code search, and the matching cases when there are few.
+
+    The codes are searched once, here. Few matches (someone looking for a case): the
+    condition lists them, and the tasks are read through ix_task_case_id. Many: it stays a
+    subquery and the lanes are read in order, where a page of matches comes quickly.
+    """
+    matching = select(Case.id).where(
+        func.upper(Case.code).contains(code.upper(), autoescape=True))
+    found = db.session.scalars(matching.limit(CODE_SEARCH_LISTED + 1)).all()
+    if len(found) > CODE_SEARCH_LISTED:
+        return Task.case_id.in_(matching), None
+    return Task.case_id.in_(found), list(found)
+
+
+def _parts(user: User, lanes: list[Lane], flt: InboxFilter,
+           steps: dict[Lane, dict[str, tuple[str, str]]], now: datetime) -> list:
+    """The conditions of the tasks to list, one per lane of the tab: disjoint, and each read
+    in index order (or, in a search for a few cases, through those cases)."""
+    filters = _due_filter(flt, now)
+    listed = None
+    if flt.code:
+        code_filter, listed = _case_code_filter(flt.code)
+        if listed == []:
+            return []
+        filters.append(code_filter)
+    parts = []
+    for lane in lanes:
+        if not _in_tab(user, lane, flt.tab):
+            continue
+        condition = [lane_condition(lane) if listed is None else _unindexed_lane(lane)]
+        if flt.tab == "mine":  # a handful of tasks: read through ix_task_claimed
+            condition.append(_claimed_by(user))
+        if flt.step:
+            titles = steps[lane].get(flt.step)
+            if titles is None:
+                continue  # no task of this step in this lane
+            condition.append(Task.spec_name == flt.step)
+            if titles[0] == titles[1] and flt.tab != "mine":
+                condition.append(Task.title == titles[0])  # lets ix_task_inbox_step sort
+        parts.append(and_(*condition, *filters))
+    return parts
+
+
+def _unindexed_lane(lane: Lane):
+    """The lane condition in a form no index serves (`lane || ''`, `organisation_id + 0`), for
+    tasks of a few listed cases: shown the lane, SQLite (which keeps no statistics) would walk
+    the whole lane in order instead of reading those cases' tasks by case."""
+    role, organisation_id = lane
+    organisation = Task.organisation_id + 0
+    return and_(Task.lane.concat("") == role, organisation.is_(None) if organisation_id is None
+                else organisation == organisation_id)
+
+
+def _count(parts: list) -> int:
+    if not parts:
+        return 0
+    return sum(db.session.execute(select(*map(_count_of, parts))).one())
+
+
+def _order(sort: str, columns) -> list:
+    return [columns[name].asc().nulls_last() if name == "due_at" else columns[name].asc()
+            for name in SORT_KEYS[sort]]
+
+
+def _ids(condition, sort: str, limit: int, offset: int = 0):
+    """The sort keys (ending with the id) of one part's tasks, read from an index in order.
+
+    Ordering by organisation_id first changes nothing (a part has one) but lets PostgreSQL
+    read a lane of role-wide tasks in index order too: it does not take `organisation_id IS
+    NULL` as fixing that index column, as it does for `= 2`, and would sort the whole lane.
+    """
+    query = select(*(_COLUMNS[name].label(name) for name in SORT_KEYS[sort]))
+    order = _order(sort, _COLUMNS)
+    if sort == "case":  # read through the case code index (or sorted, on SQLite)
+        query = query.select_from(Task).join(Case, Case.id == Task.case_id)
+    else:
+        order.insert(0, Task.organisation_id)
+    return query.where(condition).order_by(*order).limit(limit).offset(offset)
+
+
+def _page(parts: list, sort: str, limit: int, offset: int) -> list[Task]:
+    """The tasks of one page: the ids from each part in index order, merged; then the rows."""
+    if not parts:
+        return []
+    if len(parts) == 1:
+        query = _ids(parts[0], sort, limit, offset)
+    else:  # the page lies within the first offset + limit tasks of each part
+        merged = union_all(*(select(_ids(p, sort, offset + limit).subquery()) for p in parts))
+        merged = merged.subquery()
+        query = select(merged.c.id).order_by(*_order(sort, merged.c)).limit(limit).offset(offset)
+    ids = [row.id for row in db.session.execute(query)]
+    if not ids:
+        return []
+    found = {task.id: task for task in db.session.scalars(
+        select(Task).join(Task.case).where(Task.id.in_(ids))
+        .options(contains_eager(Task.case).load_only(Case.id, Case.code, Case.status))
+    ).unique()}
+    return [found[i] for i in ids if i in found]
 
 
 def _candidates(rows: list[Task]) -> dict[int, list[tuple[int, str]]]:
