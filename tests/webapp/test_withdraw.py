@@ -68,7 +68,7 @@ def test_a_withdrawn_seat_closes_the_case_to_the_representative(app, two_cases, 
     assert _events("seat_granted"), "the grant stays in the audit trail"
     assert _audit_count() > audit_before
     trail = coordinator.get(f"/audit/cases/{case_a.code}").text
-    assert "seat withdrawn" in trail
+    assert "withdrew a seat at the table" in trail
 
 
 def test_a_withdrawn_note_disappears_from_the_partner_view(app, two_cases, login):
