@@ -10,8 +10,10 @@ from sqlalchemy import event, select
 
 from webapp.extensions import db
 from webapp.models import AuditEvent, Task
+from webapp.services import accounts
+from webapp.services.audit import Actor
 
-from ..conftest import task_ids
+from ..conftest import PASSWORD, task_ids
 from .helpers import complete, example, only_task, register, to_consultation
 
 
@@ -157,3 +159,27 @@ def test_the_inbox_issues_a_bounded_number_of_queries(network, login, app, url):
     many = _queries(app, client, url)
     assert many == few
     assert many <= 12
+
+
+def test_a_task_claimed_by_a_colleague_cannot_be_completed_and_the_answer_is_kept(
+        network, login):
+    from .test_scenarios import formdata
+
+    accounts.create_user(Actor.system(), "police2", "Second Officer", PASSWORD,
+                         [("police", "partner")])
+    db.session.commit()
+    to_consultation(("police",))
+    task = only_task("police", "answer_information_request")
+    first, second = login("police"), login("police2")
+    assert first.post(f"/tasks/{task.id}/claim").status_code == 302
+
+    page = second.get(f"/tasks/{task.id}")
+    assert "Police claimed this task and is working on it" in page.text
+    answer = example("information-answer", risk_factors="Typed by the second officer")
+    response = second.post(f"/tasks/{task.id}", data={**formdata(answer), "action": "complete"})
+    assert response.status_code == 403
+    assert "not sent" in response.text and "Typed by the second officer" in response.text
+    assert db.session.get(Task, task.id) is not None  # still open, for the first officer
+
+    response = first.post(f"/tasks/{task.id}", data={**formdata(answer), "action": "complete"})
+    assert response.status_code == 302

@@ -150,10 +150,8 @@ def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | Non
     )
     if task is None:
         raise _already_done(case_id, spiff_id)
-    if not may_work_on(actor.user, task):
-        raise NotAllowed("This task is not yours to complete.")
     bundle = bundles.bundle_for(case.process_version)
-    check_four_eyes(actor.user, task, bundle.task_properties(spec_name).get("notCompletedBySameAs"))
+    check_may_complete(actor.user, task, bundle)
     schema = bundle.form(task.form) if task.form else None
     if schema is not None:
         options = {k: [v for v, _ in pairs] for k, pairs in option_values().items()}
@@ -188,6 +186,20 @@ def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | Non
     except StaleDataError as error:
         raise _already_done(case_id, spiff_id) from error
     return task
+
+
+def check_may_complete(user: User, task: Task, bundle) -> None:
+    """The task is the user's to complete now: their lane and organisation, not claimed by a
+    colleague, and not the second pair of eyes on their own step. Raises NotAllowed."""
+    if not may_work_on(user, task):
+        raise NotAllowed("This task is not yours to complete.")
+    if task.claimed_by_id not in (None, user.id):
+        raise NotAllowed(
+            f"{claimer_name(task)} claimed this task and is working on it, so your answer was "
+            "not sent. Ask them to release it, or a coordinator to reassign it to you; save "
+            "your entry as a draft meanwhile."
+        )
+    check_four_eyes(user, task, bundle.task_properties(task.spec_name).get("notCompletedBySameAs"))
 
 
 def check_four_eyes(user: User, task: Task, earlier_step: str | None) -> None:

@@ -12,7 +12,7 @@ from webapp.services import advice as advice_service
 from webapp.services import bundles, caseview, drafts
 from webapp.services import cases as case_service
 from webapp.services import tasks as task_service
-from webapp.services.errors import Conflict, InvalidInput, StepFailed
+from webapp.services.errors import Conflict, InvalidInput, NotAllowed, StepFailed
 from webapp.taskforms import build_task_form
 from webapp.web import current_actor
 
@@ -167,6 +167,10 @@ def _complete(actor, task_id, form, page):
             form.form_errors.append(field_error.message)
         flash(error.message, "danger")
         return render_template("tasks/show.html", **page), 422
+    except NotAllowed as error:  # claimed by a colleague meanwhile, or four eyes
+        db.session.rollback()
+        flash(error.message, "danger")
+        return render_template("tasks/show.html", **page), 403
     except Conflict as error:
         db.session.rollback()
         return render_template("tasks/conflict.html", message=error.message,
