@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Collection, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -168,22 +169,32 @@ def _check_properties(schema: Mapping[str, Any], prefix: str, inside_rows: bool)
 # --- validate_data ------------------------------------------------------------------------
 
 
-def _x_options_keyword(option_values: Mapping[str, Collection[str]] | None):
-    def check(validator, source, instance, schema):
-        if option_values is None:
-            return
-        allowed = option_values.get(source, ())
-        if validator.is_type(instance, "string"):
-            if instance not in allowed:
-                yield ValidationError(f"{instance!r} is not one of the options of {source}")
-        elif validator.is_type(instance, "array"):
-            for index, item in enumerate(instance):
-                if isinstance(item, str) and item not in allowed:
-                    yield ValidationError(
-                        f"{item!r} is not one of the options of {source}", path=[index]
-                    )
+#: The option values of the validation running in this context (see validate_data).
+_OPTION_VALUES: ContextVar[Mapping[str, Collection[str]] | None] = ContextVar(
+    "form_option_values", default=None
+)
 
-    return check
+
+def _x_options(validator, source, instance, schema):
+    """``"x-options": "<source>"``: the value (or each item) must be one of the source's."""
+    option_values = _OPTION_VALUES.get()
+    if option_values is None:
+        return
+    allowed = option_values.get(source, ())
+    if validator.is_type(instance, "string"):
+        if instance not in allowed:
+            yield ValidationError(f"{instance!r} is not one of the options of {source}")
+    elif validator.is_type(instance, "array"):
+        for index, item in enumerate(instance):
+            if isinstance(item, str) and item not in allowed:
+                yield ValidationError(
+                    f"{item!r} is not one of the options of {source}", path=[index]
+                )
+
+
+# Made once: extending a validator builds a class, which costs about half a millisecond.
+_FormValidator = validators.extend(Draft202012Validator, {"x-options": _x_options})
+_DATE_FORMAT = FormatChecker(formats=["date"])
 
 
 def _plural(n: Any, word: str, words: str = "") -> str:
@@ -317,13 +328,14 @@ def validate_data(
     failed rule replaces the standard wording. Raises ``jsonschema.SchemaError`` for an invalid
     schema.
     """
-    validator_class = validators.extend(
-        Draft202012Validator, {"x-options": _x_options_keyword(option_values)}
-    )
     _check_once(json.dumps(schema, sort_keys=True))
-    validator = validator_class(schema, format_checker=FormatChecker(formats=["date"]))
+    validator = _FormValidator(schema, format_checker=_DATE_FORMAT)
     found: dict[tuple[str | int, ...], FieldError] = {}
-    for error in validator.iter_errors(data):
-        for field_error in _field_errors(error, schema):
-            found.setdefault(field_error.path, field_error)
+    token = _OPTION_VALUES.set(option_values)
+    try:
+        for error in validator.iter_errors(data):
+            for field_error in _field_errors(error, schema):
+                found.setdefault(field_error.path, field_error)
+    finally:
+        _OPTION_VALUES.reset(token)
     return list(found.values())
