@@ -1,7 +1,7 @@
 """Deployed process versions: a whole bundle (BPMN, DMN, forms) pinned together, immutable."""
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, event
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from webapp.extensions import db
 from webapp.models.types import JSONType, UTCDateTime, utcnow
@@ -15,8 +15,10 @@ class ProcessVersion(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     version: Mapped[int]
     bundle_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    files = mapped_column(JSONType, nullable=False)
-    spec_json: Mapped[str] = mapped_column(Text)
+    # The bundle itself (large): read when a version's bundle is first built in a process,
+    # or shown in the workbench, not with every case that refers to the version.
+    files = deferred(mapped_column(JSONType, nullable=False))
+    spec_json: Mapped[str] = deferred(mapped_column(Text, nullable=False))
     status: Mapped[str] = mapped_column(String(20), default="published")
     published_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
