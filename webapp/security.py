@@ -2,7 +2,6 @@
 scripts)."""
 
 from flask import Flask, session
-from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp.extensions import db, login_manager
@@ -58,6 +57,8 @@ def register_security(app: Flask) -> None:
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )
-        if current_user.is_authenticated:
+        # Whoever is logged in gets pages nobody else may see: never cached. (The session key,
+        # not current_user: after the view's commit that would reload the user from the database.)
+        if "_user_id" in session:
             response.headers.setdefault("Cache-Control", "no-store")
         return response
