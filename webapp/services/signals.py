@@ -18,7 +18,7 @@ from webapp.models import Case, Contribution, Organisation, User, utcnow
 from webapp.services import cases, involvement, policy
 from webapp.services.audit import Actor, record
 from webapp.services.errors import InvalidInput, NotAllowed, StepFailed
-from webapp.services.tasks import option_values
+from webapp.services.tasks import AllowedOptions
 
 NOT_READY = ("The signal form is not available: the case process does not start with one step "
              "to fill in. Please tell the coordinator; the process owner must fix the diagram.")
@@ -80,8 +80,7 @@ def submit_signal(actor: Actor, data: dict, *, full_name: str = "",
     first = _first_step(started)
     schema = bundle.form(first.form) if first.form else None
     if schema is not None:
-        options = {k: [v for v, _ in pairs] for k, pairs in option_values().items()}
-        errors = validate_data(schema, data, options)
+        errors = validate_data(schema, data, AllowedOptions())
         if errors:
             raise InvalidInput("Please correct the marked fields.", errors)
     try:

@@ -1,9 +1,11 @@
 """Completing and listing human tasks."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, false, or_, select, update
+from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp import engine
@@ -90,13 +92,13 @@ def inbox_query(user: User):
     )
 
 
-def get_task_for(user: User, task_id: int) -> Task:
+def get_task_for(user: User, task_id: int, *, lean: bool = False) -> Task:
     """The task row if this user may work on it. Unknown and forbidden look the same.
 
     A task this user could have done but that is completed already raises Conflict naming
-    who completed it and when.
+    who completed it and when. ``lean``: its case and organisation are loaded only if used.
     """
-    task = db.session.get(Task, task_id)
+    task = db.session.get(Task, task_id, options=[lazyload("*")] if lean else None)
     if task is not None and may_work_on(user, task):
         return task
     if task is None:
@@ -125,12 +127,38 @@ def open_task(actor: Actor, task_id: int) -> TaskView:
     )
 
 
+#: The sources of choices from the database that forms name with "x-options".
+OPTION_SOURCES = ("partner_organisations",)
+
+
 def option_values() -> dict[str, list[tuple[str, str]]]:
     """Choices from the database that forms refer to with "x-options"."""
     rows = db.session.execute(
         select(Organisation.code, Organisation.name).order_by(Organisation.name)
     ).all()
     return {"partner_organisations": [(code, name) for code, name in rows]}
+
+
+class AllowedOptions(Mapping):
+    """The allowed values per x-options source, read from the database only if the form being
+    checked names a source (most forms do not)."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, list[str]] | None = None
+
+    def _load(self) -> dict[str, list[str]]:
+        if self._values is None:
+            self._values = {k: [v for v, _ in pairs] for k, pairs in option_values().items()}
+        return self._values
+
+    def __getitem__(self, source: str) -> list[str]:
+        return self._load()[source]
+
+    def __iter__(self):
+        return iter(OPTION_SOURCES)
+
+    def __len__(self) -> int:
+        return len(OPTION_SOURCES)
 
 
 def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | None = None) -> Task:
@@ -141,12 +169,12 @@ def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | Non
     step; nothing was completed). The caller commits, or rolls back on any exception.
     """
     now = now or utcnow()
-    task = get_task_for(actor.user, task_id)
+    task = get_task_for(actor.user, task_id, lean=True)
     case_id, spiff_id, spec_name = task.case_id, task.spiff_task_id, task.spec_name
     case = lock_case(case_id)
     task = db.session.scalar(
         select(Task).where(Task.case_id == case_id, Task.spiff_task_id == spiff_id)
-        .execution_options(populate_existing=True)
+        .options(lazyload("*")).execution_options(populate_existing=True)
     )
     if task is None:
         raise _already_done(case_id, spiff_id)
@@ -154,8 +182,7 @@ def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | Non
     check_may_complete(actor.user, task, bundle)
     schema = bundle.form(task.form) if task.form else None
     if schema is not None:
-        options = {k: [v for v, _ in pairs] for k, pairs in option_values().items()}
-        errors = validate_data(schema, data, options)
+        errors = validate_data(schema, data, AllowedOptions())
         if errors:
             raise InvalidInput("Please correct the marked fields.", errors)
     try:
