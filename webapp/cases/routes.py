@@ -11,8 +11,8 @@ from webapp.auth.permissions import permission_required
 from webapp.auth.reauth import reauth_redirect
 from webapp.extensions import db
 from webapp.models import CaseSubject, Contribution, Task, utcnow
+from webapp.services import bundles, caseview, exports
 from webapp.services import cases as case_service
-from webapp.services import caseview, exports
 from webapp.services import comments as comment_service
 from webapp.services.audit import record
 from webapp.services.errors import InvalidInput, StepFailed
@@ -105,12 +105,15 @@ def show(code: str):
         .order_by(Contribution.submitted_at, Contribution.id)
     ) if may_see_contribution(current_user, c)]
     comments = comment_service.list_comments(actor, case)
+    bundle = bundles.bundle_for(case.process_version)
+    lanes = {t.spec_name: bundle.lane_name(t.spec_name) for t in open_tasks}  # e.g. "Table"
     now = utcnow()
     record(actor, "case_viewed", case_id=case.id)
     db.session.commit()
     return render_template(
         "cases/show.html", case=case, subject=subject, open_tasks=open_tasks,
         contributions=contributions, timeline=caseview.timeline(case), comments=comments,
+        lanes=lanes,
         progress=caseview.progress(case), days_open=caseview.days_open(case, now),
         comment_max=comment_service.MAX_LENGTH,
         may_comment=may_comment(current_user, case),

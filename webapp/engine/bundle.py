@@ -91,6 +91,16 @@ class Bundle:
                     return dict(props)
         return {}
 
+    def lane_name(self, element_id: str) -> str | None:
+        """The diagram's name of the lane the task with BPMN id ``element_id`` is in (e.g.
+        "Table", whose tasks go to coordinators), or None."""
+        for process in [self.spec, *self.subprocess_specs.values()]:
+            for name in (element_id, f"{element_id} [child]"):
+                spec = process.task_specs.get(name)
+                if spec is not None and getattr(spec, "lane", None):
+                    return spec.lane
+        return None
+
     def spec_json(self) -> str:
         """The serialized specs (main + subprocesses), to be stored once per process version."""
         if self._spec_json is None:
