@@ -1,5 +1,6 @@
 """The steps the case table takes together (lane "Table") are the coordinators' to record."""
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -57,3 +58,10 @@ def test_table_steps_go_to_every_coordinator_and_to_no_partner(network):
     complete("coordinator", "closure_review", example("closure-review", decision="close"))
     # the four-eyes approval stays in the Coordinator lane, for the other coordinator
     assert only_task("coordinator2", "approve_closure").lane == "coordinator"
+
+
+def test_the_case_page_says_a_step_is_the_tables(network, login):
+    case = to_consultation(("police",))
+    complete("police", "answer_information_request", example("information-answer"))
+    page = login("coordinator").get(f"/cases/{case.code}")
+    assert re.search(r"Case consultation\s*<span[^>]*>· Table</span>", page.text)
