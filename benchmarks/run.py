@@ -69,13 +69,14 @@ def fill(n: int) -> None:
             spread = (i * 7919) % 2160  # hours: three months
             reminder = {"spec_name": "answer_after_reminder",
                         "title": "Reminder: information request"} if i % 5 == 1 else {}
+            code = f"MAW-1999-{i:06d}"
             task_rows.append(_copy(
-                police_task, case_id, **reminder,
+                police_task, case_id, **reminder, case_code=code,
                 due_at=None if i % 7 == 0 else due + timedelta(hours=spread - 720),
                 created_at=arrived - timedelta(minutes=(i * 104729) % n)))
             if i % 10 == 0:
                 task_rows.append(_copy(
-                    police_task, case_id, spiff_task_id=str(uuid.UUID(int=i)),
+                    police_task, case_id, spiff_task_id=str(uuid.UUID(int=i)), case_code=code,
                     spec_name="review_case", title="Review the case", lane="coordinator",
                     organisation_id=None, form=None,
                     due_at=None if i % 3 == 0 else due + timedelta(hours=spread),

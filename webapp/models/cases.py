@@ -64,6 +64,7 @@ class Task(db.Model):
         Index("ix_task_inbox_title", "lane", "organisation_id", "title", "due_at", "id"),
         Index("ix_task_inbox_step", "lane", "organisation_id", "spec_name", "title", "due_at",
               "created_at", "id"),
+        Index("ix_task_inbox_case", "lane", "organisation_id", "case_code", "id"),
         Index("ix_task_claimed", "claimed_by_id", "lane", "organisation_id", "due_at",
               "created_at", "id"),
         # ids are never reused, so an old link can never open someone else's new task
@@ -73,6 +74,8 @@ class Task(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
     spiff_task_id: Mapped[str] = mapped_column(String(36))
+    # A copy of the case's code, so sorting an inbox by case reads an index (codes never change).
+    case_code: Mapped[str] = mapped_column(String(20), default="", server_default="")
     spec_name: Mapped[str] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(String(300))
     lane: Mapped[str] = mapped_column(String(40))

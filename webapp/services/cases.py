@@ -149,7 +149,8 @@ def _sync_tasks(case: Case, step: engine.Step, now: datetime) -> None:
     ).all()) if codes else {}
     rows = [
         {
-            "case_id": case.id, "spiff_task_id": t.id, "spec_name": t.spec_name,
+            "case_id": case.id, "case_code": case.code, "spiff_task_id": t.id,
+            "spec_name": t.spec_name,
             "title": t.title[:300], "lane": t.lane or "", "form": t.form,
             "organisation_id": org_ids.get(t.organisation), "due_at": t.due_at,
             "created_at": now,

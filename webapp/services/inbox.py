@@ -91,7 +91,7 @@ SORT_KEYS = {
     "step": ("title", "due_at", "id"),
 }
 _COLUMNS = {"due_at": Task.due_at, "created_at": Task.created_at, "id": Task.id,
-            "title": Task.title, "code": Case.code}
+            "title": Task.title, "code": Task.case_code}
 
 
 def load_inbox(user: User, flt: InboxFilter, *, page: int, per_page: int,
@@ -276,11 +276,7 @@ def _ids(condition, sort: str, limit: int, offset: int = 0):
     NULL` as fixing that index column, as it does for `= 2`, and would sort the whole lane.
     """
     query = select(*(_COLUMNS[name].label(name) for name in SORT_KEYS[sort]))
-    order = _order(sort, _COLUMNS)
-    if sort == "case":  # read through the case code index (or sorted, on SQLite)
-        query = query.select_from(Task).join(Case, Case.id == Task.case_id)
-    else:
-        order.insert(0, Task.organisation_id)
+    order = [Task.organisation_id, *_order(sort, _COLUMNS)]
     return query.where(condition).order_by(*order).limit(limit).offset(offset)
 
 
