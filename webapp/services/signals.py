@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from webapp import engine
-from webapp.engine.formschema import validate_data
 from webapp.extensions import db
 from webapp.models import Case, Contribution, Organisation, User, utcnow
 from webapp.services import cases, involvement, policy
 from webapp.services.audit import Actor, record
 from webapp.services.errors import InvalidInput, NotAllowed, StepFailed
-from webapp.services.tasks import AllowedOptions
+from webapp.services.tasks import check_form_data
 
 NOT_READY = ("The signal form is not available: the case process does not start with one step "
              "to fill in. Please tell the coordinator; the process owner must fix the diagram.")
@@ -78,11 +77,7 @@ def submit_signal(actor: Actor, data: dict, *, full_name: str = "",
     code = cases.next_code(now.year)
     started = cases.start_process(bundle, code, now)
     first = _first_step(started)
-    schema = bundle.form(first.form) if first.form else None
-    if schema is not None:
-        errors = validate_data(schema, data, AllowedOptions())
-        if errors:
-            raise InvalidInput("Please correct the marked fields.", errors)
+    check_form_data(bundle, first.form, data)
     try:
         step = engine.complete(bundle, started.state, first.id, data, now=now)
     except engine.DataRejected as error:

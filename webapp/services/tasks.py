@@ -180,11 +180,7 @@ def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | Non
         raise _already_done(case_id, spiff_id)
     bundle = bundles.bundle_for(case.process_version)
     check_may_complete(actor.user, task, bundle)
-    schema = bundle.form(task.form) if task.form else None
-    if schema is not None:
-        errors = validate_data(schema, data, AllowedOptions())
-        if errors:
-            raise InvalidInput("Please correct the marked fields.", errors)
+    check_form_data(bundle, task.form, data)
     try:
         step = engine.complete(bundle, case.state, spiff_id, data, now=now)
     except engine.TaskNotReady as error:
@@ -213,6 +209,14 @@ def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | Non
     except StaleDataError as error:
         raise _already_done(case_id, spiff_id) from error
     return task
+
+
+def check_form_data(bundle, form: str | None, data: dict) -> None:
+    """The server's check of submitted answers against the step's form (JSON Schema,
+    x-options from the database). Raises InvalidInput with one error per field."""
+    schema = bundle.form(form) if form else None
+    if schema is not None and (errors := validate_data(schema, data, AllowedOptions())):
+        raise InvalidInput("Please correct the marked fields.", errors)
 
 
 def check_may_complete(user: User, task: Task, bundle) -> None:
