@@ -2,16 +2,20 @@
 scripts)."""
 
 from flask import Flask, session
+from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp.extensions import db, login_manager
-from webapp.models import User
+from webapp.models import Membership, User
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
     "form-action 'self'"
 )
+
+# Every request needs the user's memberships (roles, organisations): read them in one query.
+_WITH_MEMBERSHIPS = joinedload(User.memberships).joinedload(Membership.organisation)
 
 
 @login_manager.user_loader
@@ -21,7 +25,7 @@ def _load_user(session_id: str) -> User | None:
     user_id, _, epoch = session_id.partition(":")
     if not (user_id.isdigit() and epoch.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id), options=[_WITH_MEMBERSHIPS])  # one query
     if user is None or (user.session_epoch or 0) != int(epoch):
         return None
     return user

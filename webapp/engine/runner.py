@@ -54,6 +54,8 @@ class Step:
     finished: bool
     data: dict
     completed: list[CompletedInfo] = field(default_factory=list)
+    # False when the step left the pending timers as they were (nothing to rewrite).
+    timers_changed: bool = True
 
 
 def start(bundle: Bundle, data: dict, *, now: datetime | None = None) -> Step:
@@ -79,6 +81,7 @@ def complete(
     wf = _load(bundle, state)
     task = _ready_manual_task(wf, task_id)
     check_data(data)
+    timers_before = _timers(wf)
     with frozen(now):
         before = _completed_ids(wf)
         submitted = copy.deepcopy(data)
@@ -92,7 +95,7 @@ def complete(
             wf.do_engine_steps()
 
         _guarded(run)
-        return _step(bundle, wf, before)
+        return _step(bundle, wf, before, timers_before)
 
 
 def fire_timers(bundle: Bundle, state: str, *, now: datetime | None = None) -> Step:
@@ -225,7 +228,8 @@ def _timers(wf: BpmnWorkflow) -> list[PendingTimer]:
     return sorted(timers, key=lambda t: (t.due_at, t.task_id))
 
 
-def _step(bundle: Bundle, wf: BpmnWorkflow, before: set | None) -> Step:
+def _step(bundle: Bundle, wf: BpmnWorkflow, before: set | None,
+          timers_before: list[PendingTimer] | None = None) -> Step:
     tasks = wf.get_tasks(state=TaskState.READY, manual=True)
     for task in tasks:
         with _script_errors(task.task_spec):
@@ -239,11 +243,13 @@ def _step(bundle: Bundle, wf: BpmnWorkflow, before: set | None) -> Step:
     ready = [ready_task(t) for t in tasks]
     if before is not None:  # a real step (not a snapshot): drop what can never run again
         compact(wf)
+    timers = _timers(wf)
     return Step(
         state=serializer.dump_state(wf, bundle.hash),
         ready=ready,
-        timers=_timers(wf),
+        timers=timers,
         finished=finished,
         data=copy.deepcopy(data),
         completed=completed,
+        timers_changed=timers_before is None or timers != timers_before,
     )

@@ -3,9 +3,10 @@
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import Session, joinedload, undefer
+from sqlalchemy.orm.util import identity_key
 
 from webapp import engine
 from webapp.extensions import db
@@ -92,16 +93,36 @@ def next_code(year: int) -> str:
 
 
 def lock_case(case_id: int, *, skip_locked: bool = False) -> Case | None:
-    """Load a case row FOR UPDATE (PostgreSQL; SQLite serialises writers by itself).
+    """Load a case row FOR UPDATE (PostgreSQL; SQLite serialises writers by itself), with its
+    state and its process version.
 
-    With skip_locked, a case another transaction holds is skipped (returns None).
+    With skip_locked, a case another transaction holds is skipped (returns None). Locking a
+    case again in the same transaction reads nothing: the row is held and the session's copy
+    is current.
     """
+    locked = db.session.info.setdefault(_LOCKED, {})
+    if case_id in locked:
+        return locked[case_id]
     query = (
-        select(Case).where(Case.id == case_id).options(undefer(Case.state))
+        select(Case).where(Case.id == case_id)
+        .options(undefer(Case.state), joinedload(Case.process_version))
         .with_for_update(skip_locked=skip_locked, of=Case)
         .execution_options(populate_existing=True)
     )
-    return db.session.scalars(query).first()
+    case = db.session.scalars(query).first()
+    if case is not None:
+        locked[case_id] = case
+    return case
+
+
+_LOCKED = "locked_cases"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_locks(session, transaction) -> None:
+    """Row locks end with the database transaction (a savepoint's end keeps them)."""
+    if transaction.parent is None:
+        session.info.pop(_LOCKED, None)
 
 
 def get_case(code: str) -> Case:
@@ -133,18 +154,26 @@ def apply_step(case: Case, step: engine.Step, *, now: datetime) -> None:
 
 
 def _sync_tasks(case: Case, step: engine.Step, now: datetime) -> None:
-    existing = dict(db.session.execute(
+    # Plain statements on the transaction's connection: the ORM's bookkeeping (autoflush,
+    # identity map) is not needed for rows nobody holds as objects here, and costs more than
+    # the statements themselves on every step.
+    connection = db.session.connection()
+    existing = dict(connection.execute(
         select(Task.spiff_task_id, Task.id).where(Task.case_id == case.id)
     ).all())
     ready = {t.id: t for t in step.ready}
     gone = [row_id for spiff_id, row_id in existing.items() if spiff_id not in ready]
     if gone:
-        db.session.execute(delete(Task).where(Task.id.in_(gone)))
+        connection.execute(delete(Task).where(Task.id.in_(gone)))
+        for row_id in gone:  # a loaded row that is gone keeps what it said, detached
+            loaded = db.session.identity_map.get(identity_key(Task, row_id))
+            if loaded is not None:
+                db.session.expunge(loaded)
     new = [t for t in step.ready if t.id not in existing]
     if not new:
         return
     codes = {t.organisation for t in new if t.organisation}
-    org_ids = dict(db.session.execute(
+    org_ids = dict(connection.execute(
         select(Organisation.code, Organisation.id).where(Organisation.code.in_(codes))
     ).all()) if codes else {}
     rows = [
@@ -153,18 +182,21 @@ def _sync_tasks(case: Case, step: engine.Step, now: datetime) -> None:
             "spec_name": t.spec_name,
             "title": t.title[:300], "lane": t.lane or "", "form": t.form,
             "organisation_id": org_ids.get(t.organisation), "due_at": t.due_at,
-            "created_at": now,
+            "created_at": now, "claimed_by_id": None,
         }
         for t in new
     ]
-    db.session.execute(insert(Task), rows)
+    connection.execute(insert(Task), rows)
     involvement.involve_for_tasks(case.id, rows)
 
 
 def _sync_timers(case: Case, step: engine.Step) -> None:
-    db.session.execute(delete(Timer).where(Timer.case_id == case.id))
+    if not step.timers_changed:
+        return
+    connection = db.session.connection()
+    connection.execute(delete(Timer).where(Timer.case_id == case.id))
     if step.timers:
-        db.session.execute(insert(Timer), [
+        connection.execute(insert(Timer), [
             {"case_id": case.id, "spiff_task_id": t.task_id, "due_at": t.due_at}
             for t in step.timers
         ])

@@ -4,8 +4,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, false, or_, select, update
+from sqlalchemy import and_, false, insert, or_, select, update
 from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp import engine
@@ -172,12 +173,13 @@ def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | Non
     task = get_task_for(actor.user, task_id, lean=True)
     case_id, spiff_id, spec_name = task.case_id, task.spiff_task_id, task.spec_name
     case = lock_case(case_id)
-    task = db.session.scalar(
-        select(Task).where(Task.case_id == case_id, Task.spiff_task_id == spiff_id)
-        .options(lazyload("*")).execution_options(populate_existing=True)
-    )
-    if task is None:
+    # Read again under the case's lock: the row is gone if someone completed the task since,
+    # and a colleague may have claimed it (its lane and organisation never change).
+    connection = db.session.connection()
+    claimed = connection.execute(select(Task.claimed_by_id).where(Task.id == task.id)).first()
+    if claimed is None:
         raise _already_done(case_id, spiff_id)
+    set_committed_value(task, "claimed_by_id", claimed.claimed_by_id)
     bundle = bundles.bundle_for(case.process_version)
     check_may_complete(actor.user, task, bundle)
     check_form_data(bundle, task.form, data)
@@ -193,13 +195,13 @@ def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | Non
             "The coordinator has been told; please try again later.",
             case_id, f"{spec_name}: {error}",
         ) from error
-    db.session.add(Contribution(
-        case_id=case_id, task_id=task.id, spiff_task_id=spiff_id, spec_name=spec_name,
-        title=task.title, lane=task.lane, form=task.form,
-        organisation_id=task.organisation_id, user_id=actor.user.id,
-        data=data, submitted_at=now,
-        professional_secrecy=bool(data.get("covered_by_professional_secrecy")),
-    ))
+    connection.execute(insert(Contribution), {
+        "case_id": case_id, "task_id": task.id, "spiff_task_id": spiff_id,
+        "spec_name": spec_name, "title": task.title, "lane": task.lane, "form": task.form,
+        "organisation_id": task.organisation_id, "user_id": actor.user.id,
+        "data": data, "submitted_at": now,
+        "professional_secrecy": bool(data.get("covered_by_professional_secrecy")),
+    })
     if case.coordinator_id is None and may_register_case(actor.user):
         case.coordinator_id = actor.user.id  # a partner's signal: the first coordinator to act
     apply_step(case, step, now=now)

@@ -87,10 +87,12 @@ def _complete_directly(actor, task_id: int):
     except (Conflict, NotFound):
         db.session.rollback()
         return None
-    form = _posted_form(task)
+    case = case_service.lock_case(task.case_id)  # complete_task below reuses the lock
+    form = _posted_form(task, bundles.bundle_for(case.process_version))
     if form.row_action() or not form.validate_task():
+        db.session.rollback()
         return None
-    code, title = task.case.code, task.title
+    code, title = task.case_code, task.title
     try:
         task_service.complete_task(actor, task_id, form.to_data())
         db.session.commit()
@@ -101,9 +103,9 @@ def _complete_directly(actor, task_id: int):
     return redirect(url_for("inbox.index"))
 
 
-def _posted_form(task):
+def _posted_form(task, bundle=None):
     """The task's form filled from the request (its schema and UI schema from the bundle)."""
-    bundle = bundles.bundle_for(task.case.process_version)
+    bundle = bundle or bundles.bundle_for(task.case.process_version)
     ui_name = bundle.task_properties(task.spec_name).get("formUiSchemaFilename")
     schema = bundle.form(task.form) if task.form else None
     return build_task_form(schema or {"type": "object", "properties": {}},
