@@ -26,6 +26,11 @@ def _defaults(app: Flask) -> dict:
         "SECRET_KEY": DEV_SECRET,
         "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(app.instance_path, "mawflow.sqlite"),
         "SQLALCHEMY_ENGINE_OPTIONS": {},
+        # SQLite only. NORMAL (SQLite's advice with its write-ahead log): a commit survives
+        # the app or the server process dying, and the database is never corrupted; a power
+        # cut or OS crash may lose the last commits. FULL also waits for the disk at every
+        # commit (about 0.5 ms more per step). PostgreSQL has its own settings.
+        "SQLITE_SYNCHRONOUS": "NORMAL",
         "BUNDLE_DIR": str(PROJECT_ROOT),
         "NODE_MODULES_DIR": str(PROJECT_ROOT / "node_modules"),
         "SESSION_COOKIE_HTTPONLY": True,
@@ -99,5 +104,9 @@ def load_config(app: Flask, overrides: dict | None) -> None:
         )
     for key in INTEGER_SETTINGS:  # numbers from the environment arrive as text
         app.config[key] = int(app.config[key])
+    synchronous = str(app.config["SQLITE_SYNCHRONOUS"]).upper()
+    if synchronous not in {"NORMAL", "FULL", "EXTRA"}:
+        raise ConfigError(f"SQLITE_SYNCHRONOUS must be NORMAL, FULL or EXTRA, not {synchronous!r}.")
+    app.config["SQLITE_SYNCHRONOUS"] = synchronous
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:"):
         os.makedirs(app.instance_path, exist_ok=True)

@@ -6,7 +6,6 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
-from sqlalchemy.engine import Engine
 
 naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -22,18 +21,24 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 
 
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - per driver
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
+def _sqlite_pragmas(synchronous: str):
+    """Per connection: foreign keys on, write-ahead log, wait for a writer instead of failing,
+    and how hard a commit waits for the disk (SQLITE_SYNCHRONOUS)."""
+    def on_connect(dbapi_connection, connection_record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.close()
+    return on_connect
 
 
 def register_extensions(app: Flask) -> None:
     db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas(app.config["SQLITE_SYNCHRONOUS"]))
     migrate.init_app(app, db, directory=str(app.root_path) + "/migrations", render_as_batch=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

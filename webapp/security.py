@@ -2,6 +2,7 @@
 scripts)."""
 
 from flask import Flask, session
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -14,8 +15,10 @@ CSP = (
     "form-action 'self'"
 )
 
-# Every request needs the user's memberships (roles, organisations): read them in one query.
-_WITH_MEMBERSHIPS = joinedload(User.memberships).joinedload(Membership.organisation)
+# Every request needs the user's memberships (roles, organisations): read them in one query
+# (built once: building and keying a statement costs about as much as running it).
+_USER_WITH_MEMBERSHIPS = select(User).where(User.id == bindparam("user_id")).options(
+    joinedload(User.memberships).joinedload(Membership.organisation))
 
 
 @login_manager.user_loader
@@ -25,7 +28,7 @@ def _load_user(session_id: str) -> User | None:
     user_id, _, epoch = session_id.partition(":")
     if not (user_id.isdigit() and epoch.isdigit()):
         return None
-    user = db.session.get(User, int(user_id), options=[_WITH_MEMBERSHIPS])  # one query
+    user = db.session.scalars(_USER_WITH_MEMBERSHIPS, {"user_id": int(user_id)}).unique().first()
     if user is None or (user.session_epoch or 0) != int(epoch):
         return None
     return user

@@ -2,8 +2,10 @@
 
 from dataclasses import dataclass
 
+from sqlalchemy import insert
+
 from webapp.extensions import db
-from webapp.models import AuditEvent, User
+from webapp.models import AuditEvent, User, utcnow
 
 
 @dataclass(frozen=True)
@@ -20,16 +22,16 @@ class Actor:
 
 
 def record(actor: Actor, action: str, *, case_id: int | None = None,
-           task_ref: str | None = None, **detail) -> AuditEvent:
-    """Append one audit event to the session (flushed with the rest of the transaction)."""
-    event = AuditEvent(
-        user_id=actor.user.id if actor.user else None,
-        organisation_id=actor.organisation_id,
-        action=action,
-        case_id=case_id,
-        task_ref=task_ref,
-        detail=detail,
-        remote_addr=actor.remote_addr,
-    )
-    db.session.add(event)
-    return event
+           task_ref: str | None = None, **detail) -> None:
+    """Append one audit event to the transaction (written at once, committed or rolled back
+    with the rest)."""
+    db.session.connection().execute(insert(AuditEvent), {
+        "at": utcnow(),
+        "user_id": actor.user.id if actor.user else None,
+        "organisation_id": actor.organisation_id,
+        "action": action,
+        "case_id": case_id,
+        "task_ref": task_ref,
+        "detail": detail,
+        "remote_addr": actor.remote_addr,
+    })

@@ -3,9 +3,11 @@
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy import bindparam, delete, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload, undefer
+from sqlalchemy.orm import Session, contains_eager, joinedload, lazyload, undefer
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.orm.util import identity_key
 
 from webapp import engine
@@ -115,7 +117,39 @@ def lock_case(case_id: int, *, skip_locked: bool = False) -> Case | None:
     return case
 
 
+def lock_case_of_task(task_id: int) -> Task | None:
+    """The task row with its case locked as :func:`lock_case` does, in one query.
+
+    The task row was read as the lock was asked for: whoever held the lock may have changed
+    it meanwhile (read it again for anything that can change)."""
+    known = db.session.identity_map.get(identity_key(Task, task_id))
+    if known is not None and known.case_id in db.session.info.get(_LOCKED, ()):
+        return known
+    task = db.session.scalars(_TASK_WITH_LOCKED_CASE, {"task_id": task_id}).first()
+    if task is not None:
+        db.session.info.setdefault(_LOCKED, {})[task.case_id] = task.case
+    return task
+
+
 _LOCKED = "locked_cases"
+
+# Statements of every step, built once: building and keying a statement costs about as much
+# as running it.
+_TASK_WITH_LOCKED_CASE = (
+    select(Task).join(Task.case).where(Task.id == bindparam("task_id"))
+    .options(lazyload(Task.organisation), contains_eager(Task.case).options(
+        undefer(Case.state), joinedload(Case.process_version)))
+    .with_for_update(of=Case)
+    .execution_options(populate_existing=True)
+)
+_UPDATE_CASE = (
+    update(Case).where(Case.id == bindparam("case_id"), Case.version == bindparam("read_version"))
+    .values({column: bindparam(column) for column in (
+        "state", "updated_at", "current_step", "status", "outcome", "closure_reason",
+        "closed_at", "version")})
+)
+_TASK_ROWS = select(Task.spiff_task_id, Task.id).where(Task.case_id == bindparam("case_id"))
+_DELETE_TASKS = delete(Task).where(Task.id.in_(bindparam("ids", expanding=True)))
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -133,24 +167,40 @@ def get_case(code: str) -> Case:
 
 
 def apply_step(case: Case, step: engine.Step, *, now: datetime) -> None:
-    """Store the new state and rebuild the case's inbox rows and timers from the engine step."""
-    case.state = step.state
-    case.updated_at = now
-    case.current_step = ", ".join(dict.fromkeys(t.title for t in step.ready))[:500]
+    """Store the new state and rebuild the case's inbox rows and timers from the engine step.
+
+    Raises StaleDataError when someone else saved the case since it was read (its version
+    counter moved on); the caller rolls back."""
+    values = {"state": step.state, "updated_at": now,
+              "current_step": ", ".join(dict.fromkeys(t.title for t in step.ready))[:500],
+              "outcome": case.outcome, "closure_reason": case.closure_reason,
+              "closed_at": case.closed_at}
     outcome = step.data.get("outcome")
     if outcome:
-        case.outcome = str(outcome)[:60]
-        case.closure_reason = str(step.data.get("closure_reason") or "") or None
+        values["outcome"] = str(outcome)[:60]
+        values["closure_reason"] = str(step.data.get("closure_reason") or "") or None
     if step.finished:
-        case.status = "closed"
-        case.closed_at = case.closed_at or now
-        case.current_step = ""
+        values.update(status="closed", closed_at=case.closed_at or now, current_step="")
     elif outcome == "closed":
-        case.status = "aftercare"
+        values["status"] = "aftercare"
     else:
-        case.status = "open"
+        values["status"] = "open"
+    _write_case(case, values)
     _sync_tasks(case, step, now)
     _sync_timers(case, step)
+
+
+def _write_case(case: Case, values: dict) -> None:
+    """UPDATE the case row if its version counter is still the one read, and count it up; the
+    loaded object then holds what was written (as if the ORM had flushed it)."""
+    values = {**values, "version": case.version + 1}
+    written = db.session.connection().execute(
+        _UPDATE_CASE, {**values, "case_id": case.id, "read_version": case.version}
+    ).rowcount
+    if written != 1:
+        raise StaleDataError(f"case {case.id} was saved by someone else meanwhile")
+    for key, value in values.items():
+        set_committed_value(case, key, value)
 
 
 def _sync_tasks(case: Case, step: engine.Step, now: datetime) -> None:
@@ -158,13 +208,11 @@ def _sync_tasks(case: Case, step: engine.Step, now: datetime) -> None:
     # identity map) is not needed for rows nobody holds as objects here, and costs more than
     # the statements themselves on every step.
     connection = db.session.connection()
-    existing = dict(connection.execute(
-        select(Task.spiff_task_id, Task.id).where(Task.case_id == case.id)
-    ).all())
+    existing = dict(connection.execute(_TASK_ROWS, {"case_id": case.id}).all())
     ready = {t.id: t for t in step.ready}
     gone = [row_id for spiff_id, row_id in existing.items() if spiff_id not in ready]
     if gone:
-        connection.execute(delete(Task).where(Task.id.in_(gone)))
+        connection.execute(_DELETE_TASKS, {"ids": gone})
         for row_id in gone:  # a loaded row that is gone keeps what it said, detached
             loaded = db.session.identity_map.get(identity_key(Task, row_id))
             if loaded is not None:

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, false, insert, or_, select, update
+from sqlalchemy import and_, bindparam, false, insert, or_, select, update
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -15,7 +15,7 @@ from webapp.extensions import db
 from webapp.models import NETWORK_ROLES, Contribution, Organisation, Task, User, utcnow
 from webapp.services import bundles
 from webapp.services.audit import Actor, record
-from webapp.services.cases import apply_step, lock_case
+from webapp.services.cases import apply_step, lock_case, lock_case_of_task
 from webapp.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, StepFailed
 from webapp.services.policy import (
     TASK_ROLES,
@@ -93,13 +93,18 @@ def inbox_query(user: User):
     )
 
 
-def get_task_for(user: User, task_id: int, *, lean: bool = False) -> Task:
+def get_task_for(user: User, task_id: int, *, lean: bool = False, lock: bool = False) -> Task:
     """The task row if this user may work on it. Unknown and forbidden look the same.
 
     A task this user could have done but that is completed already raises Conflict naming
     who completed it and when. ``lean``: its case and organisation are loaded only if used.
+    ``lock``: its case is locked and loaded for a step (services.cases.lock_case), in the
+    same query.
     """
-    task = db.session.get(Task, task_id, options=[lazyload("*")] if lean else None)
+    if lock:
+        task = lock_case_of_task(task_id)
+    else:
+        task = db.session.get(Task, task_id, options=[lazyload("*")] if lean else None)
     if task is not None and may_work_on(user, task):
         return task
     if task is None:
@@ -170,13 +175,13 @@ def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | Non
     step; nothing was completed). The caller commits, or rolls back on any exception.
     """
     now = now or utcnow()
-    task = get_task_for(actor.user, task_id, lean=True)
+    task = get_task_for(actor.user, task_id, lock=True)
     case_id, spiff_id, spec_name = task.case_id, task.spiff_task_id, task.spec_name
-    case = lock_case(case_id)
+    case = lock_case(case_id)  # held already: the row as read under the lock
     # Read again under the case's lock: the row is gone if someone completed the task since,
     # and a colleague may have claimed it (its lane and organisation never change).
     connection = db.session.connection()
-    claimed = connection.execute(select(Task.claimed_by_id).where(Task.id == task.id)).first()
+    claimed = connection.execute(_CLAIMED_BY, {"task_id": task.id}).first()
     if claimed is None:
         raise _already_done(case_id, spiff_id)
     set_committed_value(task, "claimed_by_id", claimed.claimed_by_id)
@@ -204,13 +209,16 @@ def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | Non
     })
     if case.coordinator_id is None and may_register_case(actor.user):
         case.coordinator_id = actor.user.id  # a partner's signal: the first coordinator to act
-    apply_step(case, step, now=now)
-    record(actor, "task_completed", case_id=case_id, task_ref=spiff_id, step=task.title)
     try:
+        apply_step(case, step, now=now)
         db.session.flush()
     except StaleDataError as error:
         raise _already_done(case_id, spiff_id) from error
+    record(actor, "task_completed", case_id=case_id, task_ref=spiff_id, step=task.title)
     return task
+
+
+_CLAIMED_BY = select(Task.claimed_by_id).where(Task.id == bindparam("task_id"))
 
 
 def check_form_data(bundle, form: str | None, data: dict) -> None:

@@ -83,12 +83,12 @@ def _complete_directly(actor, task_id: int):
     server time. Anything else (a row added, a field to correct, someone else was first, a
     failing step) returns None and the full page path explains it."""
     try:
-        task = task_service.get_task_for(actor.user, task_id, lean=True)
+        task = task_service.get_task_for(actor.user, task_id, lock=True)
     except (Conflict, NotFound):
         db.session.rollback()
         return None
-    case = case_service.lock_case(task.case_id)  # complete_task below reuses the lock
-    form = _posted_form(task, bundles.bundle_for(case.process_version))
+    # complete_task below reuses the case's lock and row
+    form = _posted_form(task, bundles.bundle_for(task.case.process_version))
     if form.row_action() or not form.validate_task():
         db.session.rollback()
         return None
