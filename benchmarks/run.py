@@ -14,6 +14,7 @@ the "done" message once, as a person's browser does.
 
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -146,9 +147,17 @@ def time_page(client, clock: ServerClock, watch: Stopwatch, url: str, runs: int)
 
 
 def login(app, username: str):
+    """A logged-in browser; ``client.csrf`` is its session's CSRF token, as forms carry it."""
     client = app.test_client()
-    client.post("/login", data={"username": username, "password": DEMO_PASSWORD})
+    response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD,
+                                           "csrf_token": _csrf(client.get("/login").text)})
+    assert response.status_code == 302, response.text[:300]
+    client.csrf = _csrf(client.get("/").text)  # a new session at login, a new token
     return client
+
+
+def _csrf(page: str) -> str:
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page).group(1)
 
 
 def main() -> None:
@@ -156,7 +165,7 @@ def main() -> None:
     folder = tempfile.mkdtemp()
     url = os.environ.get("BENCH_DATABASE_URL")
     app = create_app({
-        "ENV_NAME": "test", "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
+        "ENV_NAME": "test", "SECRET_KEY": "bench",
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(url) if url
         else f"sqlite:///{folder}/bench.sqlite",
     })
@@ -226,7 +235,8 @@ def complete_tasks(app, clock: ServerClock, n: int, inbox_ms: float) -> dict:
         start = time.perf_counter()
         engine.complete(bundle, state, spiff_id, answer)
         floor.append((time.perf_counter() - start) * 1000)
-    police, body = login(app, "police"), {**formdata(answer), "action": "complete"}
+    police = login(app, "police")
+    body = {**formdata(answer), "action": "complete", "csrf_token": police.csrf}
     posts = []
     for task_id in ready:
         response = police.post(f"/tasks/{task_id}", data=body)
