@@ -38,17 +38,22 @@ def _reset_postgres() -> None:
 
 
 class Client(FlaskClient):
-    """A test client whose requests each find their own logged-in user.
+    """A test client whose requests each find their own logged-in user and CSRF token.
 
     The tests hold one app context open, and a request inside it shares its `g`; Flask-Login
-    caches the user there, so without this one person's request would run as the last."""
+    caches the user there and Flask-WTF the session's CSRF token, so without this one
+    person's request would run as the last, with the last session's token."""
+
+    PER_REQUEST = ("_login_user", "csrf_token")
 
     def open(self, *args, **kwargs):
-        g.pop("_login_user", None)
+        for name in self.PER_REQUEST:
+            g.pop(name, None)
         try:
             return super().open(*args, **kwargs)
         finally:
-            g.pop("_login_user", None)
+            for name in self.PER_REQUEST:
+                g.pop(name, None)
 
 
 @pytest.fixture

@@ -41,7 +41,7 @@ def _inert(html: str) -> None:
 
 # --- CSRF -----------------------------------------------------------------------------------
 def _token(html: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html)[1]
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html)[1]
 
 
 def test_post_without_csrf_token_is_refused(app, network):
@@ -58,6 +58,28 @@ def test_post_without_csrf_token_is_refused(app, network):
     assert db.session.scalar(select(func.count(Case.id))) == 0
     assert client.post("/logout").status_code == 400
     assert client.get("/").status_code == 200  # still logged in
+
+
+def test_a_task_answer_without_csrf_token_completes_nothing(app, network):
+    """Task forms carry no token of their own: the app-wide check refuses the POST first."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    to_consultation(("police",))
+    task = only_task("police", "answer_information_request")
+    client = app.test_client()
+    page = client.get("/login").text
+    client.post("/login", data={"username": "police", "password": PASSWORD,
+                                "csrf_token": _token(page)})
+    answer = {"action": "complete", "nothing_to_share": "y"}
+    refused = client.post(f"/tasks/{task.id}", data=answer)
+    assert refused.status_code == 400
+    assert "Your form had expired" in refused.text
+    assert db.session.scalar(select(func.count(Contribution.id))
+                             .where(Contribution.task_id == task.id)) == 0
+    form_page = client.get(f"/tasks/{task.id}").text
+    sent = client.post(f"/tasks/{task.id}", data={**answer, "csrf_token": _token(form_page)})
+    assert sent.status_code == 302
+    assert db.session.scalar(select(func.count(Contribution.id))
+                             .where(Contribution.task_id == task.id)) == 1
 
 
 # --- XSS ------------------------------------------------------------------------------------

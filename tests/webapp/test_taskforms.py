@@ -265,13 +265,6 @@ def test_error_in_a_row_is_shown_on_that_row(app):
     assert "is-invalid" not in block(html, "contacts-0-name")
 
 
-def test_post_without_csrf_token_fails(app):
-    app.config["WTF_CSRF_ENABLED"] = True
-    form, _, valid, html = post_form(app, VALID)
-    assert valid is False
-    assert "Reload the page and try again." in html
-
-
 def test_unsupported_field_is_skipped_not_crashing(app):
     schema = {
         "type": "object",

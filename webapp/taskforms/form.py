@@ -13,7 +13,6 @@ from webapp.taskforms.fields import FieldSpec
 
 ADD_ROW = "_add_row:"
 REMOVE_ROW = "_remove_row:"
-CSRF_MESSAGE = "This form has expired or was sent twice. Reload the page and try again."
 
 
 def _add_error(field: Any, message: str) -> None:
@@ -25,7 +24,13 @@ def _add_error(field: Any, message: str) -> None:
 
 
 class TaskForm(FlaskForm):
-    """Base of the classes ``build_task_form`` makes; the subclass carries the fields."""
+    """Base of the classes ``build_task_form`` makes; the subclass carries the fields.
+
+    No CSRF field of its own: the app's CSRFProtect refuses any POST without a valid token
+    before a view runs (errors.py explains it to the user); the page sends the token."""
+
+    class Meta:
+        csrf = False
 
     _schema: dict | None = None
     _specs: tuple[FieldSpec, ...] = ()
@@ -46,19 +51,16 @@ class TaskForm(FlaskForm):
         return form_to_data(self._fields, self._specs)[0]
 
     def validate_task(self) -> bool:
-        """Validate the fields (and CSRF), then the data against the schema.
+        """Validate the fields, then the data against the schema.
 
         Errors end up on the fields they concern (rows included); errors that belong to no
-        shown field, and an expired CSRF token, end up in ``form_errors``.
+        shown field end up in ``form_errors``.
         """
         fields_valid = self.validate()
         data, kept_rows = form_to_data(self._fields, self._specs)
         data_errors = validate_data(self._schema or {}, data, self._option_values or {})
         for error in data_errors:
             self._attach(error, kept_rows)
-        csrf_field = self._fields.get(self.meta.csrf_field_name) if self.meta.csrf else None
-        if csrf_field is not None and csrf_field.errors:
-            self.form_errors.append(CSRF_MESSAGE)
         return fields_valid and not data_errors
 
     def _attach(self, error: FieldError, kept_rows: dict[str, list[int]]) -> None:
