@@ -8,8 +8,8 @@ from webapp.models import utcnow
 from webapp.services import inbox as inbox_service
 from webapp.services import tasks as task_service
 from webapp.services.errors import Conflict, InvalidInput
-from webapp.services.policy import can, may_reassign
-from webapp.web import current_actor, safe_next
+from webapp.services.policy import can
+from webapp.web import current_actor, safe_next, url_for_ids
 
 bp = Blueprint("inbox", __name__)
 
@@ -25,11 +25,14 @@ def index():
         per_page=int(current_app.config["INBOX_PAGE_SIZE"]), now=now,
         with_candidates=reassigner,
     )
+    urls = {name: url_for_ids(endpoint) for name, endpoint in (
+        ("task", "tasks.show"), ("claim", "inbox.claim"), ("release", "inbox.release"),
+        ("reassign", "inbox.reassign"))}
     return render_template("inbox/index.html", inbox=inbox, flt=flt, now=now,
                            tabs=inbox_service.shown_tabs(current_user, inbox.counts),
                            due_filters=inbox_service.DUE_FILTERS,
                            sorts=inbox_service.SORTS, due_state=inbox_service.due_state,
-                           may_reassign=may_reassign)
+                           reassigner=reassigner, urls=urls)
 
 
 def _back():

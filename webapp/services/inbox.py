@@ -4,14 +4,14 @@ Everything is answered from the task rows (never a workflow) with a fixed number
 whatever the number of open tasks.
 """
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, literal, select, union_all
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import and_, bindparam, func, literal, select, union_all
 
 from webapp.extensions import db
-from webapp.models import NETWORK_ROLES, Case, Membership, Task, User
+from webapp.models import NETWORK_ROLES, Case, Membership, Organisation, Task, User
 from webapp.services.tasks import Lane, inbox_lanes, lane_condition
 
 DUE_SOON = timedelta(days=3)
@@ -61,13 +61,18 @@ class InboxFilter:
 
 @dataclass
 class Inbox:
-    tasks: list[Task]
+    """One page: ``tasks`` are rows with id, case_code, title, lane, organisation_id,
+    organisation_name, due_at, created_at and claimed_by_id (plain rows, not Task objects:
+    a page needs nothing else, and building objects cost more than the queries)."""
+
+    tasks: list
     total: int
     page: int
     pages: int
     counts: dict[str, int]
     steps: list[tuple[str, str]]
     claimers: dict[int, str]
+    # Per task id, who a coordinator could hand it to (not its claimer, not themselves).
     candidates: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
 
 
@@ -123,7 +128,7 @@ def load_inbox(user: User, flt: InboxFilter, *, page: int, per_page: int,
     inbox = Inbox(tasks=rows, total=total, page=page, pages=pages, counts=counts,
                   steps=sorted(titles.items(), key=lambda s: (s[1], s[0])), claimers=claimers)
     if with_candidates and rows:
-        inbox.candidates = _candidates(rows)
+        inbox.candidates = _candidates(rows, user)
     return inbox
 
 
@@ -140,14 +145,46 @@ def _counts(user: User, lanes: list[Lane]) -> dict[str, int]:
     """Tab counts from a count per lane and per lane of the user's claims (index ranges)."""
     if not lanes:
         return dict.fromkeys(TABS, 0)
-    numbers = db.session.execute(select(
-        *(_count_of(lane_condition(lane)) for lane in lanes),
-        *(_count_of(and_(lane_condition(lane), _claimed_by(user))) for lane in lanes),
-    )).one()
+    numbers = db.session.execute(_counts_query(_shape(lanes)),
+                                 {**_lane_values(lanes), "user_id": user.id}).one()
     per_lane = dict(zip(lanes, numbers[:len(lanes)], strict=True))
     counts = {tab: sum(n for lane, n in per_lane.items() if _in_tab(user, lane, tab))
               for tab in TABS}
     return {**counts, "mine": sum(numbers[len(lanes):])}
+
+
+# The statements of every inbox page are built once per shape of the user's lanes (how many,
+# which name no organisation), with the lanes as parameters: building and keying statements
+# this size cost more than running them.
+Shape = tuple[bool, ...]
+
+
+def _shape(lanes: list[Lane]) -> Shape:
+    return tuple(organisation_id is None for _role, organisation_id in lanes)
+
+
+def _lane_values(lanes: list[Lane]) -> dict:
+    values = {}
+    for number, (role, organisation_id) in enumerate(lanes):
+        values[f"lane_{number}"] = role
+        if organisation_id is not None:
+            values[f"organisation_{number}"] = organisation_id
+    return values
+
+
+def _lane_parameter(number: int, network_wide: bool):
+    """lane_condition with the lane's role and organisation as parameters."""
+    organisation = (Task.organisation_id.is_(None) if network_wide
+                    else Task.organisation_id == bindparam(f"organisation_{number}"))
+    return and_(Task.lane == bindparam(f"lane_{number}"), organisation)
+
+
+@functools.cache
+def _counts_query(shape: Shape):
+    lanes = [_lane_parameter(number, wide) for number, wide in enumerate(shape)]
+    claimed = Task.claimed_by_id == bindparam("user_id")
+    return select(*(_count_of(lane) for lane in lanes),
+                  *(_count_of(and_(lane, claimed)) for lane in lanes))
 
 
 def _claimed_by(user: User):
@@ -165,9 +202,20 @@ def _steps(lanes: list[Lane]) -> dict[Lane, dict[str, tuple[str, str]]]:
     A loose index scan: a recursive query jumps from one step name to the next in
     ix_task_inbox_step, so the cost grows with the number of steps, not of tasks.
     """
+    if not lanes:
+        return {}
+    steps: dict[Lane, dict[str, tuple[str, str]]] = {lane: {} for lane in lanes}
+    for number, name, first, last in db.session.execute(_steps_query(_shape(lanes)),
+                                                        _lane_values(lanes)):
+        steps[lanes[number]][name] = (first, last)
+    return steps
+
+
+@functools.cache
+def _steps_query(shape: Shape):
     parts = []
-    for number, lane in enumerate(lanes):
-        here = lane_condition(lane)
+    for number, wide in enumerate(shape):
+        here = _lane_parameter(number, wide)
         names = select(_first(Task.spec_name, here).label("name"))
         names = names.cte(f"inbox_steps_{number}", recursive=True)
         names = names.union_all(
@@ -178,12 +226,7 @@ def _steps(lanes: list[Lane]) -> dict[Lane, dict[str, tuple[str, str]]]:
         parts.append(select(literal(number), names.c.name, _first(Task.title, *step),
                             _first(Task.title, *step, last=True))
                      .where(names.c.name.is_not(None)))
-    if not parts:
-        return {}
-    steps: dict[Lane, dict[str, tuple[str, str]]] = {lane: {} for lane in lanes}
-    for number, name, first, last in db.session.execute(union_all(*parts)):
-        steps[lanes[number]][name] = (first, last)
-    return steps
+    return union_all(*parts)
 
 
 def _first(column, *conditions, last: bool = False):
@@ -293,34 +336,44 @@ def _page(parts: list, sort: str, limit: int, offset: int) -> list[Task]:
     ids = [row.id for row in db.session.execute(query)]
     if not ids:
         return []
-    found = {task.id: task for task in db.session.scalars(
-        select(Task).join(Task.case).where(Task.id.in_(ids))
-        .options(contains_eager(Task.case).load_only(Case.id, Case.code, Case.status))
-    ).unique()}
+    found = {row.id: row for row in db.session.execute(_ROWS, {"ids": ids})}
     return [found[i] for i in ids if i in found]
 
 
-def _candidates(rows: list[Task]) -> dict[int, list[tuple[int, str]]]:
-    """Who each task on the page could be handed to (one query for the whole page)."""
-    lanes = {t.lane for t in rows}
-    members = db.session.execute(
-        select(Membership.role, Membership.organisation_id, User.id, User.display_name)
-        .join(User, User.id == Membership.user_id)
-        .where(Membership.role.in_(lanes), User.active.is_(True))
-        .order_by(User.display_name)
-    ).all()
+_ROWS = (
+    select(Task.id, Task.case_code, Task.title, Task.lane, Task.organisation_id,
+           Organisation.name.label("organisation_name"), Task.due_at, Task.created_at,
+           Task.claimed_by_id)
+    .outerjoin(Organisation, Organisation.id == Task.organisation_id)
+    .where(Task.id.in_(bindparam("ids", expanding=True)))
+)
+
+
+_MEMBERS = (
+    select(Membership.role, Membership.organisation_id, User.id, User.display_name)
+    .join(User, User.id == Membership.user_id)
+    .where(Membership.role.in_(bindparam("roles", expanding=True)), User.active.is_(True))
+    .order_by(User.display_name)
+)
+
+
+def _candidates(rows: list, user: User) -> dict[int, list[tuple[int, str]]]:
+    """Who each task on the page could be handed to, other than its claimer and the user
+    (one query for the whole page)."""
+    members = db.session.execute(_MEMBERS, {"roles": sorted({t.lane for t in rows})}).all()
     result: dict[int, list[tuple[int, str]]] = {}
     for task in rows:
         people = {
             uid: name for role, org, uid, name in members
-            if role == task.lane and (org == task.organisation_id
-                                      or (task.organisation_id is None and role in NETWORK_ROLES))
+            if role == task.lane and uid not in (user.id, task.claimed_by_id)
+            and (org == task.organisation_id
+                 or (task.organisation_id is None and role in NETWORK_ROLES))
         }
         result[task.id] = sorted(people.items(), key=lambda p: p[1])
     return result
 
 
-def due_state(task: Task, now: datetime) -> str:
+def due_state(task, now: datetime) -> str:
     """"overdue", "soon" or "" for the badge next to the due date."""
     if task.due_at is None:
         return ""
