@@ -100,6 +100,30 @@ def _unbound(spec: FieldSpec):
     return FieldList(FormField(row_class), label=spec.label, min_entries=spec.min_rows)
 
 
+# Form classes of schemas whose choices never come from the database, by the identity of the
+# schema and UI schema objects (a bundle's forms are loaded once and never change). The entry
+# keeps both objects, so their ids cannot be reused while it exists.
+_CLASSES: dict[tuple[int, int], tuple[dict, dict | None, type[TaskForm], tuple]] = {}
+_CLASSES_KEPT = 512
+
+
+def _form_class(schema: dict, ui_schema: dict | None, option_sources: OptionSources | None):
+    key = (id(schema), id(ui_schema))
+    cached = _CLASSES.get(key)
+    if cached is not None and cached[0] is schema and cached[1] is ui_schema:
+        return cached[2], cached[3]
+    options = _Options(option_sources or {})
+    specs = plan_fields(schema, ui_schema or {}, options)
+    attrs: dict[str, Any] = {spec.name: _unbound(spec) for spec in specs}
+    attrs.update(_schema=schema, _specs=specs, _option_values=options.values)
+    form_class = type("BuiltTaskForm", (TaskForm,), attrs)
+    if not options.values:  # choices from the database (x-options) are read per form
+        if len(_CLASSES) >= _CLASSES_KEPT:
+            _CLASSES.clear()
+        _CLASSES[key] = (schema, ui_schema, form_class, specs)
+    return form_class, specs
+
+
 def build_task_form(
     schema: dict,
     ui_schema: dict | None,
@@ -115,11 +139,7 @@ def build_task_form(
     maps each ``x-options`` source to a callable returning ``(value, label)`` pairs.
     Needs an application and request context (CSRF token).
     """
-    options = _Options(option_sources or {})
-    specs = plan_fields(schema, ui_schema or {}, options)
-    attrs: dict[str, Any] = {spec.name: _unbound(spec) for spec in specs}
-    attrs.update(_schema=schema, _specs=specs, _option_values=options.values)
-    form_class = type("BuiltTaskForm", (TaskForm,), attrs)
+    form_class, specs = _form_class(schema, ui_schema, option_sources)
     if formdata is not None:
         form = form_class(formdata=formdata)
     else:

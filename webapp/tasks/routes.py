@@ -99,6 +99,11 @@ def _complete_directly(actor, task_id: int):
     except (InvalidInput, NotAllowed, Conflict, StepFailed):
         db.session.rollback()
         return None
+    return _done(title, code)
+
+
+def _done(title: str, code: str):
+    """After a completed task: say so, and back to the inbox for the next one."""
     flash(f"“{title}” for case {code} is done.", "success")
     return redirect(url_for("inbox.index"))
 
@@ -216,5 +221,4 @@ def _complete(actor, task_id, form, page):
         db.session.commit()
         flash(error.message, "danger")
         return render_template("tasks/show.html", **page), 500
-    flash(f"“{view.task.title}” for case {code} is done.", "success")
-    return redirect(url_for("inbox.index"))
+    return _done(view.task.title, code)
