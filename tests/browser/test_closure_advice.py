@@ -31,21 +31,21 @@ def test_advice_follows_the_criteria_as_they_are_ticked(as_user, closure_review)
     coordinator.goto(f"/tasks/{closure_review}")
     panel = coordinator.get_by_role("region", name="Advice from the decision table")
     advice = panel.locator(".advice-value")
-    expect(advice).to_have_text("continue")
+    expect(advice).to_have_text("Continue at the table")
     expect(panel).to_contain_text("it does not decide")
 
     for label in ("No concerns remain", "Has joined a peer group not connected to radical groups",
                   "Is willing to reflect critically on ideology",
                   "Protective factors are in place"):
         coordinator.get_by_label(label).check()
-    expect(advice).to_have_text("close")
+    expect(advice).to_have_text("Close the case")
     expect(panel).to_contain_text("most signs of change are met")
     expect(panel).to_contain_text("Rule 2 of the decision table “Closure advice”")
     coordinator.get_by_label("Reasoning").fill("Back at school, new friends at the club.")
     screenshot(coordinator, "task-form-closure-advice")
 
     coordinator.get_by_label("No concerns remain").uncheck()
-    expect(advice).to_have_text("continue")
+    expect(advice).to_have_text("Continue at the table")
     expect(panel).to_contain_text("The table still has concerns")
     assert not [p for p in problems if "Content Security Policy" in p], problems
 

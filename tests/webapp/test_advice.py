@@ -38,17 +38,19 @@ def test_advice_follows_the_criteria_being_ticked(network, login):
 
     all_met = client.post(url, data=ticked(*CRITERIA))
     assert all_met.status_code == 200
-    assert "<strong class=\"fs-5 advice-value\">close</strong>" in all_met.text
+    assert "<strong class=\"fs-5 advice-value\">Close the case</strong>" in all_met.text
     assert CLOSE_WHY in all_met.text and "Rule 2 of the decision table" in all_met.text
 
     concerns = client.post(url, data=ticked(*CRITERIA[1:]))
-    assert "advice-value\">continue</strong>" in concerns.text and CONTINUE_WHY in concerns.text
+    assert "advice-value\">Continue at the table</strong>" in concerns.text
+    assert CONTINUE_WHY in concerns.text
 
     doubt = client.post(url, data=ticked("no_remaining_concerns", "protective_factors_in_place"))
-    assert "advice-value\">close</strong>" in doubt.text and "benefit of the doubt" in doubt.text
+    assert "advice-value\">Close the case</strong>" in doubt.text
+    assert "benefit of the doubt" in doubt.text
 
     unprotected = client.post(url, data=ticked(*CRITERIA[:4]))
-    assert "advice-value\">continue</strong>" in unprotected.text
+    assert "advice-value\">Continue at the table</strong>" in unprotected.text
     assert "No protective factors are in place yet" in unprotected.text
 
 
@@ -72,9 +74,9 @@ def test_without_javascript_the_advice_is_for_what_was_last_posted(network, logi
     refused = client.post(f"/tasks/{task.id}", data={**ticked(*CRITERIA), "decision": "close",
                                                      "action": "complete"})
     assert refused.status_code == 422
-    assert "advice-value\">close</strong>" in refused.text
+    assert "advice-value\">Close the case</strong>" in refused.text
     client.post(f"/tasks/{task.id}", data={**ticked(*CRITERIA), "action": "draft"})
-    assert "advice-value\">close</strong>" in client.get(f"/tasks/{task.id}").text
+    assert "advice-value\">Close the case</strong>" in client.get(f"/tasks/{task.id}").text
 
 
 def test_advice_is_only_for_those_who_may_work_on_the_task(network, login):

@@ -1,8 +1,11 @@
 """Live advice on the task page: the decision table a user task names (``adviceDecisionId``)
 evaluated on the task's data and the answers typed so far, before anything is submitted."""
 
+from dataclasses import replace
+
 from webapp import engine
 from webapp.engine.advice import Advice, advice_decision, advise
+from webapp.engine.formlabels import choice_labels
 from webapp.models import Task
 from webapp.services import bundles
 from webapp.services.errors import NotFound
@@ -20,6 +23,26 @@ def advice_for(task: Task, entered: dict) -> Advice | None:
     if advice_decision(bundle, task.spec_name) is None:
         return None
     try:
-        return advise(bundle, task.case.state, task.spiff_task_id, entered)
+        advice = advise(bundle, task.case.state, task.spiff_task_id, entered)
     except engine.TaskNotReady as error:
         raise NotFound("This task is no longer open.") from error
+    if advice is not None and advice.outputs and task.form:
+        ui_name = bundle.task_properties(task.spec_name).get("formUiSchemaFilename")
+        words = form_words(bundle.form(task.form), bundle.form(ui_name) if ui_name else None)
+        advice = replace(advice, outputs=[(label, words.get(value, value))
+                                          for label, value in advice.outputs])
+    return advice
+
+
+def form_words(schema: dict | None, ui: dict | None) -> dict[str, str]:
+    """The label the form shows for each choice code of its fields, for codes that mean one
+    thing in the form: the table advises "close", the person reads "Close the case" as in
+    the form's own choice. A code two fields label differently keeps its code."""
+    labels: dict[str, set[str]] = {}
+    ui = ui or {}
+    for name, prop in ((schema or {}).get("properties") or {}).items():
+        field_ui = ui.get(name) if isinstance(ui.get(name), dict) else {}
+        for code, label in choice_labels(prop, field_ui):
+            if isinstance(code, str):
+                labels.setdefault(code, set()).add(label)
+    return {code: next(iter(found)) for code, found in labels.items() if len(found) == 1}
