@@ -15,7 +15,7 @@ from webapp.extensions import db
 from webapp.models import NETWORK_ROLES, Contribution, Organisation, Task, User, utcnow
 from webapp.services import bundles
 from webapp.services.audit import Actor, record
-from webapp.services.cases import apply_step, lock_case, lock_case_of_task
+from webapp.services.cases import apply_step, lock_case_of_task
 from webapp.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, StepFailed
 from webapp.services.policy import (
     TASK_ROLES,
@@ -177,7 +177,7 @@ def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | Non
     now = now or utcnow()
     task = get_task_for(actor.user, task_id, lock=True)
     case_id, spiff_id, spec_name = task.case_id, task.spiff_task_id, task.spec_name
-    case = lock_case(case_id)  # held already: the row as read under the lock
+    case = task.case  # locked by the query above
     # Read again under the case's lock: the row is gone if someone completed the task since,
     # and a colleague may have claimed it (its lane and organisation never change).
     connection = db.session.connection()

@@ -83,12 +83,12 @@ def _complete_directly(actor, task_id: int):
     server time. Anything else (a row added, a field to correct, someone else was first, a
     failing step) returns None and the full page path explains it."""
     try:
+        # the case locked and loaded with its process version; complete_task reuses both
         task = task_service.get_task_for(actor.user, task_id, lock=True)
     except (Conflict, NotFound):
         db.session.rollback()
         return None
-    # complete_task below reuses the case's lock and row
-    form = _posted_form(task, bundles.bundle_for(task.case.process_version))
+    form = _posted_form(task)
     if form.row_action() or not form.validate_task():
         db.session.rollback()
         return None
@@ -108,9 +108,9 @@ def _done(title: str, code: str):
     return redirect(url_for("inbox.index"))
 
 
-def _posted_form(task, bundle=None):
+def _posted_form(task):
     """The task's form filled from the request (its schema and UI schema from the bundle)."""
-    bundle = bundle or bundles.bundle_for(task.case.process_version)
+    bundle = bundles.bundle_for(task.case.process_version)
     ui_name = bundle.task_properties(task.spec_name).get("formUiSchemaFilename")
     schema = bundle.form(task.form) if task.form else None
     return build_task_form(schema or {"type": "object", "properties": {}},
