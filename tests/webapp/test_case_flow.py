@@ -1,10 +1,12 @@
 """A case from registration to closure and aftercare, through the services the web calls."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from tests.conftest import ROOT
 from webapp.extensions import db
 from webapp.models import AuditEvent, Case, Contribution, Task, Timer
 from webapp.services import tasks, timers
@@ -123,6 +125,19 @@ def test_invalid_data_is_refused_and_nothing_changes(network):
     db.session.rollback()
     assert only_task("coordinator", "register_signal").id == task.id
     assert db.session.get(Case, case.id).version == case.version
+
+
+def test_data_checked_against_a_copy_of_the_form_is_checked_again(network):
+    """Only the step's own schema object counts as checked: an equal copy (or any other
+    schema a caller validated against) does not skip the server's check."""
+    register(now=T0)
+    task = only_task("coordinator", "register_signal")
+    schema = json.loads((ROOT / "forms" / "register-signal.schema.json").read_text())
+    with pytest.raises(InvalidInput):
+        tasks.complete_task(actor("coordinator"), task.id,
+                            {"observed_concerns": ["not a category"]}, checked_against=schema)
+    db.session.rollback()
+    assert only_task("coordinator", "register_signal").id == task.id
 
 
 def test_a_completed_task_cannot_be_completed_again(network):

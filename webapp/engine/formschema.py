@@ -313,6 +313,26 @@ def _check_once(schema_json: str) -> None:
     Draft202012Validator.check_schema(json.loads(schema_json))
 
 
+# The validator of each schema object validated against lately, with the schema it was made
+# for (which keeps that object, and so its id, alive). A deployed bundle's forms are the same
+# objects on every request, so a step's answers are checked without serialising the schema
+# to recognise it; a schema is not changed once data was validated against it.
+_VALIDATORS: dict[int, tuple[Mapping[str, Any], Any]] = {}
+_VALIDATORS_KEPT = 256
+
+
+def _validator_for(schema: Mapping[str, Any]):
+    known = _VALIDATORS.get(id(schema))
+    if known is not None and known[0] is schema:
+        return known[1]
+    _check_once(json.dumps(schema, sort_keys=True))
+    validator = _FormValidator(schema, format_checker=_DATE_FORMAT)
+    if len(_VALIDATORS) >= _VALIDATORS_KEPT:
+        _VALIDATORS.pop(next(iter(_VALIDATORS)), None)  # the oldest
+    _VALIDATORS[id(schema)] = (schema, validator)
+    return validator
+
+
 def validate_data(
     schema: Mapping[str, Any],
     data: Any,
@@ -328,8 +348,7 @@ def validate_data(
     failed rule replaces the standard wording. Raises ``jsonschema.SchemaError`` for an invalid
     schema.
     """
-    _check_once(json.dumps(schema, sort_keys=True))
-    validator = _FormValidator(schema, format_checker=_DATE_FORMAT)
+    validator = _validator_for(schema)
     found: dict[tuple[str | int, ...], FieldError] = {}
     token = _OPTION_VALUES.set(option_values)
     try:

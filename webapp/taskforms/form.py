@@ -36,6 +36,7 @@ class TaskForm(FlaskForm):
     _specs: tuple[FieldSpec, ...] = ()
     _option_values: dict[str, list[str]] | None = None
     _formdata: Any = None
+    _checked: dict | None = None  # the data validate_task found valid
 
     @property
     def fields_in_order(self) -> list[tuple[Any, FieldSpec]]:
@@ -48,7 +49,16 @@ class TaskForm(FlaskForm):
 
     def to_data(self) -> dict:
         """The submitted values as JSON-native task data (empty optional fields left out)."""
+        if self._checked is not None:
+            return self._checked
         return form_to_data(self._fields, self._specs)[0]
+
+    @property
+    def checked_schema(self) -> dict | None:
+        """The JSON Schema that ``to_data()`` was validated against (with this form's
+        x-options), once ``validate_task`` passed; None before. The task service then need
+        not check the same data against the same schema object again."""
+        return self._schema if self._checked is not None else None
 
     def validate_task(self) -> bool:
         """Validate the fields, then the data against the schema.
@@ -61,7 +71,9 @@ class TaskForm(FlaskForm):
         data_errors = validate_data(self._schema or {}, data, self._option_values or {})
         for error in data_errors:
             self._attach(error, kept_rows)
-        return fields_valid and not data_errors
+        valid = fields_valid and not data_errors
+        self._checked = data if valid else None
+        return valid
 
     def _attach(self, error: FieldError, kept_rows: dict[str, list[int]]) -> None:
         path = error.path

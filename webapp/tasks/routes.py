@@ -94,7 +94,8 @@ def _complete_directly(actor, task_id: int):
         return None
     code, title = task.case_code, task.title
     try:
-        task_service.complete_task(actor, task_id, form.to_data())
+        task_service.complete_task(actor, task_id, form.to_data(),
+                                   checked_against=form.checked_schema)
         db.session.commit()
     except (InvalidInput, NotAllowed, Conflict, StepFailed):
         db.session.rollback()
@@ -199,7 +200,8 @@ def _complete(actor, task_id, form, page):
     view = page["view"]
     code = view.task.case.code
     try:
-        task_service.complete_task(actor, task_id, form.to_data())
+        task_service.complete_task(actor, task_id, form.to_data(),
+                                   checked_against=form.checked_schema)
         db.session.commit()
     except InvalidInput as error:
         db.session.rollback()
