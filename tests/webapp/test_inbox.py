@@ -110,6 +110,8 @@ def test_filters_by_case_code_step_and_due_date(network, login):
     assert older.code in everything and fresh.code in everything
     by_code = client.get(f"/?code={fresh.code[-4:]}").text
     assert fresh.code in by_code and older.code not in by_code
+    typed_lower = client.get(f"/?code={fresh.code.lower()}").text  # as typed in a hurry
+    assert fresh.code in typed_lower and older.code not in typed_lower
     by_step = client.get("/?step=register_signal").text
     assert fresh.code in by_step and older.code not in by_step
     assert "No tasks match these filters" in client.get("/?due=overdue").text
