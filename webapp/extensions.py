@@ -21,15 +21,17 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 
 
-def _sqlite_pragmas(synchronous: str):
+def _sqlite_pragmas(synchronous: str, cache_mb: int):
     """Per connection: foreign keys on, write-ahead log, wait for a writer instead of failing,
-    and how hard a commit waits for the disk (SQLITE_SYNCHRONOUS)."""
+    how hard a commit waits for the disk (SQLITE_SYNCHRONOUS) and how many pages stay in
+    memory (SQLITE_CACHE_MB)."""
     def on_connect(dbapi_connection, connection_record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute(f"PRAGMA cache_size=-{int(cache_mb) * 1024}")  # negative: in KiB
         cursor.close()
     return on_connect
 
@@ -38,7 +40,8 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            event.listen(db.engine, "connect", _sqlite_pragmas(app.config["SQLITE_SYNCHRONOUS"]))
+            event.listen(db.engine, "connect", _sqlite_pragmas(
+                app.config["SQLITE_SYNCHRONOUS"], app.config["SQLITE_CACHE_MB"]))
     migrate.init_app(app, db, directory=str(app.root_path) + "/migrations", render_as_batch=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
