@@ -17,6 +17,8 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
 from jsonschema.exceptions import best_match
 
+from webapp.engine.identity import IdentityCache
+
 #: Property names that would clash with form machinery (WTForms attributes, CSRF, prefill).
 RESERVED_NAMES = frozenset(
     {
@@ -313,23 +315,18 @@ def _check_once(schema_json: str) -> None:
     Draft202012Validator.check_schema(json.loads(schema_json))
 
 
-# The validator of each schema object validated against lately, with the schema it was made
-# for (which keeps that object, and so its id, alive). A deployed bundle's forms are the same
-# objects on every request, so a step's answers are checked without serialising the schema
-# to recognise it; a schema is not changed once data was validated against it.
-_VALIDATORS: dict[int, tuple[Mapping[str, Any], Any]] = {}
-_VALIDATORS_KEPT = 256
+# The validator of each schema object validated against lately: a deployed bundle's forms are
+# the same objects on every request, and a schema is not changed once data was validated
+# against it.
+_VALIDATORS = IdentityCache(256)
 
 
 def _validator_for(schema: Mapping[str, Any]):
-    known = _VALIDATORS.get(id(schema))
-    if known is not None and known[0] is schema:
-        return known[1]
-    _check_once(json.dumps(schema, sort_keys=True))
-    validator = _FormValidator(schema, format_checker=_DATE_FORMAT)
-    if len(_VALIDATORS) >= _VALIDATORS_KEPT:
-        _VALIDATORS.pop(next(iter(_VALIDATORS)), None)  # the oldest
-    _VALIDATORS[id(schema)] = (schema, validator)
+    validator = _VALIDATORS.get((schema,))
+    if validator is None:
+        _check_once(json.dumps(schema, sort_keys=True))
+        validator = _FormValidator(schema, format_checker=_DATE_FORMAT)
+        _VALIDATORS.put((schema,), validator)
     return validator
 
 

@@ -9,6 +9,7 @@ from wtforms import FieldList, FormField
 from wtforms import Form as RowForm
 
 from webapp.engine.formschema import field_kind, has_choices, is_field_name, ordered_names
+from webapp.engine.identity import IdentityCache
 from webapp.taskforms.convert import data_to_prefill
 from webapp.taskforms.fields import FIELD_KINDS, FieldSpec
 from webapp.taskforms.form import TaskForm
@@ -101,26 +102,21 @@ def _unbound(spec: FieldSpec):
 
 
 # Form classes of schemas whose choices never come from the database, by the identity of the
-# schema and UI schema objects (a bundle's forms are loaded once and never change). The entry
-# keeps both objects, so their ids cannot be reused while it exists.
-_CLASSES: dict[tuple[int, int], tuple[dict, dict | None, type[TaskForm], tuple]] = {}
-_CLASSES_KEPT = 512
+# schema and UI schema objects (a bundle's forms are loaded once and never change).
+_CLASSES = IdentityCache(512)
 
 
 def _form_class(schema: dict, ui_schema: dict | None, option_sources: OptionSources | None):
-    key = (id(schema), id(ui_schema))
-    cached = _CLASSES.get(key)
-    if cached is not None and cached[0] is schema and cached[1] is ui_schema:
-        return cached[2], cached[3]
+    known = _CLASSES.get((schema, ui_schema))
+    if known is not None:
+        return known
     options = _Options(option_sources or {})
     specs = plan_fields(schema, ui_schema or {}, options)
     attrs: dict[str, Any] = {spec.name: _unbound(spec) for spec in specs}
     attrs.update(_schema=schema, _specs=specs, _option_values=options.values)
     form_class = type("BuiltTaskForm", (TaskForm,), attrs)
     if not options.values:  # choices from the database (x-options) are read per form
-        if len(_CLASSES) >= _CLASSES_KEPT:
-            _CLASSES.clear()
-        _CLASSES[key] = (schema, ui_schema, form_class, specs)
+        _CLASSES.put((schema, ui_schema), (form_class, specs))
     return form_class, specs
 
 
