@@ -1,6 +1,7 @@
 """Unbound Flask extensions; imports nothing of ours."""
 
 from flask import Flask
+from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -19,6 +20,7 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=naming_convention))
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+babel = Babel()
 
 
 def _sqlite_pragmas(synchronous: str, cache_mb: int):
@@ -49,3 +51,4 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     csrf.init_app(app)
+    babel.init_app(app)  # catalogs in webapp/translations; the locale selector comes with i18n
