@@ -29,6 +29,11 @@ OWNERS = [
 ]
 
 
+# py-spy takes these waits for work: the master waiting for signals, an event loop waiting.
+IDLE = ("Arbiter.wait_for_signals", "Arbiter.sleep", "EpollSelector.select",
+        "PollSelector.select", "select", "sleep")
+
+
 def _file_and_function(frame: str) -> tuple[str, str]:
     function, _, where = frame.rpartition(" (")
     return where.rstrip(")").rsplit(":", 1)[0], function
@@ -64,9 +69,11 @@ def page(frames: list[str]) -> str:
             return name
     if inside:
         return "(outside views)"
-    if any(f.startswith("close_graceful ") for f in frames):
-        return "(gunicorn: waiting for the client to close)"  # a sync worker lingers
-    return "(gunicorn)"
+    if any(f.startswith(("close_graceful ", "Response.write ")) for f in frames):
+        # a sync worker sends the answer and lingers until the client closes; on a busy
+        # machine it is often waiting for a CPU there
+        return "(gunicorn: sending, waiting for the client to close)"
+    return "(gunicorn: reading the request)"
 
 
 def summary(text: str, top: int = 6) -> str:
@@ -79,6 +86,8 @@ def summary(text: str, top: int = 6) -> str:
         if not count.isdigit():
             continue
         frames = [f for f in stack.split(";") if not f.startswith(("process ", "thread "))]
+        if not frames or _file_and_function(frames[-1])[1] in IDLE:
+            continue
         n = int(count)
         where, who = page(frames), owner(frames)
         by_page[where] += n
@@ -92,7 +101,9 @@ def summary(text: str, top: int = 6) -> str:
                 seen.add(frame)
                 functions[where][f"{path}:{function.split('.')[-1]}"] += n
     total = sum(by_page.values()) or 1
-    lines = [f"where the web workers' time went ({total} samples):",
+    app = sum(n for where, n in by_page.items() if not where.startswith("(gunicorn")) or 1
+    lines = [f"where the web workers' time went ({total} samples; {100 * app / total:.0f}% in "
+             "the app, the rest in gunicorn around it):",
              "  by library: " + _shares(by_owner, total)]
     for where, n in by_page.most_common():
         lines.append(f"  {where} {100 * n / total:.0f}%: " + _shares(per_page[where], n))
