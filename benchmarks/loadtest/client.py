@@ -5,10 +5,11 @@ HTTP to the server on the loopback interface.
 
 Each person logs in once and keeps the cookies and the CSRF token. The process prints
 "ready" when all of them are logged in, then waits for "go <unix time>" on its standard input:
-from then, for HEALTHZ_SECONDS every person requests only GET /healthz, then for SECONDS the
-mixed load of scenario.py, closed loop (the next request as soon as the answer is in). It
-writes what it measured to RESULTS.json and exits; it also ends by itself (SIGALRM) if the
-load test that started it stops talking to it.
+from then, for HEALTHZ_SECONDS / 2 every person requests only GET /healthz, then for SECONDS the
+mixed load of scenario.py, closed loop (the next request as soon as the answer is in), then
+again HEALTHZ_SECONDS / 2 of GET /healthz (a slow spell of a shared machine then weighs on
+both rates alike). It writes what it measured to RESULTS.json and exits; it also ends by
+itself (SIGALRM) if the load test that started it stops talking to it.
 """
 
 import http.client
@@ -233,10 +234,11 @@ def main(config_path: str, results_path: str) -> None:
               for i, who in enumerate(config["people"])]
     ready, go, start, failures = threading.Barrier(len(people) + 1), threading.Event(), [], []
 
-    def phases():
-        t0 = start[0]
-        first = t0 + config["healthz_seconds"]
-        return [(first, lambda p: p.healthz), (first + config["seconds"], lambda p: p.mixed)]
+    def phases():  # half of the /healthz phase before the mixed load, half after it
+        half = config["healthz_seconds"] / 2
+        mixed = start[0] + half
+        return [(mixed, lambda p: p.healthz), (mixed + config["seconds"], lambda p: p.mixed),
+                (mixed + config["seconds"] + half, lambda p: p.healthz)]
 
     threads = [threading.Thread(target=_run, args=(p, ready, go, phases, failures), daemon=True)
                for p in people]
