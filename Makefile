@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app webapp
 export MAWFLOW_ENV_NAME ?= development
 
-.PHONY: install run db test test-sqlite test-postgres bench lint clean
+.PHONY: install run db test test-sqlite test-postgres bench loadtest lint clean
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -37,6 +37,9 @@ test: install
 
 bench: install
 	$(BIN)/python benchmarks/run.py
+
+loadtest: install
+	$(BIN)/python -m benchmarks.loadtest
 
 lint: install
 	$(BIN)/ruff check webapp tests benchmarks

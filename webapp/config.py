@@ -63,6 +63,9 @@ def _defaults(app: Flask) -> dict:
         # Behind a reverse proxy, how many X-Forwarded-For hops to trust (0: none), so the
         # audit trail records the real client address.
         "PROXY_FIX_X_FOR": 0,
+        # A Server-Timing header (app;dur=<ms>) on every response, for load tests and
+        # profiling; off by default, as it tells anyone how long the server worked.
+        "SERVER_TIMING": False,
     }
 
 

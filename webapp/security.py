@@ -48,7 +48,8 @@ def register_security(app: Flask) -> None:
     @app.before_request
     def _idle_timeout():
         # A permanent session expires PERMANENT_SESSION_LIFETIME after the last request.
-        session.permanent = True
+        if not app.session_interface.is_null_session(session._get_current_object()):
+            session.permanent = True  # (probes have no session: webapp.ops)
 
     @app.after_request
     def _headers(response):

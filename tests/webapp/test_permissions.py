@@ -20,7 +20,7 @@ one_user_per_request, people, two_cases = (
 USERS = ("coordinator", "police", "school", "police_rep", "school_rep", "owner", "admin",
          "auditor")
 EVERYONE = frozenset(USERS)
-PUBLIC = {"auth.login", "static", "vendor.vendor_file"}
+PUBLIC = {"auth.login", "static", "vendor.vendor_file", "ops.healthz", "ops.readyz"}
 # Endpoints whose URL names a case (directly or through a task).
 CASE_ARGS = {"code", "task_id", "case_id", "contribution_id", "comment_id", "item_id"}
 

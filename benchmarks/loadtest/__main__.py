@@ -1,0 +1,3 @@
+from benchmarks.loadtest.run import main
+
+main()
