@@ -1,0 +1,148 @@
+"""A notification as an e-mail: subject, plain text and HTML from templates/mail/, in the
+user's language, with a Message-ID derived from the outbox row.
+
+Built with the standard library's email package (EmailMessage: multipart/alternative, header
+encoding and folding), see the commit that chose it. What a message may say: the kind, the
+step's title, the case code, the due date and links. Nothing else is passed to the templates.
+"""
+
+import email.policy
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from urllib.parse import urlsplit
+
+from flask import current_app
+from flask_babel import force_locale, format_date
+from flask_babel import gettext as _
+
+from webapp.models import Notification, User
+from webapp.services.notifications.kinds import DIGEST_KIND, KINDS
+from webapp.services.notifications.settings import unsubscribe_token
+
+DIGEST_LIMIT = 100  # items listed in one digest; the rest are in the inbox
+# SMTP line endings; long headers are not folded into encoded words (a List-Unsubscribe URL
+# must stay a plain <URL> for mail programs to offer it).
+_POLICY = email.policy.SMTP.clone(max_line_length=998)
+
+
+@dataclass(frozen=True)
+class Mail:
+    subject: str
+    text: str
+    html: str
+
+
+class Links:
+    """Absolute links into mawflow (BASE_URL), built from the app's routes without a request."""
+
+    def __init__(self) -> None:
+        base = urlsplit(current_app.config["BASE_URL"])
+        self._adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
+                                                 url_scheme=base.scheme or "https")
+
+    def __call__(self, endpoint: str, **values) -> str:
+        return self._adapter.build(endpoint, values, force_external=True)
+
+    def target(self, kind: str, task_id: int | None, code: str) -> str:
+        if KINDS[kind].link == "task" and task_id is not None:
+            return self("tasks.show", task_id=task_id)
+        if code:
+            return self("cases.show", code=code)
+        return self("inbox.index")
+
+
+def locale_of(user: User) -> str:
+    return getattr(user, "language", None) or current_app.config.get(
+        "BABEL_DEFAULT_LOCALE", "en")
+
+
+def message_id(notification_id: int, sender: str) -> str:
+    """The same for every attempt at one outbox row (a resend after a crash carries the id of
+    the first, so mail systems and readers can see it is the same message), and different
+    between installations that share a domain."""
+    secret = str(current_app.config["SECRET_KEY"]).encode()
+    tag = hmac.new(secret, str(notification_id).encode(), hashlib.sha256).hexdigest()[:16]
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "mawflow.invalid"
+    return f"<notification-{notification_id}.{tag}@{domain}>"
+
+
+def _due(when: datetime | None) -> str:
+    return format_date(when.date(), format="long") if when else ""
+
+
+def _common(user: User, links: Links, why: str) -> dict:
+    return {"lang": locale_of(user), "why": why,
+            "settings_url": links("notifications.settings"),
+            "unsubscribe_url": links("notifications.unsubscribe",
+                                     token=unsubscribe_token(user.id))}
+
+
+def _render(name: str, context: dict) -> str:
+    return current_app.jinja_env.get_template(name).render(**context)
+
+
+def compose(note: Notification, user: User, items: list[Notification], links: Links) -> Mail:
+    """The subject and bodies of one message (``items``: a digest's items)."""
+    with force_locale(locale_of(user)):
+        if note.kind == DIGEST_KIND:
+            return _digest(user, items, links)
+        kind = KINDS[note.kind]
+        context = {**_common(user, links, _("You get this message for: %(kind)s.",
+                                            kind=kind.label)),
+                   "subject": str(kind.subject % {"code": note.case_code}),
+                   "sentence": str(kind.sentence), "step": note.step,
+                   "code": note.case_code, "due": _due(note.due_at),
+                   "link": links.target(note.kind, note.task_id, note.case_code)}
+        return Mail(context["subject"], _render("mail/notice.txt", context),
+                    _render("mail/notice.html", context))
+
+
+def _digest(user: User, items: list[Notification], links: Links) -> Mail:
+    seen, sections = set(), []
+    for name, kind in KINDS.items():
+        entries = []
+        for item in items:
+            key = (item.kind, item.task_id, item.case_code)
+            if item.kind != name or key in seen:
+                continue
+            seen.add(key)
+            entries.append({"step": item.step, "code": item.case_code, "due": _due(item.due_at),
+                            "link": links.target(item.kind, item.task_id, item.case_code)})
+        if entries:
+            sections.append({"heading": str(kind.heading), "entries": entries})
+    total = sum(len(s["entries"]) for s in sections)
+    shown, left = [], DIGEST_LIMIT
+    for section in sections:
+        if left <= 0:
+            break
+        shown.append({**section, "entries": section["entries"][:left]})
+        left -= len(section["entries"])
+    subject = _("Your mawflow digest: %(num)d waiting", num=total)
+    context = {**_common(user, links, _("You get this digest for what you chose to receive "
+                                        "once a day.")),
+               "subject": subject, "sections": shown, "total": total,
+               "more": max(0, total - DIGEST_LIMIT), "inbox_url": links("inbox.index")}
+    return Mail(subject, _render("mail/digest.txt", context), _render("mail/digest.html", context))
+
+
+def build(note: Notification, user: User, mail: Mail, *, sender: str, links: Links,
+          now: datetime) -> EmailMessage:
+    """The message to hand to SMTP: text and HTML alternatives, and the headers that let a
+    mail program offer one-click unsubscribe (RFC 8058) and see it is automatic."""
+    message = EmailMessage(policy=_POLICY)
+    message["Subject"] = mail.subject
+    message["From"] = sender
+    message["To"] = user.email
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = message_id(note.id, sender)
+    message["Auto-Submitted"] = "auto-generated"
+    message["List-Unsubscribe"] = "<{}>".format(
+        links("notifications.unsubscribe", token=unsubscribe_token(user.id)))
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(mail.text)
+    message.add_alternative(mail.html, subtype="html")
+    return message
