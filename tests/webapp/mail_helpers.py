@@ -30,6 +30,7 @@ class Received:
     raw: list[bytes] = field(default_factory=list)
     answer: str | None = None
     connections: int = 0
+    port: int = 0
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         self.connections += 1
@@ -58,8 +59,8 @@ class Received:
 @pytest.fixture(name="smtp")
 def smtp_fixture(app):
     """An SMTP server the app sends to (no TLS, no login)."""
-    received = Received()
     port = free_port()
+    received = Received(port=port)
     controller = Controller(received, hostname="127.0.0.1", port=port)
     controller.start()
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_TLS="none",

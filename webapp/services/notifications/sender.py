@@ -232,7 +232,18 @@ def _retry(note: Outgoing, error: str, now: datetime, result: Pass,
 
 
 def _describe(error: BaseException) -> str:
+    """The SMTP server's answer (code and text) or the connection problem, for the
+    administrator; never anything of the message."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        answers = "; ".join(f"{code} {_text(text)}" for code, text in error.recipients.values())
+        return f"Recipient refused: {answers}"[:500]
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"The server answered {error.smtp_code} {_text(error.smtp_error)}"[:500]
     return f"{type(error).__name__}: {error}"[:500]
+
+
+def _text(value) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
 def _permanent(error: smtplib.SMTPException) -> bool:
