@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
+from webapp.engine import taskinfo
+
 NOW, DIGEST, NEVER = "now", "digest", "never"
 MODES = (NOW, DIGEST, NEVER)
 MODE_LABELS = {NOW: _l("At once"), DIGEST: _l("In my daily digest"), NEVER: _l("Never")}
@@ -87,8 +89,10 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
 #: The kind of the message that lists a user's digest items.
 DIGEST_KIND = "digest"
 #: The process marks the tasks a timer creates to remind or to escalate with the user task
-#: property ``notifyAs`` (docs/process-conventions.md); any other new task is "task_new".
+#: property ``notifyAs`` (engine.taskinfo.NOTIFY_AS, docs/process-conventions.md); any other
+#: new task is "task_new".
 NOTIFY_AS = {"reminder": "task_reminder", "escalation": "task_escalation"}
+assert set(NOTIFY_AS) == set(taskinfo.NOTIFY_AS)
 
 
 def kinds_for(roles) -> list[Kind]:
