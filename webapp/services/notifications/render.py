@@ -1,17 +1,20 @@
 """A notification as an e-mail: subject, plain text and HTML from templates/mail/, in the
 user's language, with a Message-ID derived from the outbox row.
 
-Built with the standard library's email package (EmailMessage: multipart/alternative, header
-encoding and folding), see the commit that chose it. What a message may say: the kind, the
+Built with the standard library's email package (MIME classes: multipart/alternative, body
+and header encoding), see the commits that chose it. What a message may say: the kind, the
 step's title, the case code, the due date and links. Nothing else is passed to the templates.
 """
 
+import email.charset
 import email.policy
 import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import format_datetime, parseaddr
 from urllib.parse import urlsplit
 
@@ -24,9 +27,11 @@ from webapp.services.notifications.kinds import DIGEST_KIND, KINDS
 from webapp.services.notifications.settings import unsubscribe_token
 
 DIGEST_LIMIT = 100  # items listed in one digest; the rest are in the inbox
-# SMTP line endings; long headers are not folded into encoded words (a List-Unsubscribe URL
-# must stay a plain <URL> for mail programs to offer it).
-_POLICY = email.policy.SMTP.clone(max_line_length=998)
+# SMTP line endings; long headers are not folded (a List-Unsubscribe URL must stay a plain
+# <URL> for mail programs to offer it).
+_POLICY = email.policy.compat32.clone(linesep="\r\n", max_line_length=998)
+_UTF8 = email.charset.Charset("utf-8")
+_UTF8.body_encoding = email.charset.QP
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,7 @@ class Mail:
     subject: str
     text: str
     html: str
+    unsubscribe: str  # the link that stops all mail for this user
 
 
 class Links:
@@ -74,11 +80,14 @@ def _due(when: datetime | None) -> str:
     return format_date(when.date(), format="long") if when else ""
 
 
-def _common(user: User, links: Links, why: str) -> dict:
+def unsubscribe_link(user, links: Links) -> str:
+    return links("notifications.unsubscribe", token=unsubscribe_token(user.id))
+
+
+def _common(user, links: Links, why: str) -> dict:
     return {"lang": locale_of(user), "why": why,
             "settings_url": links("notifications.settings"),
-            "unsubscribe_url": links("notifications.unsubscribe",
-                                     token=unsubscribe_token(user.id))}
+            "unsubscribe_url": unsubscribe_link(user, links)}
 
 
 def _render(name: str, context: dict) -> str:
@@ -98,7 +107,7 @@ def compose(note: Notification, user: User, items: list[Notification], links: Li
                    "code": note.case_code, "due": _due(note.due_at),
                    "link": links.target(note.kind, note.task_id, note.case_code)}
         return Mail(context["subject"], _render("mail/notice.txt", context),
-                    _render("mail/notice.html", context))
+                    _render("mail/notice.html", context), context["unsubscribe_url"])
 
 
 def _digest(user: User, items: list[Notification], links: Links) -> Mail:
@@ -126,23 +135,32 @@ def _digest(user: User, items: list[Notification], links: Links) -> Mail:
                                         "once a day.")),
                "subject": subject, "sections": shown, "total": total,
                "more": max(0, total - DIGEST_LIMIT), "inbox_url": links("inbox.index")}
-    return Mail(subject, _render("mail/digest.txt", context), _render("mail/digest.html", context))
+    return Mail(subject, _render("mail/digest.txt", context), _render("mail/digest.html", context),
+                context["unsubscribe_url"])
 
 
-def build(note: Notification, user: User, mail: Mail, *, sender: str, links: Links,
-          now: datetime) -> EmailMessage:
-    """The message to hand to SMTP: text and HTML alternatives, and the headers that let a
-    mail program offer one-click unsubscribe (RFC 8058) and see it is automatic."""
-    message = EmailMessage(policy=_POLICY)
-    message["Subject"] = mail.subject
+def build(note, user, mail: Mail, *, sender: str, links: Links, now: datetime,
+          unsubscribe: str) -> bytes:
+    """The message to hand to SMTP, as bytes: text and HTML alternatives (UTF-8,
+    quoted-printable), and the headers that let a mail program offer one-click unsubscribe
+    (RFC 8058) and see it is automatic. ``unsubscribe``: the user's stop link.
+
+    The standard library's MIME classes with the compat32 policy: they build the same
+    multipart message as EmailMessage at a fraction of its cost (EmailMessage parses every
+    header it is given, which made building a message cost more than sending it)."""
+    message = MIMEMultipart("alternative")
+    message["Subject"] = _header(mail.subject)
     message["From"] = sender
     message["To"] = user.email
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id(note.id, sender)
     message["Auto-Submitted"] = "auto-generated"
-    message["List-Unsubscribe"] = "<{}>".format(
-        links("notifications.unsubscribe", token=unsubscribe_token(user.id)))
+    message["List-Unsubscribe"] = f"<{unsubscribe}>"
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(mail.text)
-    message.add_alternative(mail.html, subtype="html")
-    return message
+    message.attach(MIMEText(mail.text, "plain", _UTF8))
+    message.attach(MIMEText(mail.html, "html", _UTF8))
+    return message.as_bytes(policy=_POLICY)
+
+
+def _header(value: str) -> str | Header:
+    return value if value.isascii() else Header(value, "utf-8")

@@ -297,9 +297,10 @@ def _send_each(smtp, notes, items, settings, links, now, result: Pass) -> None:
     done: list[int] = []
     for position, (note, user) in enumerate(notes):
         mail = render.compose(note, user, items.get(note.id, []), links)
-        message = render.build(note, user, mail, sender=settings.sender, links=links, now=now)
+        message = render.build(note, user, mail, sender=settings.sender, links=links, now=now,
+                               unsubscribe=mail.unsubscribe)
         try:
-            smtp.send_message(message, from_addr=settings.sender_address, to_addrs=[user.email])
+            smtp.sendmail(settings.sender_address, [user.email], message)
         except smtplib.SMTPServerDisconnected as error:  # the rest go back too
             for rest, _user in notes[position:]:
                 _retry(rest, _describe(error), now, result)
