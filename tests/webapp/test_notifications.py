@@ -335,3 +335,12 @@ def test_mail_is_rendered_in_the_users_language_when_they_have_one(people):
     assert render.locale_of(user) == "en"
     user.language = "nl"  # the column arrives with the languages work; read with getattr
     assert render.locale_of(user) == "nl"
+
+
+def test_a_step_title_is_escaped_in_the_html_part(people):
+    from webapp.services.notifications.sender import Outgoing, Recipient
+
+    note = Outgoing(1, "task_new", "MAW-2026-0009", 7, "Check <b>this</b> & that", None, 1)
+    mail = render.compose(note, Recipient(3, "police@example.org", None), [], render.Links())
+    assert "Check &lt;b&gt;this&lt;/b&gt; &amp; that" in mail.html
+    assert "Task: Check <b>this</b> & that" in mail.text  # plain text stays plain

@@ -256,15 +256,14 @@ def _permanent(error: smtplib.SMTPException) -> bool:
 
 def connect(settings: SmtpSettings) -> smtplib.SMTP:
     """An SMTP session, TLS and login done. Raises OSError / smtplib.SMTPException."""
-    context = ssl.create_default_context()
     if settings.tls == "ssl":
         smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
-                                context=context)
+                                context=ssl.create_default_context())
     else:
         smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
     try:
         if settings.tls == "starttls":
-            smtp.starttls(context=context)
+            smtp.starttls(context=ssl.create_default_context())
         if settings.user:
             smtp.login(settings.user, settings.password or "")
     except BaseException:
