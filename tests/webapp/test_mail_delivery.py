@@ -282,3 +282,25 @@ def test_a_digest_lists_what_still_waits_at_the_hour_the_user_chose(addresses, s
     listed = [line for line in text.splitlines() if line.startswith("- ")]
     assert listed == [f"- Register signal · case {second.code}",
                       f"- Confirm intake decision · case {first.code}"]
+
+
+def test_a_message_that_cannot_be_built_fails_alone(addresses, smtp, monkeypatch):
+    from webapp.services.notifications import render
+
+    request_to_police()
+    register(now=NOW, full_name="B")  # coordinator2: a new task, in the digest
+    _queue(2, actor("social").user.id)
+    real = render.compose
+
+    def broken_for_police(note, user, items, links):
+        if user.email == "police@example.org":
+            raise KeyError("missing")
+        return real(note, user, items, links)
+
+    monkeypatch.setattr(render, "compose", broken_for_police)
+    worker.run_mail_pass(NOW)
+    assert sorted(m["To"] for m in smtp.messages) == ["social@example.org"] * 2
+    police = db.session.scalar(select(Notification).join(User, User.id == Notification.user_id)
+                               .where(User.username == "police"))
+    assert police.status == "failed"
+    assert police.last_error.startswith("Could not build the message: KeyError")

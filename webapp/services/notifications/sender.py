@@ -295,9 +295,15 @@ def _deliver(notes, settings: SmtpSettings, now: datetime, result: Pass) -> None
 def _send_each(smtp, notes, items, settings, links, now, result: Pass) -> None:
     done: list[int] = []
     for position, (note, user) in enumerate(notes):
-        mail = render.compose(note, user, items.get(note.id, []), links)
-        message = render.build(note, user, mail, sender=settings.sender, links=links, now=now,
-                               unsubscribe=mail.unsubscribe)
+        try:
+            mail = render.compose(note, user, items.get(note.id, []), links)
+            message = render.build(note, user, mail, sender=settings.sender, links=links,
+                                   now=now, unsubscribe=mail.unsubscribe)
+        except Exception as error:  # a template or a value that cannot be mailed: not again
+            log.exception("notification %s could not be built", note.id)
+            _retry(note, f"Could not build the message: {_describe(error)}", now, result,
+                   permanent=True)
+            continue
         try:
             smtp.sendmail(settings.sender_address, [user.email], message)
         except smtplib.SMTPServerDisconnected as error:  # the rest go back too
