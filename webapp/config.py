@@ -71,6 +71,7 @@ def _defaults(app: Flask) -> dict:
         "SMTP_USER": "",
         "SMTP_PASSWORD": "",
         "SMTP_TIMEOUT": 10.0,
+        "MAIL_CONNECTIONS": 4,  # SMTP sessions a sender uses side by side
         "MAIL_FROM": "mawflow <noreply@mawflow.invalid>",
         # Links in messages point here (the address people use to reach mawflow).
         "BASE_URL": "http://127.0.0.1:5000",

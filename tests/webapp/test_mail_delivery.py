@@ -304,3 +304,13 @@ def test_a_message_that_cannot_be_built_fails_alone(addresses, smtp, monkeypatch
                                .where(User.username == "police"))
     assert police.status == "failed"
     assert police.last_error.startswith("Could not build the message: KeyError")
+
+
+def test_a_batch_goes_out_over_several_sessions_and_each_message_once(app, addresses, smtp):
+    app.config["MAIL_CONNECTIONS"] = 3
+    _queue(12, actor("coordinator").user.id)
+    done = sender.send_due(NOW)
+    assert done.sent == 12 and smtp.connections == 3
+    assert len({m["Message-ID"] for m in smtp.messages}) == 12
+    assert sorted(m["Subject"] for m in smtp.messages) == [
+        f"URGENT: case MAW-2026-{n:04d}" for n in range(12)]

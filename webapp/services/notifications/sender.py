@@ -2,11 +2,12 @@
 
 A pass claims a batch of due messages (status "sending", with a lease until
 ``next_attempt_at``) in its own short transaction, taking rows with FOR UPDATE SKIP LOCKED so
-that senders side by side on PostgreSQL never take the same row; sends them over one SMTP
-connection; and marks each sent, committing every few messages. If the sender dies between
-handing a message to the SMTP server and committing "sent", the lease runs out and the
-message is sent once more, with the same Message-ID (render.message_id): at least once, never
-lost, and a copy only after a crash, which mail programs can recognise by that id.
+that senders side by side on PostgreSQL never take the same row; hands them to the SMTP
+server over a few sessions side by side (smtp.deliver); and marks them sent, committing
+every MARK_EVERY messages. If the sender dies between the server taking a message and the
+commit of "sent", the lease runs out and the message is sent once more, with the same
+Message-ID (render.message_id): at least once, never lost, and a copy only after a crash,
+which mail programs can recognise by that id.
 
 A refusal or an unreachable server puts the message back with a later next_attempt_at
 (backoff) and the error for administrators (never the message body); after
@@ -15,8 +16,6 @@ keeps the messages for the administrator's "mail that would have been sent" page
 """
 
 import logging
-import smtplib
-import ssl
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
@@ -26,14 +25,16 @@ from sqlalchemy import bindparam, func, literal, select, update
 
 from webapp.extensions import db
 from webapp.models import Notification, Task, User, utcnow
-from webapp.services.notifications import render
+from webapp.services.notifications import render, smtp
 from webapp.services.notifications.fanout import TASK_KINDS, expiry
 from webapp.services.notifications.kinds import DIGEST_KIND
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=10)  # a claimed message is someone's for this long
-MARK_EVERY = 10  # messages marked sent per commit (at most this many are sent again on a crash)
+# Messages marked sent per commit. After a crash at most this many, plus those in flight on
+# the SMTP sessions (MAIL_CONNECTIONS), are sent a second time.
+MARK_EVERY = 10
 TLS_MODES = ("starttls", "ssl", "none")
 DUE = ("pending", "sending")
 
@@ -47,6 +48,7 @@ class SmtpSettings:
     password: str | None
     sender: str
     timeout: float
+    connections: int = 4  # SMTP sessions side by side (MAIL_CONNECTIONS)
 
     @property
     def sender_address(self) -> str:
@@ -68,7 +70,8 @@ def smtp_settings() -> SmtpSettings | None:
                                             else 25))
     return SmtpSettings(host=host, port=port, tls=tls, user=config.get("SMTP_USER") or None,
                         password=config.get("SMTP_PASSWORD") or None,
-                        sender=config["MAIL_FROM"], timeout=float(config["SMTP_TIMEOUT"]))
+                        sender=config["MAIL_FROM"], timeout=float(config["SMTP_TIMEOUT"]),
+                        connections=max(1, int(config["MAIL_CONNECTIONS"])))
 
 
 def backoff(attempts: int) -> timedelta:
@@ -231,93 +234,28 @@ def _retry(note: Outgoing, error: str, now: datetime, result: Pass,
         result.retried += 1
 
 
-def _describe(error: BaseException) -> str:
-    """The SMTP server's answer (code and text) or the connection problem, for the
-    administrator; never anything of the message."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        answers = "; ".join(f"{code} {_text(text)}" for code, text in error.recipients.values())
-        return f"Recipient refused: {answers}"[:500]
-    if isinstance(error, smtplib.SMTPResponseException):
-        return f"The server answered {error.smtp_code} {_text(error.smtp_error)}"[:500]
-    return f"{type(error).__name__}: {error}"[:500]
-
-
-def _text(value) -> str:
-    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-
-
-def _permanent(error: smtplib.SMTPException) -> bool:
-    """A 5xx answer about this message: sending it again will not help."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return all(500 <= code < 600 for code, _ in error.recipients.values())
-    code = getattr(error, "smtp_code", 0)
-    return isinstance(error, smtplib.SMTPResponseException) and 500 <= code < 600
-
-
-def connect(settings: SmtpSettings) -> smtplib.SMTP:
-    """An SMTP session, TLS and login done. Raises OSError / smtplib.SMTPException."""
-    if settings.tls == "ssl":
-        smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
-                                context=ssl.create_default_context())
-    else:
-        smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
-    try:
-        if settings.tls == "starttls":
-            smtp.starttls(context=ssl.create_default_context())
-        if settings.user:
-            smtp.login(settings.user, settings.password or "")
-    except BaseException:
-        smtp.close()
-        raise
-    return smtp
-
-
 def _deliver(notes, settings: SmtpSettings, now: datetime, result: Pass) -> None:
+    """Build each message, hand them to the SMTP server (smtp.deliver: a few sessions side
+    by side) and record what happened, marking sent every MARK_EVERY messages."""
     items = _digest_items([n for n, _ in notes if n.kind == DIGEST_KIND])
     links = render.Links()
-    try:
-        smtp = connect(settings)
-    except (OSError, smtplib.SMTPException) as error:
-        log.warning("SMTP server unreachable: %s", error)
-        for note, _user in notes:
-            _retry(note, _describe(error), now, result)
-        db.session.commit()
-        return
-    try:
-        _send_each(smtp, notes, items, settings, links, now, result)
-    finally:
-        try:
-            smtp.quit()
-        except (OSError, smtplib.SMTPException):
-            smtp.close()
-
-
-def _send_each(smtp, notes, items, settings, links, now, result: Pass) -> None:
-    done: list[int] = []
-    for position, (note, user) in enumerate(notes):
+    prepared = []
+    for note, user in notes:
         try:
             mail = render.compose(note, user, items.get(note.id, []), links)
-            message = render.build(note, user, mail, sender=settings.sender, links=links,
-                                   now=now, unsubscribe=mail.unsubscribe)
+            prepared.append((note, user.email, render.build(
+                note, user, mail, sender=settings.sender, links=links, now=now,
+                unsubscribe=mail.unsubscribe)))
         except Exception as error:  # a template or a value that cannot be mailed: not again
             log.exception("notification %s could not be built", note.id)
-            _retry(note, f"Could not build the message: {_describe(error)}", now, result,
+            _retry(note, f"Could not build the message: {smtp.describe(error)}", now, result,
                    permanent=True)
+    done: list[int] = []
+    for outcome in smtp.deliver(prepared, settings):
+        if outcome.error is not None:
+            _retry(outcome.key, outcome.error, now, result, permanent=outcome.permanent)
             continue
-        try:
-            smtp.sendmail(settings.sender_address, [user.email], message)
-        except smtplib.SMTPServerDisconnected as error:  # the rest go back too
-            for rest, _user in notes[position:]:
-                _retry(rest, _describe(error), now, result)
-            break
-        except smtplib.SMTPException as error:
-            _retry(note, _describe(error), now, result, permanent=_permanent(error))
-            continue
-        except OSError as error:  # timed out, connection reset: the rest go back too
-            for rest, _user in notes[position:]:
-                _retry(rest, _describe(error), now, result)
-            break
-        done.append(note.id)
+        done.append(outcome.key.id)
         result.sent += 1
         if len(done) >= MARK_EVERY:
             mark_sent(done, now)
