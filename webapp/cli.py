@@ -14,12 +14,14 @@ from webapp.models import Case
 from webapp.services import accounts, bundles, timers
 from webapp.services.audit import Actor
 from webapp.services.errors import ServiceError
+from webapp.services.notifications import worker as mail
 
 log = logging.getLogger(__name__)
 
 
 def register_commands(app: Flask) -> None:
-    for command in (deploy, create_org, create_user, list_cases, worker, seed_demo, serve):
+    for command in (deploy, create_org, create_user, list_cases, worker, mail_worker, seed_demo,
+                    serve):
         app.cli.add_command(command)
     retention_cli.register(app)
 
@@ -59,8 +61,9 @@ def create_org(code, name):
 @click.option("--name", "display_name", default="", help="Full name shown in the app.")
 @click.option("--role", "roles", multiple=True, required=True,
               help="ORG_CODE:ROLE, e.g. municipality:coordinator (repeatable).")
+@click.option("--email", default=None, help="Where notifications go (none: no mail).")
 @click.password_option()
-def create_user(username, display_name, roles, password):
+def create_user(username, display_name, roles, password, email):
     """Create a user with one or more ORG_CODE:ROLE memberships."""
     pairs = []
     for item in roles:
@@ -69,7 +72,8 @@ def create_user(username, display_name, roles, password):
             raise click.BadParameter(f"'{item}' is not ORG_CODE:ROLE", param_hint="--role")
         pairs.append((org, role))
     try:
-        user = accounts.create_user(Actor.system(), username, display_name, password, pairs)
+        user = accounts.create_user(Actor.system(), username, display_name, password, pairs,
+                                    email=email)
     except ServiceError as error:
         raise click.ClickException(error.message) from error
     _done(f"Created user {user.username}.")
@@ -88,7 +92,7 @@ def list_cases(status):
 
 
 def run_worker_loop(app: Flask, stop: threading.Event, once: bool = False) -> None:
-    """Fire due timers every TIMER_POLL_SECONDS until `stop` is set."""
+    """Fire due timers every TIMER_POLL_SECONDS until `stop` is set, then do a mail pass."""
     interval = float(app.config["TIMER_POLL_SECONDS"])
     while not stop.is_set():
         with app.app_context():
@@ -101,9 +105,44 @@ def run_worker_loop(app: Flask, stop: threading.Event, once: bool = False) -> No
                 log.exception("timer pass failed")
             finally:
                 db.session.remove()
+            _mail_pass()
         if once:
             return
         stop.wait(interval)
+
+
+def _mail_pass() -> None:
+    """One mail pass (services.notifications.worker); its errors never stop the loop."""
+    try:
+        done = mail.run_mail_pass()
+        if done.sent.sent or done.sent.retried or done.sent.failed:
+            log.info("mail: %d sent, %d to retry, %d failed", done.sent.sent,
+                     done.sent.retried, done.sent.failed)
+    except Exception:
+        db.session.rollback()
+        log.exception("mail pass failed")
+    finally:
+        db.session.remove()
+
+
+def run_mail_loop(app: Flask, stop: threading.Event, once: bool = False) -> None:
+    """Only the mail: notices, digests and sending, every TIMER_POLL_SECONDS."""
+    interval = float(app.config["TIMER_POLL_SECONDS"])
+    while not stop.is_set():
+        with app.app_context():
+            _mail_pass()
+        if once:
+            return
+        stop.wait(interval)
+
+
+@click.command("mail-worker")
+@click.option("--once", is_flag=True, help="One pass, then exit.")
+def mail_worker(once):
+    """Send e-mail notifications (several may run side by side on PostgreSQL; the timer
+    worker sends them too)."""
+    logging.basicConfig(level=logging.INFO)
+    run_mail_loop(current_app._get_current_object(), threading.Event(), once=once)
 
 
 @click.command("worker")

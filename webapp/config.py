@@ -66,6 +66,22 @@ def _defaults(app: Flask) -> dict:
         # A Server-Timing header (app;dur=<ms>) on every response, for load tests and
         # profiling; off by default, as it tells anyone how long the server worked.
         "SERVER_TIMING": False,
+        # E-mail notifications (services/notifications). Without SMTP_HOST nothing is sent:
+        # messages stay in the outbox, shown on the administrator's mail page.
+        "SMTP_HOST": "",
+        "SMTP_PORT": None,  # default: 587 with starttls, 465 with ssl, 25 without TLS
+        "SMTP_TLS": "starttls",  # starttls, ssl or none
+        "SMTP_USER": "",
+        "SMTP_PASSWORD": "",
+        "SMTP_TIMEOUT": 10.0,
+        "MAIL_CONNECTIONS": 4,  # SMTP sessions a sender uses side by side
+        "MAIL_FROM": "mawflow <noreply@mawflow.invalid>",
+        # Links in messages point here (the address people use to reach mawflow).
+        "BASE_URL": "http://127.0.0.1:5000",
+        # Digests go out at each user's chosen hour in this time zone.
+        "TIMEZONE": "Europe/Brussels",
+        "MAIL_SWEEP_SECONDS": 600,  # how often the worker looks for due and overdue tasks
+        "MAIL_GIVE_UP_HOURS": 24,  # a message not sent by then is marked failed
     }
 
 

@@ -32,13 +32,17 @@ USERS = [
 
 
 def seed(actor: Actor) -> list[str]:
-    """Create the demo data unless users exist already. Returns lines to print."""
+    """Create the demo data unless users exist already. Returns lines to print.
+
+    Demo users get addresses at example.org (reserved, never delivered), except youthcare,
+    who shows on the administrator's mail page as someone who cannot be reached."""
     if db.session.scalar(select(func.count(User.id))):
         return ["Users exist already; demo data not loaded."]
     for code, name in ORGANISATIONS:
         accounts.create_organisation(actor, code, name, is_demo=True)
     for username, name, memberships in USERS:
-        accounts.create_user(actor, username, name, DEMO_PASSWORD, memberships, is_demo=True)
+        accounts.create_user(actor, username, name, DEMO_PASSWORD, memberships, is_demo=True,
+                             email=None if username == "youthcare" else f"{username}@example.org")
     lines = ["Demo data loaded (DEMO ONLY: never use these accounts with real data).",
              f"All demo users have the password: {DEMO_PASSWORD}"]
     lines += [f"  {u:<14} {name}" for u, name, _ in USERS]

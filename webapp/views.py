@@ -44,6 +44,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(pictures_bp)
     app.register_blueprint(signals_bp)
+    from webapp.notifications.routes import bp as notifications_bp
+
+    app.register_blueprint(notifications_bp)
 
     @app.context_processor
     def _labels():

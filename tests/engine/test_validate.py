@@ -62,6 +62,16 @@ def test_known_advice_decision_compiles(files):
     assert engine.compile_bundle(good, ROLES).process_id == "test_case"
 
 
+def test_unknown_notify_as(files):
+    bad = variant(files, CASE, '<spiffworkflow:property name="dueIn" value="&quot;P2D&quot;" />',
+                  '<spiffworkflow:property name="notifyAs" value="nudge" />')
+    _assert_problem(_problems(bad), CASE, "register", "Register signal", "notifyAs", "nudge",
+                    "reminder, escalation")
+    good = variant(files, CASE, '<spiffworkflow:property name="dueIn" value="&quot;P2D&quot;" />',
+                   '<spiffworkflow:property name="notifyAs" value="reminder" />')
+    assert engine.compile_bundle(good, ROLES).process_id == "test_case"
+
+
 def test_invalid_json_schema(files):
     problems = _problems({**files, "forms/answer.schema.json": '{"type": "nope"}'})
     assert problems[0].file == "forms/answer.schema.json"

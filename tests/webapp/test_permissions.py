@@ -20,7 +20,10 @@ one_user_per_request, people, two_cases = (
 USERS = ("coordinator", "police", "school", "police_rep", "school_rep", "owner", "admin",
          "auditor")
 EVERYONE = frozenset(USERS)
-PUBLIC = {"auth.login", "static", "vendor.vendor_file", "ops.healthz", "ops.readyz"}
+# notifications.unsubscribe: the signed one-click link in every message, without login
+# (tests/webapp/test_notifications.py checks that it works only for stopping mail).
+PUBLIC = {"auth.login", "static", "vendor.vendor_file", "notifications.unsubscribe",
+          "ops.healthz", "ops.readyz"}
 # Endpoints whose URL names a case (directly or through a task).
 CASE_ARGS = {"code", "task_id", "case_id", "contribution_id", "comment_id", "item_id"}
 
@@ -32,6 +35,8 @@ GET_ALLOWED: dict[str, frozenset | tuple[frozenset, frozenset]] = {
     "admin.index": frozenset({"admin"}),
     "admin.new_user": frozenset({"admin"}),
     "admin.new_organisation": frozenset({"admin"}),
+    "notifications.settings": EVERYONE,
+    "notifications.outbox_page": frozenset({"admin"}),
     "audit.index": frozenset({"coordinator", "auditor"}),
     "audit.case_access": frozenset({"coordinator", "auditor"}),
     "audit.case_access_csv": frozenset({"coordinator", "auditor"}),
@@ -65,6 +70,9 @@ POST_ALLOWED: dict[str, frozenset | tuple[frozenset, frozenset]] = {
     "admin.new_organisation": frozenset({"admin"}),
     "admin.toggle_active": frozenset({"admin"}),
     "admin.unlock": frozenset({"admin"}),
+    "notifications.settings": EVERYONE,
+    "notifications.retry": frozenset({"admin"}),
+    "notifications.set_email": frozenset({"admin"}),
     "cases.new": frozenset({"coordinator"}),
     "signals.new": frozenset({"police", "school", "police_rep", "school_rep"}),
     "cases.comment": (frozenset({"coordinator", "police_rep"}), frozenset({"coordinator"})),
@@ -85,7 +93,7 @@ POST_ALLOWED: dict[str, frozenset | tuple[frozenset, frozenset]] = {
 }
 # The process-owner workbench: process owners only; a draft that does not exist is a 404.
 WORKBENCH = "designer."
-SKIP_POST = {"auth.login", "auth.logout"}
+SKIP_POST = {"auth.login", "auth.logout", "notifications.unsubscribe"}
 
 
 def allowed(table, endpoint: str, which: int) -> frozenset:

@@ -1,12 +1,13 @@
 """Administration of users and organisations. Administrators never read case content."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.extensions import db
 from webapp.models import ROLE_LABELS, ROLES, Organisation, User
@@ -40,6 +41,8 @@ class UserForm(FlaskForm):
     organisation = SelectField("Organisation", validators=[DataRequired()])
     role = SelectField("Role", choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES],
                        validators=[DataRequired()])
+    email = StringField(_l("E-mail for notifications"), validators=[Optional(), Length(max=254)],
+                        description=_l("Optional. Without it this person gets no mail."))
 
 
 class ActionForm(FlaskForm):
@@ -62,7 +65,8 @@ def new_user():
         try:
             user = accounts.create_user(current_actor(), form.username.data,
                                         form.display_name.data, form.password.data,
-                                        [(form.organisation.data, form.role.data)])
+                                        [(form.organisation.data, form.role.data)],
+                                        email=form.email.data)
             db.session.commit()
             flash(f"User {user.username} created.", "success")
             return redirect(url_for("admin.index"))

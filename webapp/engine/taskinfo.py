@@ -40,6 +40,11 @@ class ReadyTask:
 #: validation all agree on this.
 LANE_ROLES = {"table": "coordinator"}
 
+#: Values of the user task property ``notifyAs``: a task a timer creates to remind people of
+#: a waiting answer, or to escalate it to someone else. People are told about such a task as
+#: a reminder or an escalation rather than as a new task (services/notifications).
+NOTIFY_AS = ("reminder", "escalation")
+
 
 def role_name(lane: str | None) -> str | None:
     """The role that does the tasks in a lane: the lane name lower-cased, spaces as

@@ -14,7 +14,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from .bundle import Bundle, executable_roots, new_parser, parse_xml
 from .errors import BundleInvalid, Problem
 from .scriptcheck import check_expressions, decision_ids
-from .taskinfo import LANE_ROLES, role_name, spec_properties
+from .taskinfo import LANE_ROLES, NOTIFY_AS, role_name, spec_properties
 
 
 def compile_bundle(
@@ -170,7 +170,17 @@ def _check_tasks(
                         )
                     )
             problems += _check_advice(file, task_spec, props, decisions)
+            problems += _check_notify_as(file, task_spec, props)
     return problems
+
+
+def _check_notify_as(file: str, task_spec, props: dict) -> list[Problem]:
+    """notifyAs is one of NOTIFY_AS, or people would silently be told of a new task."""
+    value = props.get("notifyAs")
+    if value is None or str(value).strip().lower() in NOTIFY_AS:
+        return []
+    return [Problem(file, task_spec.bpmn_id, f"{_label(task_spec)} has notifyAs '{value}'; "
+                    f"use one of: {', '.join(NOTIFY_AS)} (or leave it out for a new task)")]
 
 
 def _check_advice(file: str, task_spec, props: dict, decisions: set[str]) -> list[Problem]:

@@ -9,6 +9,7 @@ from webapp.extensions import db
 from webapp.models import ROLES, Membership, Organisation, User, utcnow
 from webapp.services.audit import Actor, record
 from webapp.services.errors import InvalidInput
+from webapp.services.notifications.settings import clean_email
 
 MIN_PASSWORD_LENGTH = 12
 # A hash to compare against when the user does not exist, so timing does not reveal names.
@@ -31,8 +32,10 @@ def create_organisation(
 
 
 def create_user(actor: Actor, username: str, display_name: str, password: str,
-                memberships: list[tuple[str, str]], *, is_demo: bool = False) -> User:
-    """Create a user with (organisation code, role) memberships. Raises InvalidInput."""
+                memberships: list[tuple[str, str]], *, is_demo: bool = False,
+                email: str | None = None) -> User:
+    """Create a user with (organisation code, role) memberships and optionally the address
+    their notifications go to. Raises InvalidInput."""
     username = username.strip().lower()
     if not username:
         raise InvalidInput("A user needs a username.")
@@ -41,7 +44,8 @@ def create_user(actor: Actor, username: str, display_name: str, password: str,
     if db.session.scalar(select(User).where(func.lower(User.username) == username)):
         raise InvalidInput(f"The username '{username}' is taken.")
     user = User(username=username, display_name=display_name.strip() or username,
-                password_hash=generate_password_hash(password, method="scrypt"), is_demo=is_demo)
+                password_hash=generate_password_hash(password, method="scrypt"), is_demo=is_demo,
+                email=clean_email(email))
     for org_code, role in memberships:
         if role not in ROLES:
             raise InvalidInput(f"Unknown role '{role}'. Roles: {', '.join(ROLES)}.")

@@ -21,7 +21,7 @@ from webapp.models import (
     Timer,
     utcnow,
 )
-from webapp.services import bundles, involvement
+from webapp.services import bundles, involvement, notifications
 from webapp.services.audit import Actor, record
 from webapp.services.errors import NotAllowed, NotFound, StepFailed
 from webapp.services.policy import may_register_case
@@ -74,7 +74,7 @@ def open_case(version, code: str, step: engine.Step, *, coordinator_id: int | No
     db.session.flush()
     db.session.add(CaseSubject(case_id=case.id, full_name=(full_name or "").strip(),
                                date_of_birth=date_of_birth or None, address=address or None))
-    apply_step(case, step, now=now)
+    apply_step(case, step, now=now, actor_id=created_by.user.id)
     return case
 
 
@@ -166,8 +166,11 @@ def get_case(code: str) -> Case:
     return case
 
 
-def apply_step(case: Case, step: engine.Step, *, now: datetime) -> None:
-    """Store the new state and rebuild the case's inbox rows and timers from the engine step.
+def apply_step(case: Case, step: engine.Step, *, now: datetime, actor_id: int | None = None,
+               notices=()) -> None:
+    """Store the new state and rebuild the case's inbox rows and timers from the engine step,
+    and write its notification events (services.notifications.write_step: a new task for
+    each new row, plus ``notices``; ``actor_id`` is not told about the step they took).
 
     Raises StaleDataError when someone else saved the case since it was read (its version
     counter moved on); the caller rolls back."""
@@ -186,7 +189,9 @@ def apply_step(case: Case, step: engine.Step, *, now: datetime) -> None:
     else:
         values["status"] = "open"
     _write_case(case, values)
-    _sync_tasks(case, step, now)
+    new_rows = _sync_tasks(case, step, now)
+    notifications.write_step(db.session.connection(), case, new_rows, now=now,
+                             actor_id=actor_id, notices=notices)
     _sync_timers(case, step)
 
 
@@ -203,7 +208,7 @@ def _write_case(case: Case, values: dict) -> None:
         set_committed_value(case, key, value)
 
 
-def _sync_tasks(case: Case, step: engine.Step, now: datetime) -> None:
+def _sync_tasks(case: Case, step: engine.Step, now: datetime) -> list[dict]:
     # Plain statements on the transaction's connection: the ORM's bookkeeping (autoflush,
     # identity map) is not needed for rows nobody holds as objects here, and costs more than
     # the statements themselves on every step.
@@ -219,7 +224,7 @@ def _sync_tasks(case: Case, step: engine.Step, now: datetime) -> None:
                 db.session.expunge(loaded)
     new = [t for t in step.ready if t.id not in existing]
     if not new:
-        return
+        return []
     codes = {t.organisation for t in new if t.organisation}
     org_ids = dict(connection.execute(
         select(Organisation.code, Organisation.id).where(Organisation.code.in_(codes))
@@ -236,6 +241,7 @@ def _sync_tasks(case: Case, step: engine.Step, now: datetime) -> None:
     ]
     connection.execute(insert(Task), rows)
     involvement.involve_for_tasks(case.id, rows)
+    return rows
 
 
 def _sync_timers(case: Case, step: engine.Step) -> None:

@@ -37,7 +37,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Process owners change the process; they never read cases.
     "process_owner": frozenset({"process.edit"}),
     # Administrators manage accounts and organisations; they never read case content.
-    "admin": frozenset({"accounts.manage"}),
+    # mail.outbox: the notifications (kinds and case codes only), failures and who cannot
+    # be reached by mail.
+    "admin": frozenset({"accounts.manage", "mail.outbox"}),
     # Auditors read the audit trail (who accessed what), not the case content.
     "auditor": frozenset({"audit.read", "case.access_log", "case.access_log_export"}),
 }
@@ -171,6 +173,11 @@ def may_work_on(user: User, task: Task) -> bool:
 
 def may_manage_accounts(user: User) -> bool:
     return can(user, "accounts.manage")
+
+
+def may_see_outbox(user: User) -> bool:
+    """The e-mail outbox: what was or would have been sent, failures, who cannot be reached."""
+    return can(user, "mail.outbox")
 
 
 def may_edit_processes(user: User) -> bool:

@@ -13,7 +13,7 @@ from webapp import engine
 from webapp.engine.formschema import validate_data
 from webapp.extensions import db
 from webapp.models import NETWORK_ROLES, Contribution, Organisation, Task, User, utcnow
-from webapp.services import bundles
+from webapp.services import bundles, notifications
 from webapp.services.audit import Actor, record
 from webapp.services.cases import apply_step, lock_case_of_task
 from webapp.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, StepFailed
@@ -215,7 +215,9 @@ def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | Non
     if case.coordinator_id is None and may_register_case(actor.user):
         case.coordinator_id = actor.user.id  # a partner's signal: the first coordinator to act
     try:
-        apply_step(case, step, now=now)
+        apply_step(case, step, now=now, actor_id=actor.user.id,
+                   notices=notifications.answer_arrived(case, task, actor_id=actor.user.id,
+                                                        now=now))
         db.session.flush()
     except StaleDataError as error:
         raise _already_done(case_id, spiff_id) from error
@@ -323,6 +325,7 @@ def release_task(actor: Actor, task_id: int) -> Task:
     task.claimed_by_id = None
     record(actor, "task_released", case_id=task.case_id, task_ref=task.spiff_task_id,
            step=task.title, previous=previous)
+    notifications.task_released(task, actor_id=actor.user.id)
     return task
 
 
@@ -340,6 +343,7 @@ def reassign_task(actor: Actor, task_id: int, user_id: int) -> Task:
     task.claimed_by_id = target.id
     record(actor, "task_reassigned", case_id=task.case_id, task_ref=task.spiff_task_id,
            step=task.title, to=target.id, previous=previous)
+    notifications.task_reassigned(task, target.id, actor_id=actor.user.id)
     return task
 
 
