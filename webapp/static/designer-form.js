@@ -19,6 +19,7 @@
     body.append('sample', sample.value);
     C.post(cfg.previewUrl, cfg.csrf, body, false).then(function (r) {
       preview.innerHTML = r.data;  /* rendered and escaped by the server's templates */
+      if (window.mawflowRepeat) { window.mawflowRepeat(preview); }
       root.dataset.previewed = String(Number(root.dataset.previewed || 0) + 1);
     });
   }
