@@ -2,6 +2,7 @@
 
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 
+from webapp.engine import formfiles
 from webapp.extensions import db
 from webapp.services.designer import drafts, formpreview
 from webapp.services.errors import Conflict, InvalidInput
@@ -85,8 +86,7 @@ def save(process_id: str, path: str):
 @bp.route("/<process_id>/forms/new", methods=["POST"])
 @owner_only
 def new_form(process_id: str):
-    name = request.form.get("name", "").strip().removesuffix(".json").removesuffix(".schema")
-    path = f"forms/{name}.schema.json"
+    path = f"forms/{formfiles.new_form_name(request.form.get('name', ''))}"
     try:
         drafts.check_file_name(path)
         drafts.save_file(current_actor(), process_id, path,
@@ -123,7 +123,15 @@ def delete(process_id: str, path: str):
 
 
 def _form_editor(d, path: str):
-    ui_path = path.replace(".schema.json", ".uischema.json")
+    """The form editor pairs a schema with the UI schema of the same name, in either naming
+    convention (x.schema.json / x.uischema.json, spiff-arena's x-schema.json / x-uischema.json);
+    opened on a UI schema file it shows its schema."""
+    name = path.removeprefix("forms/")
+    if formfiles.form_role(name) == "ui":
+        path = f"forms/{formfiles.schema_partner(name)}"
+        name = path.removeprefix("forms/")
+    partner = formfiles.ui_partner(name)
+    ui_path = f"forms/{partner}" if partner else path.removesuffix(".json") + ".uischema.json"
     # No third-party library here: the form editor keeps the strict CSP.
     return render_template(
         "designer/form.html", draft=d, path=path, ui_path=ui_path,

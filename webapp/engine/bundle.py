@@ -69,6 +69,8 @@ class Bundle:
         self.process_name = spec.description or spec.name
         self._spec_json = spec_json
         self._forms: dict[str, dict | None] = {}
+        # What validation found worth a look (compile_bundle sets it; engine.Problem list).
+        self.warnings: list = []
 
     def form(self, filename: str) -> dict | None:
         """The parsed JSON of ``forms/<filename>``, or None if there is no such (valid) file."""

@@ -160,18 +160,22 @@ def ordered_names(schema: Mapping[str, Any], ui: Mapping[str, Any] | None) -> li
 # --- check_schema -------------------------------------------------------------------------
 
 
-def check_schema(schema: Any, ui: Any = None) -> list[str]:
+META_VALIDATOR = Draft202012Validator(Draft202012Validator.META_SCHEMA)
+
+
+def check_schema(schema: Any, ui: Any = None, *, meta: bool = True) -> list[str]:
     """List the problems that make ``schema`` (with its UI schema ``ui``) unusable as a task
     form, in plain words, each naming its field.
 
     An empty list means every field can be shown. Problems: not valid JSON Schema (draft
     2020-12), top level not ``"type": "object"``, unsupported field types or formats, widgets
     that do not exist here, field names that cannot be form fields, lists or rows nested where
-    the form cannot repeat them.
+    the form cannot repeat them. ``meta=False`` skips the check against the JSON Schema
+    meta-schema (the costly part) for a schema checked that way already.
     """
     if not isinstance(schema, dict):
         return ["The form schema must be a JSON object."]
-    error = best_match(Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(schema))
+    error = best_match(META_VALIDATOR.iter_errors(schema)) if meta else None
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "the top level"
         message = error.message

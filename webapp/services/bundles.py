@@ -7,12 +7,24 @@ from sqlalchemy import func, select
 
 from webapp import engine
 from webapp.extensions import db
-from webapp.models import ROLES, ProcessVersion
+from webapp.models import NETWORK_ROLES, ROLES, ProcessVersion
 from webapp.services.audit import Actor, record
 from webapp.services.errors import NotFound
+from webapp.services.policy import TASK_ROLES
 
 _cache: dict[str, engine.Bundle] = {}
 _cache_lock = Lock()
+
+
+def lane_reach() -> dict[str, str]:
+    """How each role's lane reaches people, for validation (engine.taskcheck.REACH): network
+    roles that do case work reach all their members, other case-work roles the members of the
+    organisation a task names, the rest nobody (policy.TASK_ROLES)."""
+    return {
+        role: "none" if role not in TASK_ROLES else
+        "network" if role in NETWORK_ROLES else "organisation"
+        for role in ROLES
+    }
 
 
 def deploy_bundle(
@@ -35,7 +47,7 @@ def publish_files(
     existing = db.session.scalar(select(ProcessVersion).where(ProcessVersion.bundle_hash == digest))
     if existing is not None:
         return existing
-    bundle = engine.compile_bundle(files, ROLES, process_id)
+    bundle = engine.compile_bundle(files, lane_reach(), process_id)
     last = db.session.scalar(
         select(func.max(ProcessVersion.version))
         .where(ProcessVersion.process_id == bundle.process_id)

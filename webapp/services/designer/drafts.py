@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from webapp import engine
 from webapp.extensions import db
-from webapp.models import ROLES, ProcessDraft, ProcessVersion, utcnow
+from webapp.models import ProcessDraft, ProcessVersion, utcnow
 from webapp.services import bundles
 from webapp.services.audit import Actor, record
 from webapp.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -158,17 +158,24 @@ def _store(actor, draft, files, action, path) -> ProcessDraft:
     draft.updated_at = utcnow()
     db.session.flush()
     record(actor, action, process=draft.process_id, file=path,
-           problems=len(draft.problems))
+           problems=len(errors_of(draft.problems)))
     return draft
 
 
 def validate_files(files: dict[str, str], process_id: str | None) -> list[engine.Problem]:
-    """The same checks as deployment; [] when the bundle is fine."""
+    """The same checks as deployment: the problems, then the warnings (``Problem.warning``);
+    [] when the bundle is fine."""
     try:
-        engine.compile_bundle(files, ROLES, process_id)
+        bundle = engine.compile_bundle(files, bundles.lane_reach(), process_id)
     except engine.BundleInvalid as err:
-        return list(err.problems) or [engine.Problem("", None, str(err))]
-    return []
+        return (list(err.problems) or [engine.Problem("", None, str(err))]) + err.warnings
+    return list(bundle.warnings)
+
+
+def errors_of(problems: list) -> list:
+    """The problems (as stored on a draft, or engine.Problem) that keep a draft from running;
+    warnings do not."""
+    return [p for p in problems if not (p.get("warning") if isinstance(p, dict) else p.warning)]
 
 
 def publish_draft(actor: Actor, process_id: str) -> ProcessVersion:
@@ -178,8 +185,9 @@ def publish_draft(actor: Actor, process_id: str) -> ProcessVersion:
     draft = open_draft(actor, process_id)
     problems = validate_files(draft.files, process_id)
     draft.problems = [asdict(p) for p in problems]
-    if problems:
-        raise InvalidInput("The draft has problems; fix them before publishing.", problems)
+    if errors_of(problems):
+        raise InvalidInput("The draft has problems; fix them before publishing.",
+                           errors_of(problems))
     version = bundles.publish_files(actor, dict(draft.files), process_id)
     if version.status != "published":
         version.status = "published"

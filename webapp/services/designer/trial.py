@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from webapp import engine
 from webapp.extensions import db
-from webapp.models import ROLES, ProcessDraft
+from webapp.models import ProcessDraft
+from webapp.services import bundles
 from webapp.services.audit import Actor, record
 from webapp.services.errors import InvalidInput, NotFound, StepFailed
 
@@ -27,7 +28,7 @@ class Trial:
 
 def _bundle(draft: ProcessDraft) -> engine.Bundle:
     try:
-        return engine.compile_bundle(draft.files, ROLES, draft.process_id)
+        return engine.compile_bundle(draft.files, bundles.lane_reach(), draft.process_id)
     except engine.BundleInvalid as err:
         raise InvalidInput("The draft has problems; fix them before trying it.",
                            list(err.problems)) from err
