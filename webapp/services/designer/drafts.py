@@ -178,8 +178,9 @@ def errors_of(problems: list) -> list:
     return [p for p in problems if not (p.get("warning") if isinstance(p, dict) else p.warning)]
 
 
-def publish_draft(actor: Actor, process_id: str) -> ProcessVersion:
-    """Publish the draft as a new immutable version; new cases start on it.
+def publish_draft(actor: Actor, process_id: str) -> bundles.Publication:
+    """Publish the draft as a new immutable version; new cases of the process start on it.
+    A draft equal to the newest published version publishes nothing (``changed`` False).
 
     Raises InvalidInput (with the problems) when the draft does not validate."""
     draft = open_draft(actor, process_id)
@@ -188,13 +189,32 @@ def publish_draft(actor: Actor, process_id: str) -> ProcessVersion:
     if errors_of(problems):
         raise InvalidInput("The draft has problems; fix them before publishing.",
                            errors_of(problems))
-    version = bundles.publish_files(actor, dict(draft.files), process_id)
-    if version.status != "published":
-        version.status = "published"
-    draft.based_on_version_id = version.id
-    draft.trial_state = None
+    published = bundles.publish(actor, dict(draft.files), process_id)
+    draft.based_on_version_id = published.version.id
     db.session.flush()
-    return version
+    return published
+
+
+def starting_versions(process_id: str) -> tuple[ProcessVersion | None, ProcessVersion | None]:
+    """(the version new cases of ``process_id`` start on, the version "Register a case" starts
+    on): the newest published ones, None where there is none. Publish messages say both, so
+    they are true whichever process the draft is."""
+    try:
+        own = bundles.latest_version(process_id)
+    except NotFound:
+        own = None
+    try:
+        case = bundles.latest_version(bundles.case_process_id())
+    except NotFound:
+        case = None
+    return own, case
+
+
+def choose_case_process(actor: Actor, process_id: str) -> ProcessVersion:
+    """Make "Register a case" and "Report a signal" start this process (its newest published
+    version). Raises NotAllowed, NotFound (no published version)."""
+    check_owner(actor)
+    return bundles.set_case_process(actor, process_id)
 
 
 def set_status(actor: Actor, process_id: str, number: int, status: str) -> ProcessVersion:
