@@ -4,7 +4,7 @@ from flask import Response, abort, flash, jsonify, redirect, render_template, re
 
 from webapp.engine import formfiles
 from webapp.extensions import db
-from webapp.services.designer import drafts, formpreview
+from webapp.services.designer import drafts, formpreview, scenario_runs
 from webapp.services.errors import Conflict, InvalidInput
 from webapp.taskforms import build_task_form
 from webapp.web import current_actor
@@ -17,11 +17,13 @@ from .common import bp, editor_page, option_sources, owner_only
 def draft(process_id: str):
     actor = current_actor()
     d = drafts.open_draft(actor, process_id)
+    saved = scenario_runs.run_all(d)  # run on this content already, unless a save failed
     db.session.commit()
     order = {"processes": 0, "rules": 1, "forms": 2}
     files = sorted(d.files, key=lambda p: (order.get(p.split("/")[0], 3), p))
     return render_template("designer/draft.html", draft=d, files=files,
-                           problems=d.problems)
+                           problems=d.problems, scenarios=saved,
+                           differing=scenario_runs.failing(saved))
 
 
 @bp.route("/<process_id>/edit/<path:path>")
@@ -79,8 +81,10 @@ def save(process_id: str, path: str):
     except Conflict as err:
         db.session.rollback()
         return jsonify(error=err.message), 409
+    saved = scenario_runs.results(scenario_runs.scenarios_of(process_id))
     db.session.commit()
-    return jsonify(saved=True, problems=d.problems, hash=drafts.content_hash(content))
+    return jsonify(saved=True, problems=d.problems, hash=drafts.content_hash(content),
+                   scenarios=saved)
 
 
 @bp.route("/<process_id>/forms/new", methods=["POST"])

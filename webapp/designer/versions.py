@@ -6,12 +6,11 @@ from flask_babel import gettext as _
 from webapp import engine
 from webapp.extensions import db
 from webapp.services import bundles
-from webapp.services.designer import bundlezip, diff, drafts, migration, overview, trial
-from webapp.services.errors import InvalidInput, NotFound, StepFailed
-from webapp.taskforms import build_task_form
+from webapp.services.designer import bundlezip, diff, drafts, migration, overview
+from webapp.services.errors import InvalidInput, NotFound
 from webapp.web import current_actor
 
-from .common import bp, option_sources, owner_only
+from .common import bp, owner_only
 
 
 @bp.route("/")
@@ -27,7 +26,8 @@ def index():
 def publish(process_id: str):
     actor = current_actor()
     try:
-        published = drafts.publish_draft(actor, process_id)
+        published = drafts.publish_draft(
+            actor, process_id, accept_differences=bool(request.form.get("accept_differences")))
     except InvalidInput as err:
         db.session.commit()  # keep the problems found on the draft
         flash(err.message, "danger")
@@ -101,56 +101,6 @@ def reset(process_id: str, number: int):
     db.session.commit()
     flash(f"The draft now starts again from version {number}.", "info")
     return redirect(url_for("designer.draft", process_id=process_id))
-
-
-@bp.route("/<process_id>/try", methods=["GET", "POST"])
-@owner_only
-def try_it(process_id: str):
-    actor = current_actor()
-    try:
-        action = request.form.get("action") if request.method == "POST" else None
-        if action == "start":
-            t = trial.start(actor, process_id)
-        elif action == "timers":
-            t = trial.fire_timers(actor, process_id)
-        else:
-            t = trial.current(actor, process_id)
-    except (InvalidInput, StepFailed, NotFound) as err:
-        db.session.commit()
-        flash(err.message, "danger")
-        return redirect(url_for("designer.draft", process_id=process_id))
-    db.session.commit()
-    return render_template("designer/try.html", trial=t, process_id=process_id)
-
-
-@bp.route("/<process_id>/try/<task_id>", methods=["GET", "POST"])
-@owner_only
-def try_task(process_id: str, task_id: str):
-    actor = current_actor()
-    try:
-        t = trial.current(actor, process_id)
-        task = trial.ready_task(t, task_id)
-    except (InvalidInput, NotFound) as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-        return redirect(url_for("designer.try_it", process_id=process_id))
-    schema = (t.bundle.form(task.form) if task.form else None) or {"type": "object",
-                                                                   "properties": {}}
-    ui = t.bundle.form(task.ui_form) if task.ui_form else None
-    posted = request.method == "POST"
-    form = build_task_form(schema, ui, formdata=request.form if posted else None,
-                           data=task.data, option_sources=option_sources())
-    if posted and not form.row_action() and form.validate_task():
-        try:
-            trial.complete(actor, process_id, task_id, form.to_data())
-            db.session.commit()
-            flash(f"“{task.title}” is done in the trial.", "success")
-            return redirect(url_for("designer.try_it", process_id=process_id))
-        except (NotFound, StepFailed) as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-    return render_template("designer/try_task.html", task=task, form=form,
-                           process_id=process_id)
 
 
 @bp.route("/<process_id>/export.zip")

@@ -314,7 +314,7 @@
       state.dirty = false;
       var problems = r.data.problems || [];
       status.textContent = 'Saved and checked';
-      C.showProblems(problems, pick);
+      C.showProblems(problems, pick, r.data.scenarios);
       markProblems(problems);
       var first = problems.filter(function (p) { return p.element_id; })[0];
       if (first) { pick(first.element_id); }

@@ -46,7 +46,7 @@
     saves.then(function (r) {
       if (!r.ok) { status.textContent = 'Not saved: ' + (r.data.error || 'error'); return; }
       status.textContent = 'Saved and checked';
-      C.showProblems(r.data.problems || [], null);
+      C.showProblems(r.data.problems || [], null, r.data.scenarios);
     });
   });
 }());

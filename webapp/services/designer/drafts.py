@@ -6,6 +6,7 @@ import hashlib
 import re
 from dataclasses import asdict
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp import engine
@@ -15,6 +16,8 @@ from webapp.services import bundles
 from webapp.services.audit import Actor, record
 from webapp.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from webapp.services.policy import may_edit_processes
+
+from . import scenario_runs, trialrun
 
 #: What a file of a bundle may be called: folder/name.suffix, nothing else.
 FILE_NAME = re.compile(
@@ -153,10 +156,11 @@ def reset_draft(actor: Actor, process_id: str, version: ProcessVersion) -> Proce
 def _store(actor, draft, files, action, path) -> ProcessDraft:
     draft.files = files
     draft.problems = [asdict(p) for p in validate_files(files, draft.process_id)]
-    draft.trial_state = None
+    draft.trial_state, draft.trial_log = None, None
     draft.updated_by_id = actor.user.id
     draft.updated_at = utcnow()
     db.session.flush()
+    scenario_runs.run_all(draft)  # every saved scenario, on the draft as it is now
     record(actor, action, process=draft.process_id, file=path,
            problems=len(errors_of(draft.problems)))
     return draft
@@ -166,7 +170,7 @@ def validate_files(files: dict[str, str], process_id: str | None) -> list[engine
     """The same checks as deployment: the problems, then the warnings (``Problem.warning``);
     [] when the bundle is fine."""
     try:
-        bundle = engine.compile_bundle(files, bundles.lane_reach(), process_id)
+        bundle = trialrun.build(files, process_id)  # kept for trials and scenario runs
     except engine.BundleInvalid as err:
         return (list(err.problems) or [engine.Problem("", None, str(err))]) + err.warnings
     return list(bundle.warnings)
@@ -178,17 +182,31 @@ def errors_of(problems: list) -> list:
     return [p for p in problems if not (p.get("warning") if isinstance(p, dict) else p.warning)]
 
 
-def publish_draft(actor: Actor, process_id: str) -> bundles.Publication:
+class ScenariosDiffer(InvalidInput):
+    """Saved scenarios no longer run as saved on the draft; publishing needs a confirmation."""
+
+
+def publish_draft(actor: Actor, process_id: str, *,
+                  accept_differences: bool = False) -> bundles.Publication:
     """Publish the draft as a new immutable version; new cases of the process start on it.
     A draft equal to the newest published version publishes nothing (``changed`` False).
 
-    Raises InvalidInput (with the problems) when the draft does not validate."""
+    Raises InvalidInput (with the problems) when the draft does not validate, and
+    ScenariosDiffer when a saved scenario now runs differently, unless
+    ``accept_differences`` (the process owner looked and meant it)."""
     draft = open_draft(actor, process_id)
     problems = validate_files(draft.files, process_id)
     draft.problems = [asdict(p) for p in problems]
     if errors_of(problems):
         raise InvalidInput("The draft has problems; fix them before publishing.",
                            errors_of(problems))
+    differing = scenario_runs.failing(scenario_runs.run_all(draft))
+    if differing and not accept_differences:
+        names = ", ".join(f"“{s.name}”" for s in differing)
+        raise ScenariosDiffer(_("Not published: %(num)d saved scenario(s) no longer run as "
+                                "saved (%(names)s). Look at where below; to publish anyway, "
+                                "tick “Publish although scenarios differ”.",
+                                num=len(differing), names=names))
     published = bundles.publish(actor, dict(draft.files), process_id)
     draft.based_on_version_id = published.version.id
     db.session.flush()
