@@ -141,7 +141,7 @@ def executable_roots(trees: Iterable[etree._Element]) -> list[str]:
             if proc.get("isExecutable", "false").lower() == "true":
                 executable.append(proc.get("id"))
         called.update(el.get("calledElement") for el in tree.iterfind(".//bpmn:callActivity", ns))
-    return [pid for pid in executable if pid not in called]
+    return list(dict.fromkeys(pid for pid in executable if pid not in called))
 
 
 def build_bundle(files: dict[str, str], process_id: str | None = None) -> Bundle:

@@ -211,6 +211,9 @@ def _sync_tasks(case: Case, step: engine.Step, now: datetime) -> None:
     for spiff_id, row_id in connection.execute(_TASK_ROWS, {"case_id": case.id}):
         existing.setdefault(spiff_id, []).append(row_id)
     ready = {t.id: t for t in step.ready}
+    new = [t for t in step.ready if t.id not in existing]
+    # Before anything is written: a step whose next task reaches nobody fails as a whole.
+    owners = assignment.owners(new, case.id) if new else {}
     gone = [row_id for spiff_id, row_ids in existing.items() if spiff_id not in ready
             for row_id in row_ids]
     if gone:
@@ -219,10 +222,8 @@ def _sync_tasks(case: Case, step: engine.Step, now: datetime) -> None:
             loaded = db.session.identity_map.get(identity_key(Task, row_id))
             if loaded is not None:
                 db.session.expunge(loaded)
-    new = [t for t in step.ready if t.id not in existing]
     if not new:
         return
-    owners = assignment.owners(new, case.id)  # raises AssignmentFailed (the step fails)
     rows = [
         {
             "case_id": case.id, "case_code": case.code, "spiff_task_id": t.id,
