@@ -129,7 +129,7 @@ def test_publishing_asks_before_scenarios_that_differ(network):
     text = drafts.open_draft(owner(), "maw_case").files["forms/request-information.schema.json"]
     drafts.save_file(owner(), "maw_case", "forms/request-information.schema.json",
                      text.replace('"maximum": 60', '"maximum": 10'))
-    with pytest.raises(InvalidInput, match="1 saved scenario"):
+    with pytest.raises(InvalidInput, match="1 saved scenario no longer runs"):
         drafts.publish_draft(owner(), "maw_case")
     published = drafts.publish_draft(owner(), "maw_case", accept_differences=True)
     assert published.changed and published.version.version == 2

@@ -6,7 +6,7 @@ import hashlib
 import re
 from dataclasses import asdict
 
-from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from webapp import engine
@@ -203,10 +203,12 @@ def publish_draft(actor: Actor, process_id: str, *,
     differing = scenario_runs.failing(scenario_runs.run_all(draft))
     if differing and not accept_differences:
         names = ", ".join(f"“{s.name}”" for s in differing)
-        raise ScenariosDiffer(_("Not published: %(num)d saved scenario(s) no longer run as "
-                                "saved (%(names)s). Look at where below; to publish anyway, "
-                                "tick “Publish although scenarios differ”.",
-                                num=len(differing), names=names))
+        raise ScenariosDiffer(ngettext(
+            "Not published: %(num)d saved scenario no longer runs as saved (%(names)s). See "
+            "where below; to publish anyway, tick the box next to “Publish”.",
+            "Not published: %(num)d saved scenarios no longer run as saved (%(names)s). See "
+            "where below; to publish anyway, tick the box next to “Publish”.",
+            len(differing), names=names))
     published = bundles.publish(actor, dict(draft.files), process_id)
     draft.based_on_version_id = published.version.id
     db.session.flush()
