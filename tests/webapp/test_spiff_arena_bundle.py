@@ -118,7 +118,9 @@ def test_lane_owners_can_name_one_person(network, login):
     assert task.assignee_id == actor("jdoe").user.id and task.organisation.code == "police"
     assert inbox("police") == []  # a colleague in the same organisation does not get it
     assert login("police").get(f"/tasks/{task.id}").status_code == 404
-    assert login("jdoe").get(f"/tasks/{task.id}").status_code == 200
+    jdoe = login("jdoe")
+    assert jdoe.get(f"/tasks/{task.id}").status_code == 200
+    assert "You personally" in jdoe.get("/").text
 
 
 def test_a_lane_owner_that_does_not_exist_fails_the_step_and_tells_the_coordinator(network,
