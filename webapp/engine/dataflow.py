@@ -191,7 +191,7 @@ class _Builder:
                 elif kind == "endEvent":
                     self.graph.edges[(path, child.get("id"))].add(key)
 
-    def _element(self, path, key, node, local) -> None:  # noqa: C901 - one branch per kind
+    def _element(self, path, key, node, local) -> None:
         g = self.graph
         item = self._loop(key, node)
         pre = _text(node, "bpmn:extensionElements/spiff:preScript")
