@@ -33,15 +33,25 @@ def _done(message: str) -> None:
 
 @click.command("deploy")
 @click.option("--path", default=None, help="Folder with processes/, rules/ and forms/.")
-def deploy(path):
-    """Validate and publish the process bundle (no-op when unchanged)."""
+@click.option("--process", "process_id", default=None,
+              help="The process to publish and start new cases with (\"Register a case\" and "
+                   "\"Report a signal\"), e.g. maw_case.")
+def deploy(path, process_id):
+    """Validate and publish the process bundle (nothing when it is the newest version)."""
     from webapp.engine import BundleInvalid
 
     try:
-        version = bundles.deploy_bundle(Actor.system(), path or current_app.config["BUNDLE_DIR"])
+        published = bundles.deploy(Actor.system(), path or current_app.config["BUNDLE_DIR"],
+                                   process_id)
+        chosen = bundles.latest_version(bundles.case_process_id())
     except BundleInvalid as error:
         raise click.ClickException("The bundle is not valid:\n" + str(error)) from error
-    _done(f"Published: {version.label} ({version.bundle_hash[:12]})")
+    except ServiceError as error:
+        raise click.ClickException(error.message) from error
+    version = published.version
+    done = "Published" if published.changed else "Nothing changed, still"
+    _done(f"{done}: {version.label} ({version.bundle_hash[:12]}). New cases start on "
+          f"{chosen.label}.")
 
 
 @click.command("create-org")

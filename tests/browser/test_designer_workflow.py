@@ -102,6 +102,9 @@ def test_owner_adds_a_step_tries_publishes_and_migrates(as_user, running_cases):
     expect(preview.locator(".sample-ok")).to_be_visible()
     screenshot(owner, "designer-form-editor")
     owner.get_by_role("button", name="Save and check").click()
+    # The page said "no problems" before the save already (the new form existed): wait for
+    # the save itself, or the trial below starts on a draft the save then changes.
+    expect(owner.locator("#save-status")).to_have_text("Saved and checked")
     expect(owner.locator("#problems")).to_contain_text("no problems")
 
     # Try it: step through the forms of the draft.

@@ -42,8 +42,9 @@ def test_create_org_user_deploy_and_list(app):
 
     first = cli.invoke(args=["deploy"])
     assert "Published: Multi-agency case v1" in first.output, first.output
+    assert "New cases start on Multi-agency case v1." in first.output
     again = cli.invoke(args=["deploy"])  # unchanged bundle: no new version
-    assert "v1" in again.output
+    assert "Nothing changed, still: Multi-agency case v1" in again.output
     assert db.session.scalar(select(func.count(ProcessVersion.id))) == 1
     assert cli.invoke(args=["list-cases"]).exit_code == 0
 

@@ -60,7 +60,7 @@ def test_missing_form_is_named_and_blocks_publishing(network):
     assert draft.problems == []
     first = db.session.scalar(select(ProcessVersion).where(ProcessVersion.version == 1))
     before = dict(first.files)
-    version = drafts.publish_draft(owner(), "maw_case")
+    version = drafts.publish_draft(owner(), "maw_case").version
     assert version.version == 2
     assert "forms/check-signal.schema.json" in version.files
     db.session.expire_all()
@@ -247,7 +247,7 @@ def test_a_bundle_from_another_spiff_tool_imports_publishes_and_runs(network):
     assert draft.problems == []
     assert sorted(draft.files) == ["forms/call-schema.json", "forms/call-uischema.json",
                                    "processes/welcome_call.bpmn"]
-    version = drafts.publish_draft(owner(), "welcome_call")
+    version = drafts.publish_draft(owner(), "welcome_call").version
     assert (version.process_id, version.version) == ("welcome_call", 1)
     from webapp.services.designer import trial
 

@@ -381,6 +381,9 @@ def test_a_task_in_a_process_owner_lane_reaches_nobody(app, people, login, tmp_p
     """Process owners could otherwise read case data by putting a step in their own lane."""
     from pathlib import Path
 
+    from webapp import engine
+    from webapp.engine.bundle import build_bundle
+    from webapp.models import ProcessVersion
     from webapp.services import bundles
     from webapp.services.audit import Actor
 
@@ -396,9 +399,17 @@ def test_a_task_in_a_process_owner_lane_reaches_nobody(app, people, login, tmp_p
         (source / "processes" / "failing.bpmn").read_text()
         .replace('name="Coordinator"', 'name="Process owner"')
         .replace("ratio = len(note) / 0", "ratio = 1"))
-    bundles.deploy_bundle(Actor.system(), root)
+    with pytest.raises(engine.BundleInvalid, match="reaches nobody"):
+        bundles.deploy_bundle(Actor.system(), root)  # validation refuses such a lane now
+    # A version published before validation refused it: the policy still holds.
+    files = engine.read_bundle_dir(root)
+    built = build_bundle(files)
+    db.session.add(ProcessVersion(process_id=built.process_id, name=built.process_name,
+                                  version=1, bundle_hash=built.hash, files=files,
+                                  spec_json=built.spec_json()))
+    db.session.flush()
+    bundles.set_case_process(Actor.system(), "failing_case")
     db.session.commit()
-    app.config["CASE_PROCESS_ID"] = "failing_case"
     case = register(full_name=PERSON_A)
     task = task_of(case)
     assert task.lane == "process_owner"

@@ -161,7 +161,8 @@ def test_xss_in_task_instructions_renders_inert(app, network, login, tmp_path):
                     "<a href=\"javascript:alert(4)\">x</a> Case: {{ case_code }}")
     bundles.deploy_bundle(Actor.system(), _bundle(tmp_path, "ratio = 1", instructions))
     db.session.commit()
-    app.config["CASE_PROCESS_ID"] = "failing_case"
+    bundles.set_case_process(Actor.system(), "failing_case")
+    db.session.commit()
     case = register()
     html = login("coordinator").get(f"/tasks/{only_task('coordinator', 'write_note').id}").text
     _inert(html)
@@ -195,7 +196,8 @@ def test_hostile_scripts_fail_clearly_and_leave_the_case_unchanged(
     monkeypatch.setattr(engine_runner._SCRIPT_ENGINE.environment, "time_limit", 0.3)
     bundles.deploy_bundle(Actor.system(), _bundle(tmp_path, RUNTIME_ESCAPES[name]))
     db.session.commit()
-    app.config["CASE_PROCESS_ID"] = "failing_case"
+    bundles.set_case_process(Actor.system(), "failing_case")
+    db.session.commit()
     case = register()
     state, version = case.state, case.version
     task = only_task("coordinator", "write_note")

@@ -17,7 +17,8 @@ FAILING = Path(__file__).parent / "bundles" / "failing"
 def test_a_failing_script_completes_nothing_and_is_recorded(app, network, login):
     bundles.deploy_bundle(Actor.system(), FAILING)
     db.session.commit()
-    app.config["CASE_PROCESS_ID"] = "failing_case"
+    bundles.set_case_process(Actor.system(), "failing_case")
+    db.session.commit()
     case = register()
     state_before, version_before = case.state, case.version
     task = only_task("coordinator", "write_note")

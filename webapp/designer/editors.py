@@ -2,8 +2,9 @@
 
 from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 
+from webapp.engine import formfiles
 from webapp.extensions import db
-from webapp.services.designer import drafts, formpreview
+from webapp.services.designer import drafts, formpreview, scenario_runs
 from webapp.services.errors import Conflict, InvalidInput
 from webapp.taskforms import build_task_form
 from webapp.web import current_actor
@@ -16,11 +17,13 @@ from .common import bp, editor_page, option_sources, owner_only
 def draft(process_id: str):
     actor = current_actor()
     d = drafts.open_draft(actor, process_id)
+    saved = scenario_runs.run_all(d)  # run on this content already, unless a save failed
     db.session.commit()
     order = {"processes": 0, "rules": 1, "forms": 2}
     files = sorted(d.files, key=lambda p: (order.get(p.split("/")[0], 3), p))
     return render_template("designer/draft.html", draft=d, files=files,
-                           problems=d.problems)
+                           problems=d.problems, scenarios=saved,
+                           differing=scenario_runs.failing(saved))
 
 
 @bp.route("/<process_id>/edit/<path:path>")
@@ -78,15 +81,16 @@ def save(process_id: str, path: str):
     except Conflict as err:
         db.session.rollback()
         return jsonify(error=err.message), 409
+    saved = scenario_runs.results(scenario_runs.scenarios_of(process_id))
     db.session.commit()
-    return jsonify(saved=True, problems=d.problems, hash=drafts.content_hash(content))
+    return jsonify(saved=True, problems=d.problems, hash=drafts.content_hash(content),
+                   scenarios=saved)
 
 
 @bp.route("/<process_id>/forms/new", methods=["POST"])
 @owner_only
 def new_form(process_id: str):
-    name = request.form.get("name", "").strip().removesuffix(".json").removesuffix(".schema")
-    path = f"forms/{name}.schema.json"
+    path = f"forms/{formfiles.new_form_name(request.form.get('name', ''))}"
     try:
         drafts.check_file_name(path)
         drafts.save_file(current_actor(), process_id, path,
@@ -123,7 +127,15 @@ def delete(process_id: str, path: str):
 
 
 def _form_editor(d, path: str):
-    ui_path = path.replace(".schema.json", ".uischema.json")
+    """The form editor pairs a schema with the UI schema of the same name, in either naming
+    convention (x.schema.json / x.uischema.json, spiff-arena's x-schema.json / x-uischema.json);
+    opened on a UI schema file it shows its schema."""
+    name = path.removeprefix("forms/")
+    if formfiles.form_role(name) == "ui":
+        path = f"forms/{formfiles.schema_partner(name)}"
+        name = path.removeprefix("forms/")
+    partner = formfiles.ui_partner(name)
+    ui_path = f"forms/{partner}" if partner else path.removesuffix(".json") + ".uischema.json"
     # No third-party library here: the form editor keeps the strict CSP.
     return render_template(
         "designer/form.html", draft=d, path=path, ui_path=ui_path,

@@ -1,7 +1,8 @@
 """The process owners' workbench (one blueprint, ``bp``): the routes live in ``editors``
-(draft, editors, validation) and ``versions`` (publish, trial, zip, compare, migration)."""
+(draft, editors, validation), ``versions`` (publish, zip, compare, migration) and ``trials``
+(Try it, scenarios)."""
 
-from . import editors, versions  # noqa: F401  (they register their routes on bp)
+from . import editors, trials, versions  # noqa: F401  (they register their routes on bp)
 from .common import bp
 
 __all__ = ["bp"]

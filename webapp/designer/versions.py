@@ -1,48 +1,96 @@
 """Publishing, versions, trials, import/export, compare and moving running cases."""
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from webapp import engine
 from webapp.extensions import db
-from webapp.services.designer import bundlezip, diff, drafts, migration, overview, trial
-from webapp.services.errors import InvalidInput, NotFound, StepFailed
-from webapp.taskforms import build_task_form
+from webapp.services import bundles
+from webapp.services.designer import bundlezip, diff, drafts, migration, overview
+from webapp.services.errors import InvalidInput, NotFound
 from webapp.web import current_actor
 
-from .common import bp, option_sources, owner_only
+from .common import bp, owner_only
 
 
 @bp.route("/")
 @owner_only
 def index():
     rows = overview.list_processes(current_actor())
-    return render_template("designer/index.html", rows=rows, describe=overview.describe)
+    return render_template("designer/index.html", rows=rows, describe=overview.describe,
+                           case_process=bundles.case_process_id())
 
 
 @bp.route("/<process_id>/publish", methods=["POST"])
 @owner_only
 def publish(process_id: str):
+    actor = current_actor()
     try:
-        version = drafts.publish_draft(current_actor(), process_id)
+        published = drafts.publish_draft(
+            actor, process_id, accept_differences=bool(request.form.get("accept_differences")))
     except InvalidInput as err:
         db.session.commit()  # keep the problems found on the draft
         flash(err.message, "danger")
         return redirect(url_for("designer.draft", process_id=process_id))
+    number = published.version.version
+    own, case = drafts.starting_versions(process_id)
     db.session.commit()
-    flash(f"Published as version {version.version}. New cases start on it; running cases "
-          "stay on their version until you move them.", "success")
+    if not published.changed:
+        flash(_("Nothing changed: the draft is the same as version %(num)s, so nothing was "
+                "published.", num=number) + " " + _starting(process_id, own, case), "info")
+        return redirect(url_for("designer.draft", process_id=process_id))
+    flash(_("Published as version %(num)s. Running cases stay on their version until you "
+            "move them.", num=number) + " " + _starting(process_id, own, case), "success")
     return redirect(url_for("designer.index"))
+
+
+def _starting(process_id: str, own, case) -> str:
+    """Which version new cases start on, in words that are true for this process."""
+    if own is None:
+        return _("No version of this process is in use: new cases cannot start on it.")
+    if case is not None and case.process_id == process_id:
+        return _("New cases start on version %(num)s.", num=own.version)
+    if case is None:
+        return _("New cases of this process start on version %(num)s; no process is chosen "
+                 "for \u201cRegister a case\u201d yet.", num=own.version)
+    return _("New cases of this process start on version %(num)s, but \u201cRegister a "
+             "case\u201d starts %(other)s (version %(other_num)s); choose this process on the "
+             "Processes page to start new cases with it.", num=own.version,
+             other=case.name, other_num=case.version)
 
 
 @bp.route("/<process_id>/versions/<int:number>/status", methods=["POST"])
 @owner_only
 def set_status(process_id: str, number: int):
+    status = request.form.get("status", "")
     try:
-        drafts.set_status(current_actor(), process_id, number, request.form.get("status", ""))
+        drafts.set_status(current_actor(), process_id, number, status)
+        own, case = drafts.starting_versions(process_id)
         db.session.commit()
     except InvalidInput as err:
         db.session.rollback()
         flash(err.message, "danger")
+        return redirect(url_for("designer.index"))
+    done = (_("Version %(num)s is retired.", num=number) if status == "retired"
+            else _("Version %(num)s is in use again.", num=number))
+    flash(done + " " + _starting(process_id, own, case), "success")
+    return redirect(url_for("designer.index"))
+
+
+@bp.route("/<process_id>/start-cases", methods=["POST"])
+@owner_only
+def choose_for_cases(process_id: str):
+    """Make "Register a case" and "Report a signal" start this process."""
+    try:
+        version = drafts.choose_case_process(current_actor(), process_id)
+        db.session.commit()
+    except NotFound as err:
+        db.session.rollback()
+        flash(err.message, "danger")
+        return redirect(url_for("designer.index"))
+    flash(_("\u201cRegister a case\u201d and \u201cReport a signal\u201d now start %(name)s: "
+            "new cases start on version %(num)s. Running cases stay where they are.",
+            name=version.name, num=version.version), "success")
     return redirect(url_for("designer.index"))
 
 
@@ -53,56 +101,6 @@ def reset(process_id: str, number: int):
     db.session.commit()
     flash(f"The draft now starts again from version {number}.", "info")
     return redirect(url_for("designer.draft", process_id=process_id))
-
-
-@bp.route("/<process_id>/try", methods=["GET", "POST"])
-@owner_only
-def try_it(process_id: str):
-    actor = current_actor()
-    try:
-        action = request.form.get("action") if request.method == "POST" else None
-        if action == "start":
-            t = trial.start(actor, process_id)
-        elif action == "timers":
-            t = trial.fire_timers(actor, process_id)
-        else:
-            t = trial.current(actor, process_id)
-    except (InvalidInput, StepFailed, NotFound) as err:
-        db.session.commit()
-        flash(err.message, "danger")
-        return redirect(url_for("designer.draft", process_id=process_id))
-    db.session.commit()
-    return render_template("designer/try.html", trial=t, process_id=process_id)
-
-
-@bp.route("/<process_id>/try/<task_id>", methods=["GET", "POST"])
-@owner_only
-def try_task(process_id: str, task_id: str):
-    actor = current_actor()
-    try:
-        t = trial.current(actor, process_id)
-        task = trial.ready_task(t, task_id)
-    except (InvalidInput, NotFound) as err:
-        db.session.rollback()
-        flash(err.message, "danger")
-        return redirect(url_for("designer.try_it", process_id=process_id))
-    schema = (t.bundle.form(task.form) if task.form else None) or {"type": "object",
-                                                                   "properties": {}}
-    ui = t.bundle.form(task.ui_form) if task.ui_form else None
-    posted = request.method == "POST"
-    form = build_task_form(schema, ui, formdata=request.form if posted else None,
-                           data=task.data, option_sources=option_sources())
-    if posted and not form.row_action() and form.validate_task():
-        try:
-            trial.complete(actor, process_id, task_id, form.to_data())
-            db.session.commit()
-            flash(f"“{task.title}” is done in the trial.", "success")
-            return redirect(url_for("designer.try_it", process_id=process_id))
-        except (NotFound, StepFailed) as err:
-            db.session.rollback()
-            flash(err.message, "danger")
-    return render_template("designer/try_task.html", task=task, form=form,
-                           process_id=process_id)
 
 
 @bp.route("/<process_id>/export.zip")
@@ -130,7 +128,11 @@ def import_bundle():
         return redirect(request.referrer or url_for("designer.index"))
     try:
         d = bundlezip.import_zip(current_actor(), upload.read(bundlezip.MAX_ZIP_BYTES + 1),
-                                 process_id)
+                                 process_id, choice=request.form.get("choice"),
+                                 new_id=request.form.get("new_id"))
+    except bundlezip.ImportClash as clash:
+        db.session.rollback()
+        return render_template("designer/import_choice.html", clash=clash), 409
     except InvalidInput as err:
         db.session.rollback()
         flash(f"Not imported: {err.message}", "danger")

@@ -69,6 +69,8 @@ class Bundle:
         self.process_name = spec.description or spec.name
         self._spec_json = spec_json
         self._forms: dict[str, dict | None] = {}
+        # What validation found worth a look (compile_bundle sets it; engine.Problem list).
+        self.warnings: list = []
 
     def form(self, filename: str) -> dict | None:
         """The parsed JSON of ``forms/<filename>``, or None if there is no such (valid) file."""
@@ -139,7 +141,7 @@ def executable_roots(trees: Iterable[etree._Element]) -> list[str]:
             if proc.get("isExecutable", "false").lower() == "true":
                 executable.append(proc.get("id"))
         called.update(el.get("calledElement") for el in tree.iterfind(".//bpmn:callActivity", ns))
-    return [pid for pid in executable if pid not in called]
+    return list(dict.fromkeys(pid for pid in executable if pid not in called))
 
 
 def build_bundle(files: dict[str, str], process_id: str | None = None) -> Bundle:

@@ -11,11 +11,14 @@ class EngineError(Exception):
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a process bundle, phrased for a process owner."""
+    """One thing wrong with a process bundle, phrased for a process owner. A ``warning`` is
+    worth a look but does not keep the bundle from running (e.g. a variable that may be
+    unset); any other problem does."""
 
     file: str
     element_id: str | None
     message: str
+    warning: bool = False
 
     def __str__(self) -> str:
         if self.element_id is None:
@@ -24,10 +27,12 @@ class Problem:
 
 
 class BundleInvalid(EngineError):
-    """The bundle cannot be deployed; ``problems`` lists every problem found."""
+    """The bundle cannot be deployed; ``problems`` lists every problem found (errors only),
+    ``warnings`` what was found worth a look besides."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], warnings: list[Problem] | None = None):
         self.problems = list(problems)
+        self.warnings = list(warnings or [])
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Collection, Iterator, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -29,9 +30,15 @@ RESERVED_NAMES = frozenset(
 )  # fmt: skip
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _SUPPORTED = (
-    "text, long text, date, choice (enum or x-options), whole number, number, yes/no, "
-    "list of choices, or repeatable rows"
+    "text, long text, date, date and time, e-mail address, choice (enum or x-options), whole "
+    "number, number, yes/no, list of choices, list of short texts or numbers, group of fields "
+    "(an object with properties) or repeatable rows"
 )
+#: The kinds of field an item of a list (an array of free values) can be.
+LIST_ITEM_KINDS = frozenset({"text", "textarea", "date", "datetime", "email", "integer", "number"})
+#: String formats the form can show (others are refused: RJSF would show a widget we lack).
+_FORMATS = {"date": "date", "date-time": "datetime", "email": "email"}
+_FORMAT_FREE = frozenset({"uri", "url", "hostname", "uuid", "time", "regex", "ipv4", "ipv6"})
 
 
 @dataclass(frozen=True)
@@ -64,11 +71,16 @@ def has_choices(schema: Mapping[str, Any]) -> bool:
     return isinstance(one_of, list) and bool(one_of) and all("const" in o for o in one_of)
 
 
-def _string_kind(schema: Mapping[str, Any], widget: str | None) -> str:
+def _string_kind(schema: Mapping[str, Any], widget: str | None) -> str | None:
     if has_choices(schema):
         return "radio" if widget == "radio" else "select"
-    if schema.get("format") == "date" or widget == "date":
-        return "date"
+    shown = schema.get("format")
+    if widget in ("date", "datetime", "email"):
+        return widget
+    if shown in _FORMATS:
+        return _FORMATS[shown]
+    if shown is not None and shown not in _FORMAT_FREE:
+        return None  # e.g. data-url (a file upload): nothing here can show it
     return "textarea" if widget == "textarea" else "text"
 
 
@@ -80,16 +92,41 @@ def _array_kind(schema: Mapping[str, Any], widget: str | None) -> str | None:
         return "rows"
     if json_type(items) == "string" and (has_choices(items) or "x-options" in schema):
         return "checkboxes" if widget == "checkboxes" else "multiselect"
+    if field_kind(items) in LIST_ITEM_KINDS:
+        return "list"
     return None
+
+
+def is_read_only(schema: Mapping[str, Any], ui: Mapping[str, Any] | None = None) -> bool:
+    """A field shown but not edited: ``readOnly``, a fixed ``const`` (not the "must be ticked"
+    box) or ``ui:readonly`` / ``ui:disabled``. The server never takes its value from a post."""
+    ui = ui or {}
+    if schema.get("readOnly") is True or ui.get("ui:readonly") or ui.get("ui:disabled"):
+        return True
+    if ui.get("ui:widget") == "hidden":
+        return True
+    return "const" in schema and json_type(schema) != "boolean"
+
+
+#: ``ui:widget`` values of react-jsonschema-form that forms here understand, and what each is
+#: shown as (None: the field's usual control). "hidden" fields are kept, not shown.
+WIDGETS = {
+    "text": None, "textarea": "textarea", "select": None, "radio": "radio",
+    "checkboxes": "checkboxes", "checkbox": None, "date": "date", "alt-date": "date",
+    "datetime": "datetime", "alt-datetime": "datetime", "email": "email", "updown": None,
+    "range": None, "password": None, "color": None, "uri": None, "hidden": None,
+}
 
 
 def field_kind(schema: Mapping[str, Any], ui: Mapping[str, Any] | None = None) -> str | None:
     """Name the kind of form field a property schema describes, or None if it is unsupported.
 
-    Kinds: text, textarea, date, select, radio, integer, number, checkbox, multiselect,
-    checkboxes, rows (an array of objects).
+    Kinds: text, textarea, date, datetime, email, select, radio, integer, number, checkbox,
+    multiselect, checkboxes, list (an array of free values), group (an object with
+    properties: a fieldset) and rows (an array of objects).
     """
-    widget = (ui or {}).get("ui:widget")
+    chosen = (ui or {}).get("ui:widget")
+    widget = WIDGETS.get(chosen) if isinstance(chosen, str) else None
     kind = json_type(schema)
     if kind == "string":
         return _string_kind(schema, widget)
@@ -99,6 +136,8 @@ def field_kind(schema: Mapping[str, Any], ui: Mapping[str, Any] | None = None) -
         return "checkbox"
     if kind == "array":
         return _array_kind(schema, widget)
+    if kind == "object" and isinstance(schema.get("properties"), Mapping) and schema["properties"]:
+        return "group"
     return None
 
 
@@ -121,16 +160,22 @@ def ordered_names(schema: Mapping[str, Any], ui: Mapping[str, Any] | None) -> li
 # --- check_schema -------------------------------------------------------------------------
 
 
-def check_schema(schema: Any) -> list[str]:
-    """List the problems that make ``schema`` unusable as a task form, in plain words.
+META_VALIDATOR = Draft202012Validator(Draft202012Validator.META_SCHEMA)
 
-    An empty list means the form can be shown. Problems: not valid JSON Schema (draft
-    2020-12), top level not ``"type": "object"``, unsupported field types, field names that
-    cannot be form fields.
+
+def check_schema(schema: Any, ui: Any = None, *, meta: bool = True) -> list[str]:
+    """List the problems that make ``schema`` (with its UI schema ``ui``) unusable as a task
+    form, in plain words, each naming its field.
+
+    An empty list means every field can be shown. Problems: not valid JSON Schema (draft
+    2020-12), top level not ``"type": "object"``, unsupported field types or formats, widgets
+    that do not exist here, field names that cannot be form fields, lists or rows nested where
+    the form cannot repeat them. ``meta=False`` skips the check against the JSON Schema
+    meta-schema (the costly part) for a schema checked that way already.
     """
     if not isinstance(schema, dict):
         return ["The form schema must be a JSON object."]
-    error = best_match(Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(schema))
+    error = best_match(META_VALIDATOR.iter_errors(schema)) if meta else None
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "the top level"
         message = error.message
@@ -142,10 +187,31 @@ def check_schema(schema: Any) -> list[str]:
         return [f"The form schema is not valid JSON Schema at {where}: {message}"]
     if schema.get("type") != "object":
         return ['The form schema must have "type": "object" at the top level.']
-    return list(_check_properties(schema, prefix="", inside_rows=False))
+    if ui is not None and not isinstance(ui, Mapping):
+        return ["The UI schema must be a JSON object."]
+    return list(_check_properties(schema, ui or {}, prefix="", inside=None))
 
 
-def _check_properties(schema: Mapping[str, Any], prefix: str, inside_rows: bool) -> Iterator[str]:
+def _ui_of(ui: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = ui.get(name)
+    return value if isinstance(value, Mapping) else {}
+
+
+def _unsupported(label: str, prop: Mapping[str, Any]) -> str:
+    shown = prop.get("type", "no type")
+    if prop.get("format") and json_type(prop) == "string":
+        return (f'Field "{label}" has the format "{prop["format"]}", which the form cannot show '
+                "(supported: date, date-time, email, or none).")
+    if json_type(prop) == "object":
+        return (f'Field "{label}" is an object without properties; list its fields under '
+                '"properties" (it is shown as a group of fields).')
+    return f'Field "{label}" has an unsupported type ({shown}). Supported: {_SUPPORTED}.'
+
+
+def _check_properties(
+    schema: Mapping[str, Any], ui: Mapping[str, Any], prefix: str, inside: str | None
+) -> Iterator[str]:
+    """``inside``: None at the top level, "rows" in repeatable rows, "group" in a group."""
     for name, prop in (schema.get("properties") or {}).items():
         label = f"{prefix}{name}"
         if not is_field_name(name):
@@ -157,15 +223,26 @@ def _check_properties(schema: Mapping[str, Any], prefix: str, inside_rows: bool)
         if not isinstance(prop, Mapping):
             yield f'Field "{label}" must be described by a JSON object.'
             continue
-        kind = field_kind(prop)
+        field_ui = _ui_of(ui, name)
+        widget = field_ui.get("ui:widget")
+        if widget is not None and (not isinstance(widget, str) or widget not in WIDGETS):
+            yield (f'Field "{label}": the widget "{widget}" (ui:widget) does not exist here; '
+                   f"use one of: {', '.join(sorted(WIDGETS))}.")
+            continue
+        kind = field_kind(prop, field_ui)
         if kind is None:
-            shown = prop.get("type", "no type")
-            yield f'Field "{label}" has an unsupported type ({shown}). Supported: {_SUPPORTED}.'
+            yield _unsupported(label, prop)
+        elif kind in ("rows", "list") and inside is not None:
+            what = "repeatable rows" if kind == "rows" else "a list"
+            where = "repeatable rows" if inside == "rows" else "a group of fields"
+            yield (f'Field "{label}": {what} inside {where} are not supported; move it to the '
+                   "top level of the form.")
         elif kind == "rows":
-            if inside_rows:
-                yield f'Field "{label}": repeatable rows inside repeatable rows are not supported.'
-            else:
-                yield from _check_properties(prop["items"], f"{label} > ", inside_rows=True)
+            yield from _check_properties(prop["items"], _ui_of(field_ui, "items"),
+                                         f"{label} > ", inside="rows")
+        elif kind == "group":
+            yield from _check_properties(prop, field_ui, f"{label} > ",
+                                         inside=inside or "group")
 
 
 # --- validate_data ------------------------------------------------------------------------
@@ -196,7 +273,29 @@ def _x_options(validator, source, instance, schema):
 
 # Made once: extending a validator builds a class, which costs about half a millisecond.
 _FormValidator = validators.extend(Draft202012Validator, {"x-options": _x_options})
-_DATE_FORMAT = FormatChecker(formats=["date"])
+_FORMATS_CHECKED = FormatChecker(formats=["date"])
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_DATE_TIME_RE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})$", re.ASCII)
+
+
+@_FORMATS_CHECKED.checks("email")
+def _is_email(value: object) -> bool:
+    return not isinstance(value, str) or bool(_EMAIL_RE.match(value))
+
+
+@_FORMATS_CHECKED.checks("date-time")
+def _is_date_time(value: object) -> bool:
+    """RFC 3339 (what JSON Schema means): a date, a time and an offset or Z."""
+    if not isinstance(value, str):
+        return True
+    if not _DATE_TIME_RE.match(value):
+        return False
+    try:
+        datetime.fromisoformat(value.replace("z", "Z").replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
 
 
 def _plural(n: Any, word: str, words: str = "") -> str:
@@ -225,6 +324,12 @@ _TYPE_MESSAGES = {
     "object": "Enter a group of values.",
 }
 
+_FORMAT_MESSAGES = {
+    "date": "Enter a valid date.",
+    "date-time": "Enter a valid date and time.",
+    "email": "Enter an e-mail address such as name@example.org.",
+}
+
 _MESSAGES = {
     "maxLength": lambda v, s: f"Enter at most {_plural(v, 'character')}.",
     "minLength": lambda v, s: (
@@ -234,7 +339,7 @@ _MESSAGES = {
     "x-options": lambda v, s: "Choose one of the listed options.",
     "oneOf": lambda v, s: "Choose one of the listed options.",
     "const": lambda v, s: "This box must be ticked." if v is True else "Enter the expected value.",
-    "format": lambda v, s: "Enter a valid date." if v == "date" else "Check the format.",
+    "format": lambda v, s: _FORMAT_MESSAGES.get(v, "Check the format."),
     "minimum": lambda v, s: f"Enter a number of at least {v}.",
     "maximum": lambda v, s: f"Enter a number of at most {v}.",
     "exclusiveMinimum": lambda v, s: f"Enter a number greater than {v}.",
@@ -258,6 +363,12 @@ def _subschema(root: Mapping[str, Any], path: tuple[str | int, ...]) -> Mapping[
         if not isinstance(node, Mapping):
             return {}
     return node
+
+
+def _read_only_path(root: Mapping[str, Any], path: tuple[str | int, ...]) -> bool:
+    """True if the value at ``path`` lies in a read-only field: its value never comes from
+    the person filling in the form, so a problem with it is not theirs to fix."""
+    return any(is_read_only(_subschema(root, path[:end])) for end in range(1, len(path) + 1))
 
 
 def _any_of_fields(error: ValidationError, root: Mapping[str, Any]) -> Iterator[FieldError]:
@@ -325,7 +436,7 @@ def _validator_for(schema: Mapping[str, Any]):
     validator = _VALIDATORS.get((schema,))
     if validator is None:
         _check_once(json.dumps(schema, sort_keys=True))
-        validator = _FormValidator(schema, format_checker=_DATE_FORMAT)
+        validator = _FormValidator(schema, format_checker=_FORMATS_CHECKED)
         _VALIDATORS.put((schema,), validator)
     return validator
 
@@ -342,8 +453,9 @@ def validate_data(
     value; with ``option_values=None`` x-options is not checked. A missing required property
     is reported on its own path; an ``anyOf`` of required fields (also inside ``if``/``then``)
     next to the first of them. A string ``"errorMessage"`` in the schema object holding the
-    failed rule replaces the standard wording. Raises ``jsonschema.SchemaError`` for an invalid
-    schema.
+    failed rule replaces the standard wording. Problems with read-only fields (``readOnly``, a
+    fixed ``const``) are left out: their values never come from a post. Raises
+    ``jsonschema.SchemaError`` for an invalid schema.
     """
     validator = _validator_for(schema)
     found: dict[tuple[str | int, ...], FieldError] = {}
@@ -351,7 +463,8 @@ def validate_data(
     try:
         for error in validator.iter_errors(data):
             for field_error in _field_errors(error, schema):
-                found.setdefault(field_error.path, field_error)
+                if not _read_only_path(schema, field_error.path):
+                    found.setdefault(field_error.path, field_error)
     finally:
         _OPTION_VALUES.reset(token)
     return list(found.values())

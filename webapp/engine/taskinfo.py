@@ -15,6 +15,7 @@ from .timers.clock import utcnow
 _JINJA = SandboxedEnvironment(autoescape=True)
 _ORG_KEY = "mawflow_organisation"
 _DUE_KEY = "mawflow_due_at"
+_OWNERS_KEY = "mawflow_lane_owners"
 
 
 @dataclass
@@ -31,6 +32,10 @@ class ReadyTask:
     organisation: str | None
     due_at: datetime | None
     data: dict = field(default_factory=dict)
+    # spiff-arena's lane_owners for this task's lane (organisation codes or usernames), when
+    # the task data names them and no assignedOrganisation does; None otherwise.
+    owners: list[str] | None = None
+    lane_name: str | None = None  # the lane as the diagram names it ("Partner")
 
 
 #: Lanes named for who meets rather than for a role, and the role whose members do their tasks.
@@ -92,6 +97,32 @@ def annotate(task, script_engine) -> None:
         due = _due_at(script_engine.evaluate_expression(props["dueAt"], task.data))
     task.internal_data[_ORG_KEY] = organisation
     task.internal_data[_DUE_KEY] = due
+    task.internal_data[_OWNERS_KEY] = None if organisation else lane_owners(task)
+
+
+def lane_owners(task) -> list[str] | None:
+    """spiff-arena's convention: ``lane_owners = {"<lane name>": [owner, ...]}`` in the task
+    data names who gets the tasks of that lane. The lane is looked up by the diagram's name,
+    then as a role (``"partner"`` for lane "Partner"). None when the data names nobody for
+    the lane; a single name counts as a list of one.
+
+    Raises ValueError when lane_owners gives the lane something other than names."""
+    owners = task.data.get("lane_owners")
+    lane = task.task_spec.lane
+    if not isinstance(owners, dict) or not lane:
+        return None
+    value = owners.get(lane)
+    if value is None:
+        value = next((v for k, v in owners.items() if role_name(str(k)) == role_name(lane)),
+                     None)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
+        raise ValueError(f"lane_owners[{lane!r}] must be a list of organisation codes or "
+                         f"usernames, not {value!r}")
+    return [str(v) for v in value]
 
 
 def _due_at(value) -> str | None:
@@ -134,4 +165,6 @@ def ready_task(task) -> ReadyTask:
         organisation=task.internal_data.get(_ORG_KEY),
         due_at=datetime.fromisoformat(due) if due else None,
         data=copy.deepcopy(task.data),
+        owners=task.internal_data.get(_OWNERS_KEY),
+        lane_name=spec.lane,
     )

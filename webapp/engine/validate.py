@@ -3,44 +3,62 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
+from jsonschema.exceptions import best_match
 from lxml import etree
-from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from .bundle import Bundle, executable_roots, new_parser, parse_xml
+from .dataflow import check_data_flow, names_set
+from .elements import check_elements, duplicate_processes
 from .errors import BundleInvalid, Problem
+from .formfiles import check_forms, form_role
+from .formschema import META_VALIDATOR
 from .scriptcheck import check_expressions, decision_ids
-from .taskinfo import LANE_ROLES, NOTIFY_AS, role_name, spec_properties
+from .taskcheck import TaskChecks, check_tasks, used_forms
 
 
 def compile_bundle(
-    files: dict[str, str], roles: Iterable[str], process_id: str | None = None
+    files: dict[str, str], roles: Iterable[str] | Mapping[str, str],
+    process_id: str | None = None,
 ) -> Bundle:
-    """Parse and validate a bundle; return it ready to run.
+    """Parse and validate a bundle; return it ready to run, with ``Bundle.warnings``.
 
-    Raises BundleInvalid listing ALL problems found (XML, BPMN schema, decisions, forms,
-    lanes, scripts), so a process owner can fix everything in one go."""
+    ``roles``: the roles lanes may name, as ``{role: reach}`` (see ``taskcheck.REACH``: how a
+    lane's tasks reach people), or as names only (every lane then counts as reaching its
+    role's members). Raises BundleInvalid listing ALL problems found (XML, BPMN schema,
+    decisions, forms, lanes, who tasks reach, unsupported elements, scripts), so a process
+    owner can fix everything in one go, and the warnings found with them."""
+    reach = dict(roles) if isinstance(roles, Mapping) else dict.fromkeys(roles, "network")
     trees, problems = _parse_xml_files(files)
     problems += _check_forms_parse(files)
     problems += check_expressions(trees)
+    problems += check_elements(trees)
     if any(path.endswith((".bpmn", ".dmn")) and path not in trees for path in files):
         raise BundleInvalid(problems)
+    duplicates = duplicate_processes({p: t for p, t in trees.items() if p.endswith(".bpmn")})
+    if duplicates:
+        raise BundleInvalid(problems + duplicates)
     main, more = _main_process(trees, process_id)
     problems += more
     if main is None:
         raise BundleInvalid(problems)
     spec, subs = _parse_specs(files, main, problems)
-    decisions = decision_ids(trees)
-    for process in [spec, *subs.values()]:
-        if process is not None:
-            problems += _check_tasks(process, files, set(roles), decisions)
+    checks = TaskChecks(files, reach, decision_ids(trees),
+                        "lane_owners" in names_set(trees, files))
+    warnings = check_data_flow(trees, files)
+    processes = [p for p in [spec, *subs.values()] if p is not None]
+    for process in processes:
+        found, noted = check_tasks(process, checks)
+        problems += found
+        warnings += noted
+    problems += check_forms(files, used_forms(processes))
     if problems:
-        raise BundleInvalid(problems)
-    return Bundle(files, spec, subs)
+        raise BundleInvalid(problems, warnings)
+    bundle = Bundle(files, spec, subs)
+    bundle.warnings = warnings
+    return bundle
 
 
 def _parse_xml_files(files: dict[str, str]) -> tuple[dict[str, etree._Element], list[Problem]]:
@@ -76,10 +94,9 @@ def _check_forms_parse(files: dict[str, str]) -> list[Problem]:
         except ValueError as err:
             problems.append(Problem(path, None, f"the form file is not valid JSON: {err}"))
             continue
-        if path.endswith(".schema.json"):
-            try:
-                Draft202012Validator.check_schema(schema)
-            except SchemaError as err:
+        if form_role(path.removeprefix("forms/")) == "schema":
+            err = best_match(META_VALIDATOR.iter_errors(schema))
+            if err is not None:
                 where = "/".join(str(p) for p in err.path) or "top level"
                 problems.append(
                     Problem(path, None, f"the form is not a valid JSON Schema ({where}): "
@@ -115,80 +132,3 @@ def _parser_problem(err) -> Problem:
     if line and not element:
         text = f"line {line}: {text}"
     return Problem(file, element, text)
-
-
-def _label(task_spec) -> str:
-    name = task_spec.bpmn_name
-    return f"the task '{name}'" if name else "this task"
-
-
-def _known_lanes(roles: set[str]) -> str:
-    """The lane names a process owner may use: the roles, then the aliases (LANE_ROLES)."""
-    aliases = [f"{lane} (tasks go to {role})" for lane, role in sorted(LANE_ROLES.items())
-               if role in roles]  # fmt: skip
-    return ", ".join([*sorted(roles), *aliases])
-
-
-def _check_tasks(
-    process, files: dict[str, str], roles: set[str], decisions: set[str]
-) -> list[Problem]:
-    problems = []
-    for task_spec in process.task_specs.values():
-        if task_spec.bpmn_id is None or isinstance(task_spec, MultiInstanceTask):
-            continue
-        file = process.file or "processes/"
-        eid = task_spec.bpmn_id
-        if getattr(task_spec, "manual", False):
-            if not task_spec.lane:
-                problems.append(
-                    Problem(
-                        file,
-                        eid,
-                        f"{_label(task_spec)} is a user task outside "
-                        "any lane; put it in the lane of the role that does it",
-                    )
-                )
-            elif role_name(task_spec.lane) not in roles:
-                problems.append(
-                    Problem(
-                        file,
-                        eid,
-                        f"{_label(task_spec)} is in lane '{task_spec.lane}', which is "
-                        f"not a known role (known: {_known_lanes(roles)})",
-                    )
-                )
-            props = spec_properties(task_spec)
-            for key in ("formJsonSchemaFilename", "formUiSchemaFilename"):
-                name = props.get(key)
-                if name and f"forms/{name}" not in files:
-                    problems.append(
-                        Problem(
-                            file,
-                            eid,
-                            f"{_label(task_spec)} uses the form file "
-                            f"'{name}', which is not in forms/",
-                        )
-                    )
-            problems += _check_advice(file, task_spec, props, decisions)
-            problems += _check_notify_as(file, task_spec, props)
-    return problems
-
-
-def _check_notify_as(file: str, task_spec, props: dict) -> list[Problem]:
-    """notifyAs is one of NOTIFY_AS, or people would silently be told of a new task."""
-    value = props.get("notifyAs")
-    if value is None or str(value).strip().lower() in NOTIFY_AS:
-        return []
-    return [Problem(file, task_spec.bpmn_id, f"{_label(task_spec)} has notifyAs '{value}'; "
-                    f"use one of: {', '.join(NOTIFY_AS)} (or leave it out for a new task)")]
-
-
-def _check_advice(file: str, task_spec, props: dict, decisions: set[str]) -> list[Problem]:
-    """adviceDecisionId must name a decision of the bundle, or the task page has no advice."""
-    name = (props.get("adviceDecisionId") or "").strip()
-    if not name or name in decisions:
-        return []
-    known = ", ".join(sorted(decisions)) or "none"
-    return [Problem(file, task_spec.bpmn_id, f"{_label(task_spec)} shows advice from the decision "
-                    f"'{name}' (adviceDecisionId), which does not exist in rules/ (known: "
-                    f"{known})")]  # fmt: skip

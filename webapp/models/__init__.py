@@ -14,14 +14,14 @@ from webapp.models.comments import CaseComment
 from webapp.models.drafts import TaskDraft
 from webapp.models.involvement import Involvement, SharedItem
 from webapp.models.notifications import Notification, NotificationEvent, NotificationSettings
-from webapp.models.process_drafts import ProcessDraft
-from webapp.models.processes import ProcessVersion
+from webapp.models.process_drafts import ProcessDraft, ProcessScenario
+from webapp.models.processes import ProcessVersion, WorkbenchSetting
 from webapp.models.types import utcnow
 
 __all__ = [
     "NETWORK_ROLES", "ROLES", "ROLE_LABELS", "AuditEvent", "Case", "CaseComment", "CaseCounter",
     "CaseSubject", "Contribution", "Membership", "Organisation", "ProcessVersion", "Task",
     "TaskDraft", "Timer", "User", "ProcessDraft",
-    "utcnow", "Involvement", "SharedItem",
+    "utcnow", "Involvement", "SharedItem", "ProcessScenario", "WorkbenchSetting",
     "Notification", "NotificationEvent", "NotificationSettings",
 ]

@@ -56,17 +56,21 @@ class Task(db.Model):
     """A ready user task, written after every engine step so listing never loads a workflow."""
 
     __table_args__ = (
-        UniqueConstraint("case_id", "spiff_task_id"),
-        # The inbox reads one lane (lane, organisation_id) at a time, in the order of the sort
-        # chosen, a page at a time, and counts index ranges (see services/inbox).
-        Index("ix_task_inbox", "lane", "organisation_id", "due_at", "created_at", "id"),
-        Index("ix_task_inbox_waiting", "lane", "organisation_id", "created_at", "id"),
-        Index("ix_task_inbox_title", "lane", "organisation_id", "title", "due_at", "id"),
-        Index("ix_task_inbox_step", "lane", "organisation_id", "spec_name", "title", "due_at",
-              "created_at", "id"),
-        Index("ix_task_inbox_case", "lane", "organisation_id", "case_code", "id"),
-        Index("ix_task_claimed", "claimed_by_id", "lane", "organisation_id", "due_at",
-              "created_at", "id"),
+        # The inbox reads one lane (lane, organisation_id, assignee_id) at a time, in the order
+        # of the sort chosen, a page at a time, and counts index ranges (see services/inbox).
+        # A task for several owners (lane_owners) has a row per owner: one spiff task id may
+        # appear more than once in a case.
+        Index("ix_task_inbox", "lane", "organisation_id", "assignee_id", "due_at", "created_at",
+              "id"),
+        Index("ix_task_inbox_waiting", "lane", "organisation_id", "assignee_id", "created_at",
+              "id"),
+        Index("ix_task_inbox_title", "lane", "organisation_id", "assignee_id", "title", "due_at",
+              "id"),
+        Index("ix_task_inbox_step", "lane", "organisation_id", "assignee_id", "spec_name",
+              "title", "due_at", "created_at", "id"),
+        Index("ix_task_inbox_case", "lane", "organisation_id", "assignee_id", "case_code", "id"),
+        Index("ix_task_claimed", "claimed_by_id", "lane", "organisation_id", "assignee_id",
+              "due_at", "created_at", "id"),
         # ids are never reused, so an old link can never open someone else's new task
         {"sqlite_autoincrement": True},
     )
@@ -86,6 +90,8 @@ class Task(db.Model):
     due_at = mapped_column(UTCDateTime, nullable=True)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
+    # A task for one named person (lane_owners naming a username): only they may work on it.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
 
     case: Mapped[Case] = relationship(lazy="selectin")
     organisation: Mapped[Organisation | None] = relationship(lazy="selectin")

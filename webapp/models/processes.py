@@ -14,7 +14,8 @@ class ProcessVersion(db.Model):
     process_id: Mapped[str] = mapped_column(String(200), index=True)
     name: Mapped[str] = mapped_column(String(200))
     version: Mapped[int]
-    bundle_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Publishing an older version's content again makes a new version with the same files.
+    bundle_hash: Mapped[str] = mapped_column(String(64), index=True)
     # The bundle itself (large): read when a version's bundle is first built in a process,
     # or shown in the workbench, not with every case that refers to the version.
     files = deferred(mapped_column(JSONType, nullable=False))
@@ -37,3 +38,13 @@ def _refuse_changes(mapper, connection, target):
     for column in IMMUTABLE_COLUMNS:
         if state.attrs[column].history.has_changes():
             raise ValueError(f"A published process version cannot change ({column}).")
+
+
+class WorkbenchSetting(db.Model):
+    """A choice process owners make in the workbench, e.g. ``case_process``: which published
+    process "Register a case" and "Report a signal" start."""
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
+    updated_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

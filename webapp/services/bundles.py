@@ -1,5 +1,8 @@
 """Deploying process bundles as immutable versions, and loading them once per process."""
 
+from __future__ import annotations
+
+from dataclasses import dataclass
 from pathlib import Path
 from threading import Lock
 
@@ -7,12 +10,55 @@ from sqlalchemy import func, select
 
 from webapp import engine
 from webapp.extensions import db
-from webapp.models import ROLES, ProcessVersion
+from webapp.models import NETWORK_ROLES, ROLES, ProcessVersion, WorkbenchSetting, utcnow
 from webapp.services.audit import Actor, record
 from webapp.services.errors import NotFound
+from webapp.services.policy import TASK_ROLES
 
 _cache: dict[str, engine.Bundle] = {}
 _cache_lock = Lock()
+
+
+def lane_reach() -> dict[str, str]:
+    """How each role's lane reaches people, for validation (engine.taskcheck.REACH): network
+    roles that do case work reach all their members, other case-work roles the members of the
+    organisation a task names, the rest nobody (policy.TASK_ROLES)."""
+    return {
+        role: "none" if role not in TASK_ROLES else
+        "network" if role in NETWORK_ROLES else "organisation"
+        for role in ROLES
+    }
+
+
+#: The process "Register a case" starts until a process owner chooses one.
+DEFAULT_CASE_PROCESS = "maw_case"
+_CASE_PROCESS = "case_process"
+
+
+def case_process_id() -> str:
+    """The process "Register a case" and "Report a signal" start (its newest published
+    version), as chosen in the workbench or by ``flask deploy --process``."""
+    chosen = db.session.get(WorkbenchSetting, _CASE_PROCESS)
+    return chosen.value if chosen is not None else DEFAULT_CASE_PROCESS
+
+
+def set_case_process(actor: Actor, process_id: str) -> ProcessVersion:
+    """Make new cases (registered or reported as a signal) start on the newest published
+    version of ``process_id``. Returns that version. Raises NotFound when it has none. The
+    caller checks that the actor may (a process owner, or the command line)."""
+    version = latest_version(process_id)
+    chosen = db.session.get(WorkbenchSetting, _CASE_PROCESS)
+    previous = chosen.value if chosen is not None else None
+    if chosen is None:
+        chosen = WorkbenchSetting(key=_CASE_PROCESS)
+        db.session.add(chosen)
+    chosen.value = process_id
+    chosen.updated_by_id = actor.user.id if actor.user else None
+    chosen.updated_at = utcnow()
+    db.session.flush()
+    if previous != process_id:
+        record(actor, "process_chosen_for_cases", process=process_id, previous=previous)
+    return version
 
 
 def deploy_bundle(
@@ -20,22 +66,51 @@ def deploy_bundle(
 ) -> ProcessVersion:
     """Validate the bundle under `root` and publish it as a new version.
 
-    Deploying content that is already published returns that version unchanged.
+    Deploying content that is the newest version already publishes nothing and returns it.
+    ``process_id`` names the process to start (among several executable ones) and makes it
+    the one new cases start; without it, the first process deployed becomes that one.
     Raises engine.BundleInvalid with every problem found.
     """
-    return publish_files(actor, engine.read_bundle_dir(Path(root)), process_id)
+    return deploy(actor, root, process_id).version
+
+
+def deploy(actor: Actor, root: Path | str, process_id: str | None = None) -> Publication:
+    """:func:`deploy_bundle`, saying whether anything was published."""
+    published = publish(actor, engine.read_bundle_dir(Path(root)), process_id)
+    if process_id is not None or db.session.get(WorkbenchSetting, _CASE_PROCESS) is None:
+        set_case_process(actor, published.version.process_id)
+    return published
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What publishing did: the version new cases of the process start on, and whether it is
+    new (False: the files were the newest version's already, nothing was published)."""
+
+    version: ProcessVersion
+    changed: bool
 
 
 def publish_files(
     actor: Actor, files: dict[str, str], process_id: str | None = None
 ) -> ProcessVersion:
     """Validate a bundle given as ``{path: text}`` and publish it as a new version (the
-    workbench publishes drafts this way). Same rules and errors as :func:`deploy_bundle`."""
+    workbench publishes drafts this way); see :func:`publish`. Returns the version new cases
+    of the process start on."""
+    return publish(actor, files, process_id).version
+
+
+def publish(actor: Actor, files: dict[str, str], process_id: str | None = None) -> Publication:
+    """Validate a bundle and publish it as the process's next version, unless it is the
+    newest published version already (then nothing is published). Content equal to an older
+    or retired version becomes a new version: new cases start on the newest one.
+
+    Raises engine.BundleInvalid with every problem found."""
     digest = engine.bundle_hash(files)
-    existing = db.session.scalar(select(ProcessVersion).where(ProcessVersion.bundle_hash == digest))
-    if existing is not None:
-        return existing
-    bundle = engine.compile_bundle(files, ROLES, process_id)
+    bundle = engine.compile_bundle(files, lane_reach(), process_id)
+    newest = _newest_published(bundle.process_id)
+    if newest is not None and newest.bundle_hash == digest:
+        return Publication(newest, False)
     last = db.session.scalar(
         select(func.max(ProcessVersion.version))
         .where(ProcessVersion.process_id == bundle.process_id)
@@ -53,20 +128,24 @@ def publish_files(
     db.session.add(version)
     db.session.flush()
     with _cache_lock:
-        _cache[bundle.hash] = bundle
+        _cache.setdefault(bundle.hash, bundle)
     record(actor, "process_published", process=bundle.process_id, version=version.version,
            bundle_hash=bundle.hash)
-    return version
+    return Publication(version, True)
 
 
-def latest_version(process_id: str) -> ProcessVersion:
-    """The newest published version of a process; new cases start on it."""
-    version = db.session.scalar(
+def _newest_published(process_id: str) -> ProcessVersion | None:
+    return db.session.scalar(
         select(ProcessVersion)
         .where(ProcessVersion.process_id == process_id, ProcessVersion.status == "published")
         .order_by(ProcessVersion.version.desc())
         .limit(1)
     )
+
+
+def latest_version(process_id: str) -> ProcessVersion:
+    """The newest published version of a process; new cases start on it. Raises NotFound."""
+    version = _newest_published(process_id)
     if version is None:
         raise NotFound(
             f"No published version of process '{process_id}'. "

@@ -2,7 +2,6 @@
 
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import bindparam, delete, event, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, joinedload, lazyload, undefer
@@ -16,12 +15,11 @@ from webapp.models import (
     Case,
     CaseCounter,
     CaseSubject,
-    Organisation,
     Task,
     Timer,
     utcnow,
 )
-from webapp.services import bundles, involvement, notifications
+from webapp.services import assignment, bundles, involvement, notifications
 from webapp.services.audit import Actor, record
 from webapp.services.errors import NotAllowed, NotFound, StepFailed
 from webapp.services.policy import may_register_case
@@ -47,8 +45,9 @@ def register_case(actor: Actor, *, full_name: str = "", date_of_birth: str | Non
 
 
 def current_process():
-    """(version, bundle) of the newest published case process. Raises NotFound."""
-    version = bundles.latest_version(current_app.config.get("CASE_PROCESS_ID", "maw_case"))
+    """(version, bundle) of the newest published version of the process new cases start (as
+    chosen in the workbench: bundles.case_process_id). Raises NotFound."""
+    version = bundles.latest_version(bundles.case_process_id())
     return version, bundles.bundle_for(version)
 
 
@@ -213,31 +212,32 @@ def _sync_tasks(case: Case, step: engine.Step, now: datetime) -> list[dict]:
     # identity map) is not needed for rows nobody holds as objects here, and costs more than
     # the statements themselves on every step.
     connection = db.session.connection()
-    existing = dict(connection.execute(_TASK_ROWS, {"case_id": case.id}).all())
+    existing: dict[str, list[int]] = {}
+    for spiff_id, row_id in connection.execute(_TASK_ROWS, {"case_id": case.id}):
+        existing.setdefault(spiff_id, []).append(row_id)
     ready = {t.id: t for t in step.ready}
-    gone = [row_id for spiff_id, row_id in existing.items() if spiff_id not in ready]
+    new = [t for t in step.ready if t.id not in existing]
+    # Before anything is written: a step whose next task reaches nobody fails as a whole.
+    owners = assignment.owners(new, case.id) if new else {}
+    gone = [row_id for spiff_id, row_ids in existing.items() if spiff_id not in ready
+            for row_id in row_ids]
     if gone:
         connection.execute(_DELETE_TASKS, {"ids": gone})
         for row_id in gone:  # a loaded row that is gone keeps what it said, detached
             loaded = db.session.identity_map.get(identity_key(Task, row_id))
             if loaded is not None:
                 db.session.expunge(loaded)
-    new = [t for t in step.ready if t.id not in existing]
     if not new:
         return []
-    codes = {t.organisation for t in new if t.organisation}
-    org_ids = dict(connection.execute(
-        select(Organisation.code, Organisation.id).where(Organisation.code.in_(codes))
-    ).all()) if codes else {}
     rows = [
         {
             "case_id": case.id, "case_code": case.code, "spiff_task_id": t.id,
             "spec_name": t.spec_name,
             "title": t.title[:300], "lane": t.lane or "", "form": t.form,
-            "organisation_id": org_ids.get(t.organisation), "due_at": t.due_at,
-            "created_at": now, "claimed_by_id": None,
+            "organisation_id": owner.organisation_id, "assignee_id": owner.assignee_id,
+            "due_at": t.due_at, "created_at": now, "claimed_by_id": None,
         }
-        for t in new
+        for t in new for owner in owners[t.id]
     ]
     connection.execute(insert(Task), rows)
     involvement.involve_for_tasks(case.id, rows)

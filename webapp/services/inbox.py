@@ -109,7 +109,10 @@ def load_inbox(user: User, flt: InboxFilter, *, page: int, per_page: int,
     choices by skipping from one step to the next. A case code search reads the case codes.
     """
     lanes = inbox_lanes(user)
-    counts = _counts(user, lanes)
+    counts, per_lane = _counts(user, lanes)
+    # Only lanes with tasks are read further: most people have no task of their own
+    # (lane_owners naming them), and one lane is read in index order without merging.
+    lanes = [lane for lane in lanes if per_lane[lane]]
     steps = _steps(lanes)
     parts = _parts(user, lanes, flt, steps, now)
     filtered = flt.step or flt.code or flt.due
@@ -141,47 +144,54 @@ def _in_tab(user: User, lane: Lane, tab: str) -> bool:
     return True
 
 
-def _counts(user: User, lanes: list[Lane]) -> dict[str, int]:
-    """Tab counts from a count per lane and per lane of the user's claims (index ranges)."""
+def _counts(user: User, lanes: list[Lane]) -> tuple[dict[str, int], dict[Lane, int]]:
+    """Tab counts, and the number of tasks per lane, from a count per lane and per lane of the
+    user's claims (index ranges)."""
     if not lanes:
-        return dict.fromkeys(TABS, 0)
+        return dict.fromkeys(TABS, 0), {}
     numbers = db.session.execute(_counts_query(_shape(lanes)),
                                  {**_lane_values(lanes), "user_id": user.id}).one()
     per_lane = dict(zip(lanes, numbers[:len(lanes)], strict=True))
     counts = {tab: sum(n for lane, n in per_lane.items() if _in_tab(user, lane, tab))
               for tab in TABS}
-    return {**counts, "mine": sum(numbers[len(lanes):])}
+    return {**counts, "mine": sum(numbers[len(lanes):])}, per_lane
 
 
 # The statements of every inbox page are built once per shape of the user's lanes (how many,
-# which name no organisation), with the lanes as parameters: building and keying statements
-# this size cost more than running them.
-Shape = tuple[bool, ...]
+# which name no organisation, which are the user's own), with the lanes as parameters:
+# building and keying statements this size cost more than running them.
+Shape = tuple[tuple[bool, bool], ...]
 
 
 def _shape(lanes: list[Lane]) -> Shape:
-    return tuple(organisation_id is None for _role, organisation_id in lanes)
+    return tuple((organisation_id is None, assignee_id is not None)
+                 for _role, organisation_id, assignee_id in lanes)
 
 
 def _lane_values(lanes: list[Lane]) -> dict:
     values = {}
-    for number, (role, organisation_id) in enumerate(lanes):
+    for number, (role, organisation_id, assignee_id) in enumerate(lanes):
         values[f"lane_{number}"] = role
         if organisation_id is not None:
             values[f"organisation_{number}"] = organisation_id
+        if assignee_id is not None:
+            values[f"assignee_{number}"] = assignee_id
     return values
 
 
-def _lane_parameter(number: int, network_wide: bool):
-    """lane_condition with the lane's role and organisation as parameters."""
+def _lane_parameter(number: int, kind: tuple[bool, bool]):
+    """lane_condition with the lane's role, organisation and assignee as parameters."""
+    network_wide, personal = kind
     organisation = (Task.organisation_id.is_(None) if network_wide
                     else Task.organisation_id == bindparam(f"organisation_{number}"))
-    return and_(Task.lane == bindparam(f"lane_{number}"), organisation)
+    assignee = (Task.assignee_id == bindparam(f"assignee_{number}") if personal
+                else Task.assignee_id.is_(None))
+    return and_(Task.lane == bindparam(f"lane_{number}"), organisation, assignee)
 
 
 @functools.cache
 def _counts_query(shape: Shape):
-    lanes = [_lane_parameter(number, wide) for number, wide in enumerate(shape)]
+    lanes = [_lane_parameter(number, kind) for number, kind in enumerate(shape)]
     claimed = Task.claimed_by_id == bindparam("user_id")
     return select(*(_count_of(lane) for lane in lanes),
                   *(_count_of(and_(lane, claimed)) for lane in lanes))
@@ -214,8 +224,8 @@ def _steps(lanes: list[Lane]) -> dict[Lane, dict[str, tuple[str, str]]]:
 @functools.cache
 def _steps_query(shape: Shape):
     parts = []
-    for number, wide in enumerate(shape):
-        here = _lane_parameter(number, wide)
+    for number, kind in enumerate(shape):
+        here = _lane_parameter(number, kind)
         names = select(_first(Task.spec_name, here).label("name"))
         names = names.cte(f"inbox_steps_{number}", recursive=True)
         names = names.union_all(
@@ -231,7 +241,7 @@ def _steps_query(shape: Shape):
 
 def _first(column, *conditions, last: bool = False):
     """The smallest (or largest) value of a column among a lane's tasks, read from an index."""
-    order = [Task.organisation_id, column]  # see _ids
+    order = [Task.organisation_id, Task.assignee_id, column]  # see _ids
     return (select(column).where(*conditions)
             .order_by(*(c.desc() for c in order) if last else order).limit(1).scalar_subquery())
 
@@ -296,10 +306,12 @@ def _unindexed_lane(lane: Lane):
     """The lane condition in a form no index serves (`lane || ''`, `organisation_id + 0`), for
     tasks of a few listed cases: shown the lane, SQLite (which keeps no statistics) would walk
     the whole lane in order instead of reading those cases' tasks by case."""
-    role, organisation_id = lane
-    organisation = Task.organisation_id + 0
-    return and_(Task.lane.concat("") == role, organisation.is_(None) if organisation_id is None
-                else organisation == organisation_id)
+    role, organisation_id, assignee_id = lane
+    organisation, assignee = Task.organisation_id + 0, Task.assignee_id + 0
+    return and_(Task.lane.concat("") == role,
+                organisation.is_(None) if organisation_id is None
+                else organisation == organisation_id,
+                assignee.is_(None) if assignee_id is None else assignee == assignee_id)
 
 
 def _count(parts: list) -> int:
@@ -316,12 +328,13 @@ def _order(sort: str, columns) -> list:
 def _ids(condition, sort: str, limit: int, offset: int = 0):
     """The sort keys (ending with the id) of one part's tasks, read from an index in order.
 
-    Ordering by organisation_id first changes nothing (a part has one) but lets PostgreSQL
-    read a lane of role-wide tasks in index order too: it does not take `organisation_id IS
-    NULL` as fixing that index column, as it does for `= 2`, and would sort the whole lane.
+    Ordering by organisation_id and assignee_id first changes nothing (a part has one of
+    each) but lets PostgreSQL read a lane of role-wide or shared tasks in index order too: it
+    does not take `organisation_id IS NULL` as fixing that index column, as it does for `= 2`,
+    and would sort the whole lane.
     """
     query = select(*(_COLUMNS[name].label(name) for name in SORT_KEYS[sort]))
-    order = [Task.organisation_id, *_order(sort, _COLUMNS)]
+    order = [Task.organisation_id, Task.assignee_id, *_order(sort, _COLUMNS)]
     return query.where(condition).order_by(*order).limit(limit).offset(offset)
 
 
@@ -345,7 +358,7 @@ def _page(parts: list, sort: str, limit: int, offset: int) -> list[Task]:
 _ROWS = (
     select(Task.id, Task.case_code, Task.title, Task.lane, Task.organisation_id,
            Organisation.name.label("organisation_name"), Task.due_at, Task.created_at,
-           Task.claimed_by_id)
+           Task.claimed_by_id, Task.assignee_id)
     .outerjoin(Organisation, Organisation.id == Task.organisation_id)
     .where(Task.id.in_(bindparam("ids", expanding=True)))
 )
@@ -368,6 +381,7 @@ def _candidates(rows: list, user: User) -> dict[int, list[tuple[int, str]]]:
         people = {
             uid: name for role, org, uid, name in members
             if role == task.lane and uid not in (user.id, task.claimed_by_id)
+            and task.assignee_id in (None, uid)
             and (org == task.organisation_id
                  or (task.organisation_id is None and role in NETWORK_ROLES))
         }

@@ -160,7 +160,11 @@ def may_share(user: User, case: Case) -> bool:
 def may_work_on(user: User, task: Task) -> bool:
     """A task is for members with the lane's role (a role that does case work, TASK_ROLES);
     an organisation's task only for its members. ``task.lane`` is already the role: a lane
-    alias such as "Table" arrives as "coordinator" (engine.taskinfo.LANE_ROLES)."""
+    alias such as "Table" arrives as "coordinator" (engine.taskinfo.LANE_ROLES). A task
+    assigned to one person (lane_owners naming a username) is theirs alone."""
+    assignee_id = getattr(task, "assignee_id", None)  # a Contribution has none
+    if assignee_id is not None and assignee_id != user.id:
+        return False
     for membership in user.memberships:
         if membership.role != task.lane or membership.role not in TASK_ROLES:
             continue

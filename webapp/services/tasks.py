@@ -38,32 +38,37 @@ class TaskView:
     data: dict
 
 
-# A task's role and organisation id; None for the tasks of a network role naming no organisation.
-Lane = tuple[str, int | None]
+# A task's role, organisation id and assignee: None for the tasks of a network role naming no
+# organisation, and for tasks not assigned to one person.
+Lane = tuple[str, int | None, int | None]
 
 
 def inbox_lanes(user: User) -> list[Lane]:
     """The lanes of the tasks this user may work on, each once.
 
-    Lanes never overlap, and each is the equality prefix (lane, organisation_id) of the inbox
-    indexes, so the inbox page reads each lane in index order and merges them (an OR of lanes
-    would make the database read and sort all the user's tasks).
+    Lanes never overlap, and each is the equality prefix (lane, organisation_id, assignee_id)
+    of the inbox indexes, so the inbox page reads each lane in index order and merges them (an
+    OR of lanes would make the database read and sort all the user's tasks). Next to each
+    organisation's shared lane is the user's own: tasks lane_owners gave them by name.
     """
     lanes = []
     for membership in user.memberships:
         if membership.role not in TASK_ROLES:  # no case work for these roles (policy)
             continue
-        lanes.append((membership.role, membership.organisation_id))
+        lanes.append((membership.role, membership.organisation_id, None))
+        lanes.append((membership.role, membership.organisation_id, user.id))
         if membership.role in NETWORK_ROLES:
-            lanes.append((membership.role, None))
+            lanes.append((membership.role, None, None))
     return list(dict.fromkeys(lanes))
 
 
 def lane_condition(lane: Lane):
-    role, organisation_id = lane
-    if organisation_id is None:
-        return and_(Task.lane == role, Task.organisation_id.is_(None))
-    return and_(Task.lane == role, Task.organisation_id == organisation_id)
+    role, organisation_id, assignee_id = lane
+    organisation = (Task.organisation_id.is_(None) if organisation_id is None
+                    else Task.organisation_id == organisation_id)
+    assignee = Task.assignee_id.is_(None) if assignee_id is None \
+        else Task.assignee_id == assignee_id
+    return and_(Task.lane == role, organisation, assignee)
 
 
 def inbox_condition(user: User):
@@ -76,7 +81,10 @@ def inbox_condition(user: User):
         if membership.role in NETWORK_ROLES:
             same_org = or_(same_org, Task.organisation_id.is_(None))
         conditions.append(and_(Task.lane == membership.role, same_org))
-    return or_(*conditions) if conditions else false()
+    if not conditions:
+        return false()
+    return and_(or_(*conditions),
+                or_(Task.assignee_id.is_(None), Task.assignee_id == user.id))
 
 
 def inbox_query(user: User):

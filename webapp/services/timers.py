@@ -11,6 +11,7 @@ from webapp.models import Timer, utcnow
 from webapp.services import bundles
 from webapp.services.audit import Actor, record
 from webapp.services.cases import apply_step, lock_case, record_failure
+from webapp.services.errors import StepFailed
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,11 @@ def run_due_timers(now: datetime | None = None, limit: int = 50) -> int:
             db.session.rollback()
             log.warning("timer of case %s failed: %s", case_id, error)
             record_failure(Actor.system(), case_id, None, f"timer: {error}")
+            db.session.commit()
+        except StepFailed as error:  # e.g. the step after the timer reaches nobody
+            db.session.rollback()
+            log.warning("timer of case %s failed: %s", case_id, error.detail)
+            record_failure(Actor.system(), case_id, None, f"timer: {error.detail}")
             db.session.commit()
         except Exception:
             db.session.rollback()

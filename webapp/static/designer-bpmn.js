@@ -172,13 +172,27 @@
       }, laneOf(element) ? null : 'Not in any lane: a user task must be in the lane of its role.');
     }
     if (type === 'bpmn:UserTask' || type === 'bpmn:ManualTask') {
-      var schemas = forms.filter(function (f) { return /\.schema\.json$/.test(f); });
-      var uis = forms.filter(function (f) { return /\.uischema\.json$/.test(f); });
+      /* Both naming conventions: x.schema.json / x.uischema.json and spiff-arena's
+         x-schema.json / x-uischema.json. */
+      var uis = forms.filter(function (f) { return /[.-]uischema\.json$/.test(f); });
+      var schemas = forms.filter(function (f) {
+        return /[.-]schema\.json$/.test(f) && uis.indexOf(f) < 0;
+      });
+      var uiInput = null;
       combo('Form', getProp(bo, 'formJsonSchemaFilename'), schemas,
-        function (v) { setProp(bo, 'formJsonSchemaFilename', v); },
-        'A JSON Schema file in forms/ (e.g. check-signal.schema.json). Add new forms on the draft page.');
-      combo('UI schema', getProp(bo, 'formUiSchemaFilename'), uis,
-        function (v) { setProp(bo, 'formUiSchemaFilename', v); });
+        function (v) {
+          setProp(bo, 'formJsonSchemaFilename', v);
+          var partner = v.replace(/([.-])schema\.json$/, '$1uischema.json');
+          if (partner !== v && uis.indexOf(partner) >= 0 && !getProp(bo, 'formUiSchemaFilename')) {
+            setProp(bo, 'formUiSchemaFilename', partner);  /* the UI schema of the same name */
+            if (uiInput) { uiInput.value = partner; }
+          }
+        },
+        'A JSON Schema file in forms/ (check-signal.schema.json, or check-signal-schema.json as ' +
+        'spiff-arena names it). Add new forms on the draft page.');
+      uiInput = combo('UI schema', getProp(bo, 'formUiSchemaFilename'), uis,
+        function (v) { setProp(bo, 'formUiSchemaFilename', v); },
+        'Optional: check-signal.uischema.json or check-signal-uischema.json.');
       var text = area('Instructions (Markdown)', bodyOf(bo, 'instructionsForEndUser'),
         function (v) { setBodyExt(bo, 'instructionsForEndUser', v); },
         '{{ name }} is replaced by the task data.', 6);
@@ -300,7 +314,7 @@
       state.dirty = false;
       var problems = r.data.problems || [];
       status.textContent = 'Saved and checked';
-      C.showProblems(problems, pick);
+      C.showProblems(problems, pick, r.data.scenarios);
       markProblems(problems);
       var first = problems.filter(function (p) { return p.element_id; })[0];
       if (first) { pick(first.element_id); }

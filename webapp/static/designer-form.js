@@ -19,6 +19,7 @@
     body.append('sample', sample.value);
     C.post(cfg.previewUrl, cfg.csrf, body, false).then(function (r) {
       preview.innerHTML = r.data;  /* rendered and escaped by the server's templates */
+      if (window.mawflowRepeat) { window.mawflowRepeat(preview); }
       root.dataset.previewed = String(Number(root.dataset.previewed || 0) + 1);
     });
   }
@@ -45,7 +46,7 @@
     saves.then(function (r) {
       if (!r.ok) { status.textContent = 'Not saved: ' + (r.data.error || 'error'); return; }
       status.textContent = 'Saved and checked';
-      C.showProblems(r.data.problems || [], null);
+      C.showProblems(r.data.problems || [], null, r.data.scenarios);
     });
   });
 }());

@@ -13,7 +13,7 @@
         if (!r.ok) { status.textContent = 'Not saved: ' + (r.data.error || 'error'); return; }
         root.dataset.base = r.data.hash;
         status.textContent = 'Saved and checked';
-        C.showProblems(r.data.problems || [], null);
+        C.showProblems(r.data.problems || [], null, r.data.scenarios);
       });
   });
 }());

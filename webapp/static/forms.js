@@ -117,6 +117,83 @@
     form.addEventListener("input", later);
     form.addEventListener("change", later);
   });
+  // Repeatable rows and lists: "Add row" copies the empty entry kept in the <template> and
+  // "Remove" takes an entry out, in the page. Without scripts both buttons post the form and
+  // the server adds or removes the entry (the same names and indexes either way).
+  function repeatable(box) {
+    if (box.dataset.repeatReady === "1") {
+      return;
+    }
+    box.dataset.repeatReady = "1";
+    var entries = box.querySelector("[data-repeat-entries]");
+    var template = box.querySelector("template[data-repeat-template]");
+    var add = box.querySelector("[data-repeat-add]");
+    if (!entries || !template) {
+      return;
+    }
+    var min = parseInt(box.dataset.repeatMin || "0", 10);
+    var max = box.dataset.repeatMax ? parseInt(box.dataset.repeatMax, 10) : Infinity;
+    var next = parseInt(box.dataset.repeatNext || "0", 10);
+    function current() {
+      return Array.prototype.filter.call(entries.children, function (child) {
+        return child.hasAttribute("data-repeat-entry");
+      });
+    }
+    function refresh() {
+      var list = current();
+      list.forEach(function (entry, index) {
+        entry.querySelectorAll("[data-repeat-number]").forEach(function (number) {
+          number.textContent = number.textContent.replace(/\d+/, String(index + 1));
+        });
+        var remove = entry.querySelector("[data-repeat-remove]");
+        if (remove) {
+          remove.hidden = list.length <= min;
+        }
+      });
+      if (add) {
+        add.classList.toggle("d-none", list.length >= max);
+      }
+    }
+    if (add) {
+      add.addEventListener("click", function (event) {
+        event.preventDefault();
+        if (current().length >= max) {
+          return;
+        }
+        var html = template.innerHTML.replace(/__index__/g, String(next))
+          .replace(/__number__/g, String(current().length + 1));
+        next += 1;
+        entries.insertAdjacentHTML("beforeend", html);
+        refresh();
+        var added = current().pop();
+        var first = added && added.querySelector("input:not([type=hidden]), select, textarea");
+        if (first) {
+          first.focus();
+        }
+      });
+    }
+    entries.addEventListener("click", function (event) {
+      var remove = event.target.closest("[data-repeat-remove]");
+      if (!remove || !entries.contains(remove)) {
+        return;
+      }
+      event.preventDefault();
+      if (current().length <= min) {
+        return;
+      }
+      remove.closest("[data-repeat-entry]").remove();
+      refresh();
+      if (add && !add.classList.contains("d-none")) {
+        add.focus();
+      }
+    });
+    refresh();
+  }
+  // Also for forms put into a page later (the workbench's form preview).
+  window.mawflowRepeat = function (root) {
+    root.querySelectorAll("[data-repeat]").forEach(repeatable);
+  };
+  window.mawflowRepeat(document);
   // Coming back with the browser's Back button shows the page as it was left: allow sending.
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("form[data-once]").forEach(function (form) {

@@ -8,7 +8,13 @@ from typing import Any
 from wtforms import FieldList, FormField
 from wtforms import Form as RowForm
 
-from webapp.engine.formschema import field_kind, has_choices, is_field_name, ordered_names
+from webapp.engine.formschema import (
+    field_kind,
+    has_choices,
+    is_field_name,
+    is_read_only,
+    ordered_names,
+)
 from webapp.engine.identity import IdentityCache
 from webapp.taskforms.convert import data_to_prefill
 from webapp.taskforms.fields import FIELD_KINDS, FieldSpec
@@ -61,44 +67,73 @@ def _field_choices(prop: Mapping[str, Any], kind: str, ui: Mapping[str, Any], op
     return _enum_choices(target, ui) if has_choices(target) else ()
 
 
+def _nested_ui(field_ui: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = field_ui.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
 def plan_fields(
-    schema: Mapping[str, Any], ui: Mapping[str, Any], options: _Options, *, in_rows: bool = False
+    schema: Mapping[str, Any], ui: Mapping[str, Any], options: _Options, *,
+    in_rows: bool = False, read_only: bool = False,
 ) -> tuple[FieldSpec, ...]:
     """Describe the supported fields of an object schema, in display order.
 
-    Unsupported fields are skipped here; ``engine.formschema.check_schema`` names them.
+    Unsupported fields are skipped here; ``engine.formschema.check_schema`` names them, and
+    validation refuses a bundle with such a form. ``read_only``: inside a read-only group.
     """
     properties = schema.get("properties") or {}
     required = set(schema.get("required") or [])
     specs = []
     for name in ordered_names(schema, ui):
         prop = properties[name]
-        field_ui = ui.get(name) if isinstance(ui.get(name), Mapping) else {}
+        field_ui = _nested_ui(ui, name)
         kind = field_kind(prop, field_ui) if isinstance(prop, Mapping) else None
-        if not is_field_name(name) or kind is None or (kind == "rows" and in_rows):
+        if not is_field_name(name) or kind is None or (kind in ("rows", "list") and in_rows):
             continue
+        fixed = read_only or is_read_only(prop, field_ui)
         children: tuple[FieldSpec, ...] = ()
         if kind == "rows":
-            row_ui = field_ui.get("items") if isinstance(field_ui.get("items"), Mapping) else {}
-            children = plan_fields(prop["items"], row_ui, options, in_rows=True)
-        specs.append(
-            FieldSpec(
-                name=name, kind=kind, label=str(prop.get("title") or humanise(name)),
-                required=name in required, schema=dict(prop), ui=dict(field_ui),
-                help=field_ui.get("ui:help") or prop.get("description"),
-                placeholder=field_ui.get("ui:placeholder"),
-                choices=_field_choices(prop, kind, field_ui, options), children=children,
-                min_rows=int(prop.get("minItems", 0)), max_rows=prop.get("maxItems"),
-            )
-        )  # fmt: skip
+            children = plan_fields(prop["items"], _nested_ui(field_ui, "items"), options,
+                                   in_rows=True, read_only=fixed)
+        elif kind == "group":
+            children = plan_fields(prop, field_ui, options, in_rows=True, read_only=fixed)
+        elif kind == "list":
+            item_ui = _nested_ui(field_ui, "items")
+            children = (_spec("item", prop["items"], item_ui, str(prop.get("title") or
+                              humanise(name)), True, options, fixed),)
+        specs.append(_spec(name, prop, field_ui, None, name in required, options, fixed,
+                           children))
     return tuple(specs)
 
 
+def _spec(name: str, prop: Mapping[str, Any], field_ui: Mapping[str, Any], label: str | None,
+          required: bool, options: _Options, read_only: bool,
+          children: tuple[FieldSpec, ...] = ()) -> FieldSpec:
+    kind = field_kind(prop, field_ui)
+    return FieldSpec(
+        name=name, kind=kind, label=label or str(prop.get("title") or humanise(name)),
+        required=required, schema=dict(prop), ui=dict(field_ui),
+        help=field_ui.get("ui:help") or prop.get("description"),
+        placeholder=field_ui.get("ui:placeholder"),
+        choices=_field_choices(prop, kind, field_ui, options), children=children,
+        min_rows=int(prop.get("minItems", 0)), max_rows=prop.get("maxItems"),
+        read_only=read_only, hidden=field_ui.get("ui:widget") == "hidden",
+    )  # fmt: skip
+
+
 def _unbound(spec: FieldSpec):
-    if spec.kind != "rows":
-        return FIELD_KINDS[spec.kind].make(spec)
-    row_class = type(f"{spec.name}_row", (RowForm,), {c.name: _unbound(c) for c in spec.children})
-    return FieldList(FormField(row_class), label=spec.label, min_entries=spec.min_rows)
+    if spec.kind == "rows":
+        row_class = type(f"{spec.name}_row", (RowForm,),
+                         {c.name: _unbound(c) for c in spec.children})
+        return FieldList(FormField(row_class), label=spec.label, min_entries=spec.min_rows)
+    if spec.kind == "group":
+        group_class = type(f"{spec.name}_group", (RowForm,),
+                           {c.name: _unbound(c) for c in spec.children})
+        return FormField(group_class, label=spec.label)
+    if spec.kind == "list":
+        return FieldList(_unbound(spec.children[0]), label=spec.label,
+                         min_entries=spec.min_rows)
+    return FIELD_KINDS[spec.kind].make(spec)
 
 
 # Form classes of schemas whose choices never come from the database, by the identity of the

@@ -15,18 +15,27 @@ def form_to_data(
     """Collect the data of bound ``fields`` (a form's ``_fields``) as JSON-native values.
 
     Empty optional values are left out; unchecked boxes are False. Rows in which nothing was
-    filled in are dropped. Also returns, per rows field, which form row each kept data row
-    came from, so that validation errors can be shown on the right row.
+    filled in, and empty entries of lists, are dropped. A read-only field gives its fixed
+    value (``const``) or nothing: what was posted for it is ignored, so the task keeps the
+    value it has. Also returns, per rows or list field, which form entry each kept data entry
+    came from, so that validation errors can be shown on the right entry.
     """
     data: dict[str, Any] = {}
     kept_rows: dict[str, list[int]] = {}
     for spec in specs:
+        if spec.read_only:
+            if spec.fixed is not MISSING:
+                data[spec.name] = spec.fixed
+            continue
         field = fields[spec.name]
-        if spec.kind == "rows":
-            rows, kept = _rows_to_data(field, spec)
+        if spec.repeats:
+            entries, kept = _entries_to_data(field, spec)
             kept_rows[spec.name] = kept
-            if rows:
-                data[spec.name] = rows
+            if entries:
+                data[spec.name] = entries
+            continue
+        if spec.kind == "group":
+            data[spec.name] = form_to_data(field.form._fields, spec.children)[0]
             continue
         value = FIELD_KINDS[spec.kind].to_json(field.data)
         if value is not MISSING:
@@ -34,32 +43,65 @@ def form_to_data(
     return data, kept_rows
 
 
-def _rows_to_data(field: Any, spec: FieldSpec) -> tuple[list[dict[str, Any]], list[int]]:
-    rows: list[dict[str, Any]] = []
+def _entries_to_data(field: Any, spec: FieldSpec) -> tuple[list[Any], list[int]]:
+    entries: list[Any] = []
     kept: list[int] = []
     for index, entry in enumerate(field.entries):
+        if spec.kind == "list":
+            value = FIELD_KINDS[spec.children[0].kind].to_json(entry.data)
+            if value is not MISSING:
+                entries.append(value)
+                kept.append(index)
+            continue
         row, _ = form_to_data(entry.form._fields, spec.children)
-        if any(value is not False for value in row.values()):
-            rows.append(row)
+        if any(value is not False and value != {} for value in row.values()):
+            entries.append(row)
             kept.append(index)
-    return rows, kept
+    return entries, kept
 
 
 def data_to_prefill(specs: Iterable[FieldSpec], data: Any) -> dict[str, Any]:
-    """Turn task data into form field data: known field names only, wrong types ignored."""
+    """Turn task data into form field data: known field names only, wrong types ignored.
+    Rows, lists and groups missing from the data start from the schema's ``default``."""
     prefill: dict[str, Any] = {}
     if not isinstance(data, Mapping):
         return prefill
     for spec in specs:
-        if spec.name not in data:
+        if spec.fixed is not MISSING:
+            continue  # always its const (the field's default)
+        if spec.name in data:
+            value = data[spec.name]
+        elif spec.kind in _NESTED and "default" in spec.schema:
+            value = spec.schema["default"]
+        else:
             continue
-        value = data[spec.name]
-        if spec.kind == "rows":
-            if isinstance(value, list):
-                prefill[spec.name] = [
-                    data_to_prefill(spec.children, row) for row in value if isinstance(row, Mapping)
-                ]
-            continue
-        with suppress(TypeError, ValueError):
-            prefill[spec.name] = FIELD_KINDS[spec.kind].from_json(value)
+        shown = _NESTED.get(spec.kind, _simple)(spec, value)
+        if shown is not MISSING:
+            prefill[spec.name] = shown
     return prefill
+
+
+def _simple(spec: FieldSpec, value: Any) -> Any:
+    with suppress(TypeError, ValueError):
+        return FIELD_KINDS[spec.kind].from_json(value)
+    return MISSING
+
+
+def _rows(spec: FieldSpec, value: Any) -> Any:
+    if not isinstance(value, list):
+        return MISSING
+    return [data_to_prefill(spec.children, row) for row in value if isinstance(row, Mapping)]
+
+
+def _list(spec: FieldSpec, value: Any) -> Any:
+    if not isinstance(value, list):
+        return MISSING
+    items = (_simple(spec.children[0], v) for v in value)
+    return [v for v in items if v is not MISSING]
+
+
+def _group(spec: FieldSpec, value: Any) -> Any:
+    return data_to_prefill(spec.children, value)
+
+
+_NESTED = {"rows": _rows, "list": _list, "group": _group}

@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from wtforms import (
@@ -23,7 +23,15 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.widgets import CheckboxInput, DateInput, ListWidget, NumberInput, Select
+from wtforms.widgets import (
+    CheckboxInput,
+    DateInput,
+    DateTimeLocalInput,
+    EmailInput,
+    ListWidget,
+    NumberInput,
+    Select,
+)
 
 #: Marks a value that is left out of the task data (an empty optional field).
 MISSING = object()
@@ -47,6 +55,22 @@ class FieldSpec:
     children: tuple[FieldSpec, ...] = ()
     min_rows: int = 0
     max_rows: int | None = None
+    # Shown but never taken from a post (readOnly, a fixed const, ui:readonly); hidden ones
+    # are not shown either (ui:widget "hidden").
+    read_only: bool = False
+    hidden: bool = False
+
+    @property
+    def repeats(self) -> bool:
+        """Rows and lists: entries added and removed by the person filling in the form."""
+        return self.kind in ("rows", "list")
+
+    @property
+    def fixed(self) -> Any:
+        """The value a read-only field always has (its ``const``), or MISSING."""
+        if self.read_only and "const" in self.schema:
+            return self.schema["const"]
+        return MISSING
 
     @property
     def layout(self) -> str:
@@ -100,6 +124,38 @@ class DecimalNumberField(FloatField):
                 raise ValueError("Enter a number.") from None
 
 
+class DateTimeStringField(StringField):
+    """A date-and-time input (the browser's, minutes, no zone) whose data is the RFC 3339
+    string JSON Schema's ``date-time`` wants. Times are UTC, as everywhere in the app."""
+
+    widget = DateTimeLocalInput()
+
+    def process_formdata(self, valuelist):
+        raw = (valuelist[0] if valuelist else "").strip()
+        self.data = raw
+        if raw:
+            try:
+                moment = datetime.fromisoformat(raw)
+            except ValueError:
+                raise ValueError("Enter a valid date and time.") from None
+            moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+            self.data = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def _value(self):
+        return _local_minutes(self.data) if self.data else ""
+
+
+def _local_minutes(value: str) -> str:
+    """An RFC 3339 string as the browser's datetime-local value (UTC, to the minute)."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M")
+
+
 def is_iso_date(value: str) -> bool:
     if not _DATE_RE.match(value):
         return False
@@ -119,11 +175,17 @@ def _common(spec: FieldSpec, **render_kw: Any) -> dict[str, Any]:
         render_kw["placeholder"] = spec.placeholder
     if spec.required:
         render_kw["aria-required"] = "true"
+    if spec.read_only:  # shown, not edited; the server ignores a posted value anyway
+        if FIELD_KINDS[spec.kind].layout == "control":
+            render_kw["readonly"] = True
+        else:
+            render_kw["disabled"] = True
     kwargs: dict[str, Any] = {"label": spec.label, "render_kw": render_kw}
-    if "default" in spec.schema:
+    shown = spec.fixed if spec.fixed is not MISSING else spec.schema.get("default", MISSING)
+    if shown is not MISSING:
         # A default of the wrong type is ignored, like prefill data of the wrong type.
         with suppress(TypeError):
-            kwargs["default"] = FIELD_KINDS[spec.kind].from_json(spec.schema["default"])
+            kwargs["default"] = FIELD_KINDS[spec.kind].from_json(shown)
     return kwargs
 
 
@@ -144,6 +206,16 @@ def _make_textarea(spec: FieldSpec):
 
 def _make_date(spec: FieldSpec):
     return DateStringField(**_common(spec))
+
+
+def _make_datetime(spec: FieldSpec):
+    return DateTimeStringField(**_common(spec))
+
+
+def _make_email(spec: FieldSpec):
+    s = spec.schema
+    kw = _common(spec, maxlength=s.get("maxLength"), autocomplete="off")
+    return StringField(filters=[_strip], widget=EmailInput(), **kw)
 
 
 def _choices(spec: FieldSpec, blank: bool = False) -> list[SelectChoice]:
@@ -266,6 +338,8 @@ FIELD_KINDS: dict[str, FieldKind] = {
     "text": FieldKind(_make_text, "control"),
     "textarea": FieldKind(_make_textarea, "control"),
     "date": FieldKind(_make_date, "control"),
+    "datetime": FieldKind(_make_datetime, "control"),
+    "email": FieldKind(_make_email, "control"),
     "select": FieldKind(_make_select, "select"),
     "radio": FieldKind(_make_radio, "choice_group"),
     "integer": FieldKind(
@@ -277,6 +351,9 @@ FIELD_KINDS: dict[str, FieldKind] = {
     "checkbox": FieldKind(_make_checkbox, "check", bool, _bool_from_json),
     "multiselect": FieldKind(_make_multiselect, "select", _list_to_json, _list_from_json),
     "checkboxes": FieldKind(_make_checkboxes, "choice_group", _list_to_json, _list_from_json),
-    # Rows are built and converted by the builder and convert modules (they recurse).
+    # Rows, lists and groups are built and converted by the builder and convert modules
+    # (they recurse).
     "rows": FieldKind(None, "rows"),
+    "list": FieldKind(None, "list"),
+    "group": FieldKind(None, "group"),
 }

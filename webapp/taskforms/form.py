@@ -45,7 +45,7 @@ class TaskForm(FlaskForm):
 
     @property
     def has_rows(self) -> bool:
-        return any(spec.kind == "rows" for spec in self._specs)
+        return any(spec.repeats for spec in self._specs)
 
     def to_data(self) -> dict:
         """The submitted values as JSON-native task data (empty optional fields left out)."""
@@ -68,7 +68,9 @@ class TaskForm(FlaskForm):
         """
         fields_valid = self.validate()
         data, kept_rows = form_to_data(self._fields, self._specs)
-        data_errors = validate_data(self._schema or {}, data, self._option_values or {})
+        data_errors = [e for e in validate_data(self._schema or {}, data,
+                                                self._option_values or {})
+                       if not _read_only(self._specs, e.path)]
         for error in data_errors:
             self._attach(error, kept_rows)
         valid = fields_valid and not data_errors
@@ -79,13 +81,19 @@ class TaskForm(FlaskForm):
         path = error.path
         spec = next((s for s in self._specs if path and s.name == path[0]), None)
         if spec is None:
-            self.form_errors.append(error.message)
+            where = " > ".join(str(p) for p in path)
+            self.form_errors.append(f"{where}: {error.message}" if where else error.message)
             return
         field = self._fields[spec.name]
-        if spec.kind == "rows" and len(path) >= 3 and isinstance(path[1], int):
-            form_row = kept_rows[spec.name][path[1]]
-            child = field.entries[form_row].form._fields.get(path[2])
-            field = child if child is not None else field
+        rest = path[1:]
+        if spec.repeats and rest and isinstance(rest[0], int) and rest[0] < len(
+                kept_rows[spec.name]):
+            field = field.entries[kept_rows[spec.name][rest[0]]]
+            rest = rest[1:]
+            if spec.kind == "rows" and rest:
+                field = _descend(field.form, rest, field)
+        elif spec.kind == "group" and rest:
+            field = _descend(field.form, rest, field)
         _add_error(field, error.message)
 
     # --- add / remove row buttons (plain submit buttons, no JavaScript) ---
@@ -115,8 +123,20 @@ class TaskForm(FlaskForm):
         return False
 
     def _rows_field(self, name: str) -> tuple[FieldList | None, FieldSpec | None]:
-        spec = next((s for s in self._specs if s.name == name and s.kind == "rows"), None)
+        spec = next((s for s in self._specs if s.name == name and s.repeats), None)
         return (self._fields[name], spec) if spec else (None, None)
+
+    def entry_prototype(self, spec: FieldSpec):
+        """An empty entry of a rows or list field named with the placeholder ``__index__``:
+        the page keeps it in a <template> and forms.js adds it as a new row without a
+        round trip (the "Add row" button still posts the form when scripts do not run)."""
+        field = self._fields[spec.name]
+        options = {"name": f"{field.name}{field._separator}__index__",
+                   "id": f"{field.id}{field._separator}__index__",
+                   "_meta": field.meta, "translations": field._translations}
+        entry = field.meta.bind_field(field._form, field.unbound_field, options)
+        entry.process(None)
+        return entry
 
     def _add_row(self, name: str) -> None:
         field, spec = self._rows_field(name)
@@ -133,5 +153,32 @@ class TaskForm(FlaskForm):
     def ensure_one_row(self) -> None:
         """A new form shows at least one row of each repeatable-rows field."""
         for field, spec in self.fields_in_order:
-            if spec.kind == "rows" and not field.entries and spec.max_rows != 0:
+            if spec.repeats and not field.entries and spec.max_rows != 0 and not spec.read_only:
                 field.append_entry()
+
+
+def _read_only(specs: tuple[FieldSpec, ...], path: tuple) -> bool:
+    """The error concerns a field shown read-only (its value is not the person's to give)."""
+    for step in path:
+        if isinstance(step, int):
+            continue
+        spec = next((s for s in specs if s.name == step), None)
+        if spec is None:
+            return False
+        if spec.read_only:
+            return True
+        specs = spec.children
+    return False
+
+
+def _descend(form: Any, path: tuple, field: Any) -> Any:
+    """The bound field at ``path`` (names) inside a row's or group's form; the deepest one
+    found when the path goes further than the fields do (``field`` when none is)."""
+    for step in path:
+        if isinstance(step, int) or form is None:
+            break
+        found = form._fields.get(step)
+        if found is None:
+            break
+        field, form = found, getattr(found, "form", None)
+    return field

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import posixpath
+import re
 import zipfile
 
 from lxml import etree
@@ -100,18 +101,93 @@ def main_process_id(files: dict[str, str]) -> str:
     return roots[0]
 
 
-def import_zip(actor: Actor, data: bytes, process_id: str | None = None) -> ProcessDraft:
-    """Put the bundle of a zip into a draft: the given process's, or (without one) the draft
-    of the process the zip starts, created if new. Publishing is a separate step."""
+class ImportClash(InvalidInput):
+    """The zip's process has a draft already: the process owner chooses to replace it or to
+    import the zip as a new process. ``process_id`` is the zip's process."""
+
+    def __init__(self, process_id: str, draft: ProcessDraft):
+        who = draft.updated_by.display_name if draft.updated_by else "system"
+        super().__init__(f"A draft of '{process_id}' exists already (changed by {who} on "
+                         f"{draft.updated_at:%d %b %Y %H:%M} UTC). Choose whether the zip "
+                         "replaces that draft or becomes a new process, and import it again.")
+        self.process_id = process_id
+        self.suggestion = _free_id(process_id)
+
+
+_PROCESS_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,199}$")
+
+
+def _taken(process_id: str) -> bool:
+    return db.session.scalar(select(ProcessDraft.id).where(
+        ProcessDraft.process_id == process_id)) is not None or db.session.scalar(
+        select(ProcessVersion.id).where(ProcessVersion.process_id == process_id).limit(1)
+    ) is not None
+
+
+def _free_id(process_id: str) -> str:
+    number = 2
+    while _taken(f"{process_id}_{number}"):
+        number += 1
+    return f"{process_id}_{number}"
+
+
+def import_zip(actor: Actor, data: bytes, process_id: str | None = None, *,
+               choice: str | None = None, new_id: str | None = None) -> ProcessDraft:
+    """Put the bundle of a zip into a draft: the given process's (the draft page imports into
+    its own draft), or the draft of the process the zip starts, created if new. When that
+    process has a draft already, ``choice`` says what to do: "replace" it, or "new": import
+    the zip as the new process ``new_id`` (its process id renamed in the diagrams). Nothing
+    is replaced silently: without a choice, ImportClash is raised. Publishing is a separate
+    step. Raises InvalidInput naming what is wrong."""
     check_owner(actor)
     files = read_zip(data)
-    target = process_id or main_process_id(files)
-    exists = db.session.scalar(select(ProcessDraft).where(ProcessDraft.process_id == target))
-    if exists is None and process_id is None:
-        known = db.session.scalar(
-            select(ProcessVersion.id).where(ProcessVersion.process_id == target).limit(1))
-        if known is None:
-            db.session.add(ProcessDraft(process_id=target, files={}, problems=[],
-                                        updated_by_id=actor.user.id, updated_at=utcnow()))
-            db.session.flush()
+    if process_id is not None:
+        return replace_files(actor, process_id, files)
+    target = main_process_id(files)
+    draft = db.session.scalar(select(ProcessDraft).where(ProcessDraft.process_id == target))
+    if draft is not None and choice not in ("replace", "new"):
+        raise ImportClash(target, draft)
+    renamed = draft is not None and choice == "new"
+    if renamed:
+        new_id = (new_id or "").strip()
+        if not _PROCESS_ID.match(new_id):
+            raise InvalidInput("A process id starts with a letter and uses letters, digits, "
+                               "'_' and '-' (e.g. maw_case_pilot).")
+        if _taken(new_id):
+            raise InvalidInput(f"'{new_id}' is the id of a process already; choose another.")
+        files, target = rename_process(files, target, new_id), new_id
+    known = db.session.scalar(
+        select(ProcessVersion.id).where(ProcessVersion.process_id == target).limit(1))
+    if renamed or (draft is None and known is None):
+        db.session.add(ProcessDraft(process_id=target, files={}, problems=[],
+                                    updated_by_id=actor.user.id, updated_at=utcnow()))
+        db.session.flush()
     return replace_files(actor, target, files)
+
+
+_KEEP_COMMENTS = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                                 huge_tree=False)
+_REFS = (("bpmn:process", "id"), ("bpmn:participant", "processRef"),
+         ("bpmn:callActivity", "calledElement"), ("bpmndi:BPMNPlane", "bpmnElement"))
+_NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+       "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI"}
+
+
+def rename_process(files: dict[str, str], old: str, new: str) -> dict[str, str]:
+    """The bundle with the process id ``old`` renamed to ``new`` wherever a diagram names it
+    (the process, its pool, call activities calling it, its diagram plane)."""
+    renamed = dict(files)
+    for path, text in files.items():
+        if not path.endswith(".bpmn"):
+            continue
+        tree = etree.fromstring(text.encode("utf-8"), parser=_KEEP_COMMENTS)
+        changed = False
+        for xpath, attribute in _REFS:
+            for node in tree.iterfind(f".//{xpath}", _NS):
+                if node.get(attribute) == old:
+                    node.set(attribute, new)
+                    changed = True
+        if changed:
+            renamed[path] = etree.tostring(tree, xml_declaration=True,
+                                           encoding="UTF-8").decode("utf-8")
+    return renamed

@@ -6,15 +6,18 @@ import hashlib
 import re
 from dataclasses import asdict
 
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from webapp import engine
 from webapp.extensions import db
-from webapp.models import ROLES, ProcessDraft, ProcessVersion, utcnow
+from webapp.models import ProcessDraft, ProcessVersion, utcnow
 from webapp.services import bundles
 from webapp.services.audit import Actor, record
 from webapp.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from webapp.services.policy import may_edit_processes
+
+from . import scenario_runs, trialrun
 
 #: What a file of a bundle may be called: folder/name.suffix, nothing else.
 FILE_NAME = re.compile(
@@ -153,40 +156,85 @@ def reset_draft(actor: Actor, process_id: str, version: ProcessVersion) -> Proce
 def _store(actor, draft, files, action, path) -> ProcessDraft:
     draft.files = files
     draft.problems = [asdict(p) for p in validate_files(files, draft.process_id)]
-    draft.trial_state = None
+    draft.trial_state, draft.trial_log = None, None
     draft.updated_by_id = actor.user.id
     draft.updated_at = utcnow()
     db.session.flush()
+    scenario_runs.run_all(draft)  # every saved scenario, on the draft as it is now
     record(actor, action, process=draft.process_id, file=path,
-           problems=len(draft.problems))
+           problems=len(errors_of(draft.problems)))
     return draft
 
 
 def validate_files(files: dict[str, str], process_id: str | None) -> list[engine.Problem]:
-    """The same checks as deployment; [] when the bundle is fine."""
+    """The same checks as deployment: the problems, then the warnings (``Problem.warning``);
+    [] when the bundle is fine."""
     try:
-        engine.compile_bundle(files, ROLES, process_id)
+        bundle = trialrun.build(files, process_id)  # kept for trials and scenario runs
     except engine.BundleInvalid as err:
-        return list(err.problems) or [engine.Problem("", None, str(err))]
-    return []
+        return (list(err.problems) or [engine.Problem("", None, str(err))]) + err.warnings
+    return list(bundle.warnings)
 
 
-def publish_draft(actor: Actor, process_id: str) -> ProcessVersion:
-    """Publish the draft as a new immutable version; new cases start on it.
+def errors_of(problems: list) -> list:
+    """The problems (as stored on a draft, or engine.Problem) that keep a draft from running;
+    warnings do not."""
+    return [p for p in problems if not (p.get("warning") if isinstance(p, dict) else p.warning)]
 
-    Raises InvalidInput (with the problems) when the draft does not validate."""
+
+class ScenariosDiffer(InvalidInput):
+    """Saved scenarios no longer run as saved on the draft; publishing needs a confirmation."""
+
+
+def publish_draft(actor: Actor, process_id: str, *,
+                  accept_differences: bool = False) -> bundles.Publication:
+    """Publish the draft as a new immutable version; new cases of the process start on it.
+    A draft equal to the newest published version publishes nothing (``changed`` False).
+
+    Raises InvalidInput (with the problems) when the draft does not validate, and
+    ScenariosDiffer when a saved scenario now runs differently, unless
+    ``accept_differences`` (the process owner looked and meant it)."""
     draft = open_draft(actor, process_id)
     problems = validate_files(draft.files, process_id)
     draft.problems = [asdict(p) for p in problems]
-    if problems:
-        raise InvalidInput("The draft has problems; fix them before publishing.", problems)
-    version = bundles.publish_files(actor, dict(draft.files), process_id)
-    if version.status != "published":
-        version.status = "published"
-    draft.based_on_version_id = version.id
-    draft.trial_state = None
+    if errors_of(problems):
+        raise InvalidInput("The draft has problems; fix them before publishing.",
+                           errors_of(problems))
+    differing = scenario_runs.failing(scenario_runs.run_all(draft))
+    if differing and not accept_differences:
+        names = ", ".join(f"“{s.name}”" for s in differing)
+        raise ScenariosDiffer(ngettext(
+            "Not published: %(num)d saved scenario no longer runs as saved (%(names)s). See "
+            "where below; to publish anyway, tick the box next to “Publish”.",
+            "Not published: %(num)d saved scenarios no longer run as saved (%(names)s). See "
+            "where below; to publish anyway, tick the box next to “Publish”.",
+            len(differing), names=names))
+    published = bundles.publish(actor, dict(draft.files), process_id)
+    draft.based_on_version_id = published.version.id
     db.session.flush()
-    return version
+    return published
+
+
+def starting_versions(process_id: str) -> tuple[ProcessVersion | None, ProcessVersion | None]:
+    """(the version new cases of ``process_id`` start on, the version "Register a case" starts
+    on): the newest published ones, None where there is none. Publish messages say both, so
+    they are true whichever process the draft is."""
+    try:
+        own = bundles.latest_version(process_id)
+    except NotFound:
+        own = None
+    try:
+        case = bundles.latest_version(bundles.case_process_id())
+    except NotFound:
+        case = None
+    return own, case
+
+
+def choose_case_process(actor: Actor, process_id: str) -> ProcessVersion:
+    """Make "Register a case" and "Report a signal" start this process (its newest published
+    version). Raises NotAllowed, NotFound (no published version)."""
+    check_owner(actor)
+    return bundles.set_case_process(actor, process_id)
 
 
 def set_status(actor: Actor, process_id: str, number: int, status: str) -> ProcessVersion:

@@ -20,7 +20,7 @@ def parse(schema_text: str | None, ui_text: str | None) -> tuple[dict, dict, lis
         return schema, {}, [f"The UI schema is not valid JSON: {err}"]
     if not isinstance(ui, dict):
         problems.append("The UI schema must be a JSON object.")
-    problems += check_schema(schema)
+    problems += check_schema(schema, ui if isinstance(ui, dict) else None)
     return schema, ui if isinstance(ui, dict) else {}, problems
 
 

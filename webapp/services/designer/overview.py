@@ -77,6 +77,9 @@ def describe(event: AuditEvent) -> str:
         "process_cases_migrated": (f"moved {d.get('moved', 0)} case(s) from version "
                                    f"{d.get('from_version')} to {d.get('to_version')}"),
         "process_trial_started": "started a trial run of the draft",
+        "process_chosen_for_cases": "made \"Register a case\" start this process",
+        "process_scenario_saved": f"saved the trial as the scenario \"{d.get('name')}\"",
+        "process_scenario_deleted": f"deleted the scenario \"{d.get('name')}\"",
     }.get(event.action, event.action.replace("_", " "))
     problems = d.get("problems")
     if event.action == "process_draft_saved" and problems:

@@ -39,7 +39,8 @@ def write_step(connection, case: Case, new_task_rows: list[dict], *, now: dateti
     rows = [{"kind": "task_ready", "case_id": case.id, "case_code": case.code,
              "spiff_task_id": row["spiff_task_id"], "task_id": None, "user_id": None,
              "actor_id": actor_id, "dedup_key": None, "created_at": now, "done_at": None}
-            for row in new_task_rows]
+            # one event per engine task: lane_owners may give it several rows
+            for row in {r["spiff_task_id"]: r for r in new_task_rows}.values()]
     rows.extend(notices)
     if rows:
         connection.execute(_INSERT, rows)

@@ -87,13 +87,17 @@ def fan_out(now: datetime, limit: int = 200) -> int:
     return len(events)
 
 
-def _task_of(item: NotificationEvent) -> Task | None:
+def _tasks_of(item: NotificationEvent) -> list[Task]:
+    """The inbox rows an event is about: its row, or every row of its engine task (a task
+    that lane_owners gave to several organisations or people has a row for each)."""
     if item.task_id is not None:
-        return db.session.get(Task, item.task_id)
+        task = db.session.get(Task, item.task_id)
+        return [task] if task is not None else []
     if item.spiff_task_id is not None:
-        return db.session.scalar(select(Task).where(Task.case_id == item.case_id,
-                                                    Task.spiff_task_id == item.spiff_task_id))
-    return None
+        return list(db.session.scalars(
+            select(Task).where(Task.case_id == item.case_id,
+                               Task.spiff_task_id == item.spiff_task_id).order_by(Task.id)))
+    return []
 
 
 def _kind_of(item: NotificationEvent, task: Task | None) -> str:
@@ -124,25 +128,27 @@ def _who(kind: str, item: NotificationEvent, task: Task | None,
 
 
 def _messages(item: NotificationEvent, people: _Recipients, now: datetime) -> list[dict]:
-    task = _task_of(item)
-    kind = _kind_of(item, task)
-    if kind not in KINDS or (kind in TASK_KINDS and task is None):
+    tasks = _tasks_of(item)
+    kind = _kind_of(item, tasks[0] if tasks else None)
+    if kind not in KINDS or (kind in TASK_KINDS and not tasks):
         return []  # the task was done before anyone needed telling
-    rows, expires = [], expiry(now)
-    for user in _who(kind, item, task, people):
-        if user.id == item.actor_id:
-            continue
-        mode = mode_for(user, kind, people.settings(user.id))
-        if mode not in (NOW, DIGEST):
-            continue
-        rows.append({
-            "user_id": user.id, "kind": kind, "event_id": item.id, "case_code": item.case_code,
-            "task_id": task.id if task else None, "step": task.title if task else "",
-            "due_at": task.due_at if task else None, "created_at": now,
-            "status": "pending" if mode == NOW else "digest",
-            "next_attempt_at": now if mode == NOW else None, "attempts": 0,
-            "expires_at": expires,
-        })
+    rows, expires, told = [], expiry(now), set()
+    for task in tasks or [None]:
+        for user in _who(kind, item, task, people):
+            if user.id == item.actor_id or user.id in told:
+                continue
+            told.add(user.id)
+            mode = mode_for(user, kind, people.settings(user.id))
+            if mode not in (NOW, DIGEST):
+                continue
+            rows.append({
+                "user_id": user.id, "kind": kind, "event_id": item.id,
+                "case_code": item.case_code, "task_id": task.id if task else None,
+                "step": task.title if task else "", "due_at": task.due_at if task else None,
+                "created_at": now, "status": "pending" if mode == NOW else "digest",
+                "next_attempt_at": now if mode == NOW else None, "attempts": 0,
+                "expires_at": expires,
+            })
     return rows
 
 

@@ -1,0 +1,182 @@
+"""Scenarios: a trial's steps (the answers given, the timers jumped over) played again on
+another bundle, reporting the first place where the run is not what the trial saw.
+
+A step is ``{"action": "complete", "element", "title", "n", "organisation", "data"}`` (the
+ready task of that element for that organisation, else the n-th, gets ``data``) or
+``{"action": "timer"}`` (the clock jumps just past the first waiting timer). Each step keeps
+the path the trial took during it (``"path"``: the elements passed, ``{"element", "title",
+"kind"}``), and the scenario its ending (finished, outcome, the steps waiting). Pure engine
+code: the caller gives the allowed x-options values and a check of who the ready tasks reach.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .bundle import Bundle
+from .errors import EngineError
+from .formschema import validate_data
+from .runner import Step, complete, fire_timers, start
+from .taskinfo import ReadyTask
+
+#: How far past a timer's due time "jump to the next timer" sets the clock: a timer fires when
+#: the clock is strictly later than its due time.
+TIMER_MARGIN = timedelta(seconds=1)
+
+Reach = Callable[[list[ReadyTask]], str | None]
+
+
+@dataclass
+class Outcome:
+    """How a scenario ran: ``ok``, or the step (1-based; None for the ending) and what
+    differs, in words for a process owner."""
+
+    ok: bool
+    message: str
+    step: int | None = None
+    kind: str = ""  # "path", "form", "waiting", "failed", "ending"
+    details: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"ok": self.ok, "message": self.message, "step": self.step, "kind": self.kind,
+                "details": self.details}
+
+
+def path_of(user_task: ReadyTask | None, step: Step) -> list[dict]:
+    """The elements a step passed: the user task completed, then what the engine ran."""
+    passed = []
+    if user_task is not None:
+        passed.append({"element": user_task.spec_name, "title": user_task.title,
+                       "kind": "UserTask"})
+    passed += [{"element": c.spec_name, "title": c.title, "kind": c.type}
+               for c in step.completed]
+    return passed
+
+
+def ending_of(step: Step) -> dict:
+    return {"finished": step.finished,
+            "outcome": str(step.data.get("outcome")) if step.finished and
+            step.data.get("outcome") is not None else None,
+            "waiting": sorted({t.title for t in step.ready})}
+
+
+def pick(step: Step, element: str, n: int, organisation: str | None = None) -> ReadyTask | None:
+    """The ready task of an element for that organisation (a multi-instance request to
+    several partners), else the n-th in the engine's order; None when there is none."""
+    found = [t for t in step.ready if t.spec_name == element]
+    same = [t for t in found if organisation and t.organisation == organisation]
+    if same:
+        return same[0]
+    return found[n] if n < len(found) else (found[-1] if found else None)
+
+
+def next_timer(step: Step) -> datetime | None:
+    """When "jump to the next timer" sets the clock: just past the first waiting timer."""
+    return min(t.due_at for t in step.timers) + TIMER_MARGIN if step.timers else None
+
+
+def _titles(step: Step) -> str:
+    if step.finished:
+        return "the process has ended"
+    titles = sorted({t.title for t in step.ready})
+    waiting = ", ".join(f"'{t}'" for t in titles) or "nothing a person does"
+    return f"the draft now waits for {waiting}"
+
+
+def _arrows(path: list[dict]) -> str:
+    return " → ".join(p["title"] for p in path) or "nothing"
+
+
+def _path_differs(number: int, label: str, saved: list[dict], now: list[dict]) -> Outcome | None:
+    if [p["element"] for p in saved] == [p["element"] for p in now]:
+        return None
+    return Outcome(False, f"At step {number} ({label}) the path now differs: the scenario went "
+                   f"through {_arrows(saved)}; the draft now goes through {_arrows(now)}.",
+                   number, "path")
+
+
+class _Run:
+    def __init__(self, bundle: Bundle, options: Mapping[str, Collection[str]] | None,
+                 reach: Reach | None, now: datetime):
+        self.bundle, self.options, self.reach, self.now = bundle, options, reach, now
+
+    def reached(self, number: int, label: str, step: Step) -> Outcome | None:
+        problem = self.reach(step.ready) if self.reach else None
+        if problem:
+            return Outcome(False, f"At step {number} ({label}) the next step reaches nobody: "
+                           f"{problem}", number, "failed")
+        return None
+
+    def complete(self, number: int, saved: dict, step: Step) -> tuple[Step | None, Outcome | None]:
+        label = f"'{saved.get('title') or saved['element']}'"
+        task = pick(step, saved["element"], int(saved.get("n", 0)), saved.get("organisation"))
+        if task is None:
+            return None, Outcome(False, f"At step {number} the scenario answers {label}, but "
+                                 f"{_titles(step)}.", number, "waiting")
+        schema = self.bundle.form(task.form) if task.form else None
+        errors = validate_data(schema, saved.get("data") or {}, self.options) if schema else []
+        if errors:
+            details = [f"{'/'.join(str(p) for p in e.path) or 'the form'}: {e.message}"
+                       for e in errors]
+            return None, Outcome(False, f"At step {number} ({label}) the form no longer accepts "
+                                 f"the saved answers: {'; '.join(details)}", number, "form",
+                                 details)
+        try:
+            done = complete(self.bundle, step.state, task.id, saved.get("data") or {},
+                            now=self.now)
+        except EngineError as error:
+            return None, Outcome(False, f"At step {number} ({label}) the process stopped: "
+                                 f"{error}", number, "failed")
+        differs = _path_differs(number, label, saved.get("path") or [], path_of(task, done))
+        return done, differs or self.reached(number, label, done)
+
+    def timer(self, number: int, saved: dict, step: Step) -> tuple[Step | None, Outcome | None]:
+        due = next_timer(step)
+        if due is None:
+            return None, Outcome(False, f"At step {number} the scenario jumped to a timer, but "
+                                 f"none is waiting: {_titles(step)}.", number, "waiting")
+        self.now = max(self.now, due)
+        try:
+            done = fire_timers(self.bundle, step.state, now=self.now)
+        except EngineError as error:
+            return None, Outcome(False, f"At step {number} (a timer) the process stopped: "
+                                 f"{error}", number, "failed")
+        differs = _path_differs(number, "a timer", saved.get("path") or [], path_of(None, done))
+        return done, differs or self.reached(number, "a timer", done)
+
+
+def replay(bundle: Bundle, steps: list[dict], ending: Mapping, *, start_data: dict,
+           now: datetime, options: Mapping[str, Collection[str]] | None = None,
+           start_path: list[dict] | None = None, reach: Reach | None = None) -> Outcome:
+    """Play a scenario's steps on ``bundle`` from a fresh start at ``now``; the first
+    difference from what the trial saw is the outcome (or ``ok``)."""
+    run = _Run(bundle, options, reach, now)
+    try:
+        step = start(bundle, start_data, now=now)
+    except EngineError as error:
+        return Outcome(False, f"The process does not start: {error}", 0, "failed")
+    differs = _path_differs(0, "the start", start_path or [], path_of(None, step))
+    if differs is None:
+        differs = run.reached(0, "the start", step)
+    if differs is not None:
+        return differs
+    for number, saved in enumerate(steps, start=1):
+        action = run.timer if saved.get("action") == "timer" else run.complete
+        step, problem = action(number, saved, step)
+        if problem is not None:
+            return problem
+    now_ending = ending_of(step)
+    if now_ending != {**now_ending, **dict(ending)}:
+        return Outcome(False, f"At the end: the scenario {_ended(dict(ending))}; the draft now "
+                       f"{_ended(now_ending)}.", None, "ending")
+    return Outcome(True, f"Runs as saved ({len(steps)} steps).")
+
+
+def _ended(ending: dict) -> str:
+    if ending.get("finished"):
+        outcome = ending.get("outcome")
+        return f"ends with the outcome '{outcome}'" if outcome else "ends"
+    waiting = ", ".join(f"'{t}'" for t in ending.get("waiting") or []) or "nothing"
+    return f"waits for {waiting}"
