@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 
 from webapp.extensions import db
 from webapp.models import utcnow
+from webapp.models.cases import URGENT
 from webapp.services import inbox as inbox_service
 from webapp.services import tasks as task_service
 from webapp.services.errors import Conflict, InvalidInput
@@ -32,7 +33,7 @@ def index():
                            tabs=inbox_service.shown_tabs(current_user, inbox.counts),
                            due_filters=inbox_service.DUE_FILTERS,
                            sorts=inbox_service.SORTS, due_state=inbox_service.due_state,
-                           reassigner=reassigner, urls=urls)
+                           reassigner=reassigner, urls=urls, URGENT=URGENT)
 
 
 def _back():

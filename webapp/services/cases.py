@@ -16,11 +16,13 @@ from webapp.models import (
     Case,
     CaseCounter,
     CaseSubject,
+    Contribution,
     Organisation,
     Task,
     Timer,
     utcnow,
 )
+from webapp.models.cases import NORMAL, URGENT
 from webapp.services import bundles, involvement
 from webapp.services.audit import Actor, record
 from webapp.services.errors import NotAllowed, NotFound, StepFailed
@@ -224,6 +226,7 @@ def _sync_tasks(case: Case, step: engine.Step, now: datetime) -> None:
     org_ids = dict(connection.execute(
         select(Organisation.code, Organisation.id).where(Organisation.code.in_(codes))
     ).all()) if codes else {}
+    four_eyes = _last_performers(case.id, {t.four_eyes_step for t in new} - {None})
     rows = [
         {
             "case_id": case.id, "case_code": case.code, "spiff_task_id": t.id,
@@ -231,11 +234,26 @@ def _sync_tasks(case: Case, step: engine.Step, now: datetime) -> None:
             "title": t.title[:300], "lane": t.lane or "", "form": t.form,
             "organisation_id": org_ids.get(t.organisation), "due_at": t.due_at,
             "created_at": now, "claimed_by_id": None,
+            "priority": URGENT if case.urgent else NORMAL, "summary": t.summary,
+            "four_eyes_user_id": four_eyes.get(t.four_eyes_step),
         }
         for t in new
     ]
     connection.execute(insert(Task), rows)
     involvement.involve_for_tasks(case.id, rows)
+
+
+def _last_performers(case_id: int, steps: set[str]) -> dict[str, int]:
+    """Who last completed each of these steps in the case: four eyes keep them from the step
+    that checks their work (the process property notCompletedBySameAs)."""
+    if not steps:
+        return {}
+    rows = db.session.connection().execute(
+        select(Contribution.spec_name, Contribution.user_id)
+        .where(Contribution.case_id == case_id, Contribution.spec_name.in_(steps))
+        .order_by(Contribution.submitted_at, Contribution.id)
+    ).all()
+    return {name: user_id for name, user_id in rows}
 
 
 def _sync_timers(case: Case, step: engine.Step) -> None:
