@@ -4,6 +4,7 @@ inbox, and organisations nobody active works for."""
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import event, select
 
 from webapp.extensions import db
@@ -162,3 +163,35 @@ def test_organisations_nobody_active_works_for_are_marked(network, login):
     school = db.session.scalar(select(User).where(User.username == "school"))
     admin.post(f"/admin/users/{school.id}/active")
     assert re.search(r"School</strong>.*?No active users", admin.get("/admin/").text, re.S)
+
+
+def test_the_overview_reads_indexes_in_order(network, login):
+    """Whatever the number of open partner tasks, a page reads index ranges in order: no table
+    scan, no sort of the tasks (SQLite's plan; PostgreSQL's planner decides by its statistics)."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    to_consultation(("police", "social"))
+    client = login("coordinator")
+    for url in ("/overview", "/overview?organisation=police", "/overview?page=2"):
+        statements = []
+
+        def keep(conn, cursor, statement, parameters, context, executemany):
+            if "FROM task" in statement:
+                statements.append((statement, parameters))  # noqa: B023 - used right away
+
+        event.listen(db.engine, "before_cursor_execute", keep)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", keep)
+        assert statements
+        for statement, parameters in statements:
+            plan = [row[3] for row in db.session.connection().exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + statement, parameters)]
+            reads = [line for line in plan if " task " in f"{line} "]
+            assert reads and all(line.startswith("SEARCH task USING") for line in reads), plan
+            # the merge of the two partner lanes' pages is sorted (a page each), nothing else
+            temp = [line for line in plan if "TEMP B-TREE" in line]
+            assert temp in ([], ["USE TEMP B-TREE FOR ORDER BY"]), (url, plan)
+            if temp:
+                assert "UNION ALL" in statement or "union" in statement.lower(), plan
