@@ -2,8 +2,11 @@
 and reminders, urgency, bringing a review forward, the responsible coordinator, and finding
 cases by the person."""
 
+import functools
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import DateField, StringField
@@ -34,7 +37,22 @@ def overview_page():
     db.session.commit()  # the read is audited
     return render_template("coordination/overview.html", overview=shown, now=now,
                            organisation=organisation, due_state=due_state, URGENT=URGENT,
-                           remind_url=url_for_ids("coordination.remind"))
+                           remind_url=url_for_ids("coordination.remind"), say=_row_words())
+
+
+def _row_words() -> dict:
+    """The words of the overview's rows, translated once per page rather than once per row
+    (each lookup costs more than the rest of a row): placeholders are filled in the page
+    with ``|format``; ``overdue(days)`` translates each number of days once."""
+    overdue = functools.cache(lambda days: _("Overdue by %(days)s", days=ngettext(
+        "%(num)d day", "%(num)d days", days)))
+    return {
+        "urgent": _("Urgent"), "nobody": _("No organisation assigned"),
+        "unreachable": _("No active users: nobody sees this task"),
+        "on_it": _("%(name)s is on it"), "soon": _("Due soon"), "no_deadline": _("No deadline"),
+        "sent": _("Sent %(date)s"), "remind": _("Send a reminder now"),
+        "about": _("about %(title)s of %(code)s"), "overdue": overdue,
+    }
 
 
 @bp.route("/overview/tasks/<int:task_id>/remind", methods=["POST"])
