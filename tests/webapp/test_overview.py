@@ -143,6 +143,10 @@ def test_organisations_nobody_active_works_for_are_marked(network, login):
     flagged = [r for r in rows if "No active users: nobody sees this task" in r]
     assert len(flagged) == 1 and "Probation service" in flagged[0]
     assert "no active user" in coordinator.get("/overview?organisation=probation").text
+    assert "Nobody there to remind" in flagged[0] and "Send a reminder now" not in flagged[0]
+    silent = task_of(case, "probation")
+    refused = coordinator.post(f"/overview/tasks/{silent.id}/remind", follow_redirects=True)
+    assert "has no active user" in refused.text and audit("reminder_sent") == []
 
     # wherever an organisation is chosen: an information request, a seat at the table
     later = register()

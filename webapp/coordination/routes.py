@@ -52,6 +52,7 @@ def _row_words() -> dict:
         "on_it": _("%(name)s is on it"), "soon": _("Due soon"), "no_deadline": _("No deadline"),
         "sent": _("Sent %(date)s"), "remind": _("Send a reminder now"),
         "about": _("about %(title)s of %(code)s"), "overdue": overdue,
+        "nobody_to_remind": _("Nobody there to remind: contact the organisation directly."),
     }
 
 

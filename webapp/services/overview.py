@@ -123,11 +123,15 @@ def send_reminder(actor: Actor, task_id: int, *, now: datetime | None = None) ->
     trail keeps who sent it. The one place a reminder is sent (e-mail hooks in here).
 
     Raises NotFound (no such open partner task, or not the user's to remind) and Conflict
-    (a reminder went out less than REMINDER_INTERVAL ago, or the task was just completed)."""
+    (a reminder went out less than REMINDER_INTERVAL ago, the task was just completed, or
+    the organisation has no active user to see it)."""
     now = now or utcnow()
     task = db.session.get(Task, task_id)
     if task is None or not may_send_reminder(actor.user, task):
         raise NotFound(_("This task does not exist or is no longer open."))
+    if task.organisation_id not in reachable_ids():
+        raise Conflict(_("Nobody at this organisation can see a reminder: it has no active "
+                         "user. Contact the organisation directly; nothing was sent."))
     sent = db.session.execute(
         update(Task).where(Task.id == task_id, (Task.reminded_at.is_(None))
                            | (Task.reminded_at <= now - REMINDER_INTERVAL))
