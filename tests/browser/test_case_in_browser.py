@@ -31,13 +31,14 @@ def test_coordinator_and_two_partners_take_a_case_to_closure(as_user, live_serve
     # the next step of the same case opens at once
     expect(coordinator.get_by_text("Next for you on this case: “Confirm intake decision”")
            ).to_be_visible()
-    expect(coordinator.get_by_role("heading", name="Confirm intake decision")).to_be_visible()
+    expect(coordinator.get_by_role("heading", name="Confirm intake decision", level=1)
+           ).to_be_visible()
     expect(coordinator.get_by_text("recommend", exact=False).first).to_be_visible()
     coordinator.get_by_label("Take to the multi-agency table").check()
     coordinator.get_by_label("Reasoning").fill("Concerns in several life domains.")
     coordinator.get_by_role("button", name="Submit and complete task").click()
 
-    expect(coordinator.get_by_role("heading", name="Request information")).to_be_visible()
+    expect(coordinator.get_by_role("heading", name="Request information", level=1)).to_be_visible()
     coordinator.get_by_label("Local police (demo)").check()
     coordinator.get_by_label("Social services (demo)").check()
     coordinator.get_by_label("Question to the partners").fill("What do you know?")
@@ -68,7 +69,7 @@ def test_coordinator_and_two_partners_take_a_case_to_closure(as_user, live_serve
     coordinator.get_by_label("Go to closure review").check()
     coordinator.get_by_role("button", name="Submit and complete task").click()
 
-    expect(coordinator.get_by_role("heading", name="Closure review")).to_be_visible()
+    expect(coordinator.get_by_role("heading", name="Closure review", level=1)).to_be_visible()
     coordinator.get_by_label("No concerns remain").check()
     coordinator.get_by_label("Close the case").check()
     coordinator.get_by_label("Reasoning").fill("No further assistance is needed now.")
