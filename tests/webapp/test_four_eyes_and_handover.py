@@ -151,5 +151,10 @@ def test_change_the_responsible_coordinator(network, login):
                                    "current": str(network["coordinator2"].id)},
                              follow_redirects=True)
     assert "Choose an active coordinator." in wrong.text
+    for value in ("99999999999999999999", "-1", "x\x00"):
+        odd = coordinator.post(f"/cases/{case.code}/coordinator",
+                               data={"user_id": value, "current": value},
+                               follow_redirects=True)
+        assert odd.status_code == 200 and "Choose an active coordinator." in odd.text
     db.session.expire_all()
     assert db.session.get(Case, case.id).coordinator_id == network["coordinator2"].id

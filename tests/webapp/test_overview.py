@@ -69,6 +69,8 @@ def test_filter_by_organisation_and_pages(network, login, app):
     assert "2 open tasks</strong> for Social services" in coordinator.get(
         "/overview?organisation=social").text
     assert listed(coordinator.get("/overview?organisation=nosuch").text) == []
+    assert coordinator.get("/overview?organisation=po%00lice&page=99999999999999999999"
+                           ).status_code == 200
     app.config["INBOX_PAGE_SIZE"] = 3
     pages = [listed(coordinator.get(f"/overview?page={n}").text) for n in (1, 2)]
     assert [len(p) for p in pages] == [3, 1]
@@ -129,6 +131,7 @@ def test_only_open_partner_tasks_can_be_reminded(network, login):
     complete("police", "answer_information_request", example("information-answer"))
     assert coordinator.post(f"/overview/tasks/{task.id}/remind").status_code == 404
     assert login("police").post(f"/overview/tasks/{task.id}/remind").status_code == 404
+    assert coordinator.post("/overview/tasks/99999999999999999999/remind").status_code == 404
     assert audit("reminder_sent") == []
 
 

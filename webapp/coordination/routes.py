@@ -4,7 +4,16 @@ cases by the person."""
 
 import functools
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import login_required
@@ -24,6 +33,13 @@ from webapp.services.policy import may_bring_review_forward, may_change_coordina
 from webapp.web import case_or_404, current_actor, safe_next, url_for_ids
 
 bp = Blueprint("coordination", __name__)
+MAX_ID = 2**31 - 1  # what the databases' integer ids can hold; larger numbers name nothing
+
+
+def _row_id(value) -> int | None:
+    """A row id sent in a form or an address, or None when it cannot name a row."""
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and 0 < int(text) <= MAX_ID else None
 
 
 @bp.route("/overview")
@@ -62,6 +78,8 @@ def remind(task_id: int):
     """Send a reminder now. A task that is not the user's to remind is a 404, like one that
     does not exist (tasks cannot be probed)."""
     back = safe_next(request.form.get("next")) or url_for("coordination.overview_page")
+    if _row_id(task_id) is None:
+        abort(404)
     try:
         task = overview.send_reminder(current_actor(), task_id)
         title, code = task.title, task.case_code
@@ -126,11 +144,10 @@ def review_now(code: str):
 @login_required
 def change_coordinator(code: str):
     case = case_or_404(code, may_change_coordinator)
-    current = request.form.get("current", "")
     try:
         chosen = coordination.change_coordinator(
-            current_actor(), case, request.form.get("user_id", 0, type=int),
-            int(current) if current.isdigit() else None)
+            current_actor(), case, _row_id(request.form.get("user_id")),
+            _row_id(request.form.get("current")))
         name = chosen.display_name
         db.session.commit()
     except (InvalidInput, Conflict) as error:

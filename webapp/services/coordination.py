@@ -20,7 +20,7 @@ def coordinators() -> list[tuple[int, str]]:
     return [(u.id, u.display_name) for u in users if may_register_case(u)]
 
 
-def change_coordinator(actor: Actor, case: Case, user_id: int,
+def change_coordinator(actor: Actor, case: Case, user_id: int | None,
                        expected_id: int | None) -> User:
     """Make another coordinator responsible for the case. ``expected_id`` is the coordinator
     the person saw on the page: if someone changed it since, nothing is changed (Conflict).

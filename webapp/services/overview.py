@@ -68,7 +68,7 @@ def load_overview(actor: Actor, *, organisation: str = "", page: int = 1, per_pa
     claimers = dict(db.session.execute(
         select(User.id, User.display_name).where(User.id.in_(claimed))).all()) if claimed else {}
     reachable = reachable_ids()
-    record(actor, "overview_viewed", page=page, organisation=organisation or None)
+    record(actor, "overview_viewed", page=page, organisation=chosen.code if chosen else None)
     return Overview(
         rows=rows, total=total, overdue=overdue, page=page, pages=pages,
         organisations=[(o.code, o.name) for o in organisations],
