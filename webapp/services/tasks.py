@@ -360,16 +360,24 @@ def reassign_task(actor: Actor, task_id: int, user_id: int) -> Task:
     return task
 
 
-def next_task_for(user: User, case_id: int) -> Task | None:
-    """The user's next open task on this case, after they completed one: in their inbox, not
-    claimed by a colleague and not theirs to leave to a second pair of eyes; None if none."""
-    return db.session.scalars(
-        inbox_query(user).where(
-            Task.case_id == case_id,
-            or_(Task.claimed_by_id.is_(None), Task.claimed_by_id == user.id),
-            or_(Task.four_eyes_user_id.is_(None), Task.four_eyes_user_id != user.id),
-        ).limit(1)
-    ).first()
+def next_task_for(user: User, case_id: int):
+    """The user's next open task on this case, after they completed one (call it before the
+    commit: the step's new tasks are there already): one they may work on, not claimed by a
+    colleague and not theirs to leave to a second pair of eyes; soonest due first. A row
+    with id and title, or None. Reads the case's few task rows with one prepared statement."""
+    for row in db.session.execute(_CASE_TASKS, {"case_id": case_id}):
+        if (may_work_on(user, row) and row.claimed_by_id in (None, user.id)
+                and row.four_eyes_user_id != user.id):
+            return row
+    return None
+
+
+_CASE_TASKS = (
+    select(Task.id, Task.title, Task.lane, Task.organisation_id, Task.claimed_by_id,
+           Task.four_eyes_user_id)
+    .where(Task.case_id == bindparam("case_id"))
+    .order_by(Task.due_at.is_(None), Task.due_at, Task.created_at, Task.id)
+)
 
 
 def second_pair(task: Task) -> list[str]:

@@ -100,24 +100,30 @@ def _complete_directly(actor, task_id: int):
     try:
         task_service.complete_task(actor, task_id, form.to_data(),
                                    checked_against=form.checked_schema)
+        following = _following(actor, case_id)
         db.session.commit()
     except (InvalidInput, NotAllowed, Conflict, StepFailed):
         db.session.rollback()
         return None
-    return _done(actor, title, code, case_id)
+    return _done(title, code, following)
 
 
-def _done(actor, title: str, code: str, case_id: int):
+def _following(actor, case_id: int) -> tuple[int, str] | None:
+    """(id, title) of the user's next open task on the case, read before the commit."""
+    row = task_service.next_task_for(actor.user, case_id)
+    return (row.id, row.title) if row is not None else None
+
+
+def _done(title: str, code: str, following: tuple[int, str] | None):
     """After a completed task: say so, and go on with the user's next open task on the same
     case when there is one (a coordinator often has several steps in a row); otherwise back
     to the inbox."""
-    following = task_service.next_task_for(actor.user, case_id)
     if following is None:
         flash(f"“{title}” for case {code} is done.", "success")
         return redirect(url_for("inbox.index"))
     flash(_("“%(title)s” for case %(code)s is done. Next for you on this case: “%(next)s”.",
-            title=title, code=code, next=following.title), "success")
-    return redirect(url_for("tasks.show", task_id=following.id))
+            title=title, code=code, next=following[1]), "success")
+    return redirect(url_for("tasks.show", task_id=following[0]))
 
 
 def _posted_form(task):
@@ -213,6 +219,7 @@ def _complete(actor, task_id, form, page):
     try:
         task_service.complete_task(actor, task_id, form.to_data(),
                                    checked_against=form.checked_schema)
+        following = _following(actor, case_id)
         db.session.commit()
     except InvalidInput as error:
         db.session.rollback()
@@ -234,4 +241,4 @@ def _complete(actor, task_id, form, page):
         db.session.commit()
         flash(error.message, "danger")
         return render_template("tasks/show.html", **page), 500
-    return _done(actor, title, code, case_id)
+    return _done(title, code, following)
