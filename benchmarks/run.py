@@ -3,7 +3,12 @@
 Fills a throwaway database (SQLite by default, PostgreSQL with BENCH_DATABASE_URL) with
 BENCH_CASES cases (default 100,000) by copying real cases, then times the web requests a
 partner and a coordinator make. Prints medians in milliseconds; "queries" is the part of the
-request spent in loading the inbox (services.inbox.load_inbox), the rest is mostly rendering.
+request spent in loading the inbox (services.inbox.load_inbox) or the overview
+(services.overview.load_overview), the rest is mostly rendering.
+
+The coordinator's overview of the partners' open tasks is timed twice: with every case's
+police task open (100,000 open partner tasks), and, at the end, with 10,000 of them left open
+among the 100,000 cases (the others deleted), the situation its target is set for.
 
 Server time is what the application spends on a request, from the moment the WSGI server
 hands it over until the response body is produced (the test client's own work is not
@@ -24,7 +29,7 @@ import uuid
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import delete, func, insert, select, text, update
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -39,6 +44,7 @@ from webapp.extensions import db  # noqa: E402
 from webapp.models import Case, Task, User  # noqa: E402
 from webapp.services import bundles, notifications  # noqa: E402
 from webapp.services import inbox as inbox_service  # noqa: E402
+from webapp.services import overview as overview_service  # noqa: E402
 from webapp.services.audit import Actor  # noqa: E402
 from webapp.services.cases import lock_case  # noqa: E402
 
@@ -48,6 +54,8 @@ POLICE_PAGES = ("/?sort=case&page=50", "/?code=0999", "/?code=0999&due=overdue",
 RUNS = 100  # task completions timed
 ROUNDS = 5  # the engine floor and the submits are timed in turns (see complete_tasks)
 COORDINATOR_PAGES = ("/", "/?tab=role&sort=waiting", "/?page=20")
+OVERVIEW_PAGES = ("/overview", "/overview?organisation=police", "/overview?page=100")
+OVERVIEW_OPEN = 10_000  # open partner tasks among all the cases, for the overview's target
 
 
 def _copy(task: Task, case_id: int, **changes) -> dict:
@@ -197,16 +205,45 @@ def main() -> None:
         print(f"inbox {page} (coordinator, {n // 10} tasks): "
               f"{time_page(coordinator, clock, watch, page, 20)}")
 
+    overview_watch = Stopwatch(overview_service, "load_overview")
+    for page in OVERVIEW_PAGES:
+        print(f"overview {page} (coordinator, {n} open partner tasks): "
+              f"{time_page(coordinator, clock, overview_watch, page, 20)}")
+
     inbox_ms = page_median(coordinator, clock, "/", 50)
     print(f"inbox page of a user with {n // 10} open tasks among {n} cases: "
           f"{inbox_ms:.2f} ms median")
     figures = complete_tasks(app, clock, n, inbox_ms)
     figures["mail_per_s"] = sender_throughput()
+    figures["overview_ms"] = overview_at_target(app, clock, overview_watch, n)
     engine_bench = ROOT / "benchmarks" / "bench_engine.py"
     subprocess.run([sys.executable, str(engine_bench)], check=False)  # noqa: S603
     long_case = ROOT / "benchmarks" / "bench_long_case.py"
     subprocess.run([sys.executable, str(long_case)], check=False)  # noqa: S603
     print(json.dumps(figures))
+
+
+def overview_at_target(app, clock: ServerClock, watch: Stopwatch, n: int) -> float:
+    """The overview with OVERVIEW_OPEN open partner tasks among the n cases: the others'
+    partner tasks are deleted (spread evenly, so every organisation filter and page still
+    has tasks). Returns the median server time of its first page."""
+    with app.app_context():
+        ids = db.session.scalars(select(Task.id).where(Task.lane == "partner")
+                                 .order_by(Task.id)).all()
+        keep = set(ids[::max(1, len(ids) // OVERVIEW_OPEN)][:OVERVIEW_OPEN])
+        gone = [i for i in ids if i not in keep]
+        for start in range(0, len(gone), 5000):
+            db.session.execute(delete(Task).where(Task.id.in_(gone[start:start + 5000])))
+        db.session.commit()
+        left = db.session.scalar(select(func.count()).select_from(Task)
+                                 .where(Task.lane == "partner"))
+    coordinator = login(app, "coordinator")
+    for page in OVERVIEW_PAGES[1:]:
+        print(f"overview {page} (coordinator, {left} open partner tasks among {n} cases): "
+              f"{time_page(coordinator, clock, watch, page, 20)}")
+    print(f"overview (coordinator, {left} open partner tasks among {n} cases): "
+          f"{time_page(coordinator, clock, watch, OVERVIEW_PAGES[0], 50)}")
+    return page_median(coordinator, clock, OVERVIEW_PAGES[0], 50)
 
 
 def page_median(client, clock: ServerClock, url: str, runs: int) -> float:

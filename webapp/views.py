@@ -47,6 +47,9 @@ def register_blueprints(app: Flask) -> None:
     from webapp.notifications.routes import bp as notifications_bp
 
     app.register_blueprint(notifications_bp)
+    from webapp.coordination.routes import bp as coordination_bp
+
+    app.register_blueprint(coordination_bp)
 
     @app.context_processor
     def _labels():

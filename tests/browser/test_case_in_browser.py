@@ -28,13 +28,17 @@ def test_coordinator_and_two_partners_take_a_case_to_closure(as_user, live_serve
     coordinator.get_by_role("button", name="Submit and complete task").click()
     expect(coordinator.get_by_text("is done")).to_be_visible()
 
-    coordinator.get_by_role("link", name="Confirm intake decision").click()
+    # the next step of the same case opens at once
+    expect(coordinator.get_by_text("Next for you on this case: “Confirm intake decision”")
+           ).to_be_visible()
+    expect(coordinator.get_by_role("heading", name="Confirm intake decision", level=1)
+           ).to_be_visible()
     expect(coordinator.get_by_text("recommend", exact=False).first).to_be_visible()
     coordinator.get_by_label("Take to the multi-agency table").check()
     coordinator.get_by_label("Reasoning").fill("Concerns in several life domains.")
     coordinator.get_by_role("button", name="Submit and complete task").click()
 
-    coordinator.get_by_role("link", name="Request information").click()
+    expect(coordinator.get_by_role("heading", name="Request information", level=1)).to_be_visible()
     coordinator.get_by_label("Local police (demo)").check()
     coordinator.get_by_label("Social services (demo)").check()
     coordinator.get_by_label("Question to the partners").fill("What do you know?")
@@ -65,7 +69,7 @@ def test_coordinator_and_two_partners_take_a_case_to_closure(as_user, live_serve
     coordinator.get_by_label("Go to closure review").check()
     coordinator.get_by_role("button", name="Submit and complete task").click()
 
-    coordinator.get_by_role("link", name="Closure review").click()
+    expect(coordinator.get_by_role("heading", name="Closure review", level=1)).to_be_visible()
     coordinator.get_by_label("No concerns remain").check()
     coordinator.get_by_label("Close the case").check()
     coordinator.get_by_label("Reasoning").fill("No further assistance is needed now.")
@@ -73,6 +77,10 @@ def test_coordinator_and_two_partners_take_a_case_to_closure(as_user, live_serve
         label="Pupil guidance centre (demo)"
     )
     coordinator.get_by_role("button", name="Submit and complete task").click()
+    # the approval is not theirs (four eyes): back to the inbox, where it is greyed
+    row = coordinator.get_by_role("row").filter(has_text=code)
+    expect(row).to_contain_text("someone else completes it")
+    expect(row.get_by_role("button", name="Claim")).to_have_count(0)
 
     second = as_user("coordinator2")  # four eyes: another coordinator approves the closure
     second.get_by_role("link", name="Approve the closure").click()

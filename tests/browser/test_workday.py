@@ -106,10 +106,12 @@ def register_and_ask_the_police(coordinator) -> str:
     submit_task(coordinator)
     expect(coordinator.get_by_text("is done")).to_be_visible()
 
-    coordinator.get_by_role("link", name="Confirm intake decision").first.click()
+    # the next step of the same case opens at once
+    expect(coordinator.get_by_role("heading", name="Confirm intake decision", level=1)
+           ).to_be_visible()
     fill_task_form(coordinator, example("intake-decision", intake_decision="multi_agency"))
     submit_task(coordinator)
-    coordinator.get_by_role("link", name="Request information").first.click()
+    expect(coordinator.get_by_role("heading", name="Request information", level=1)).to_be_visible()
     fill_task_form(coordinator, example("request-information", partners=["police"]))
     submit_task(coordinator)
     expect(coordinator.get_by_text("is done")).to_be_visible()

@@ -98,6 +98,13 @@ def test_sandbox_violation_in_expression_property(files):
     _assert_problem(_problems(bad), CASE, "answer_request", "assignedOrganisation", "__class__")
 
 
+@pytest.mark.parametrize("name", ["summary", "urgentWhen"])
+def test_summary_and_urgency_expressions_are_checked_too(files, name):
+    bad = variant(files, CASE, '<spiffworkflow:property name="dueIn" value="&quot;P2D&quot;" />',
+                  f'<spiffworkflow:property name="{name}" value="().__class__" />')
+    _assert_problem(_problems(bad), CASE, "register", name, "__class__")
+
+
 def test_sandbox_violation_in_timer_and_dmn(files):
     bad = variant(files, CASE, '"P30D"', "__import__('os')")
     bad = variant(bad, "rules/triage.dmn", '"urgent_care"', "().__class__")

@@ -55,6 +55,8 @@ GET_ALLOWED: dict[str, frozenset | tuple[frozenset, frozenset]] = {
                      frozenset({"coordinator"})),
     "tasks.show": (frozenset({"police"}), frozenset({"coordinator"})),
     "pictures.picture": (frozenset({"coordinator", "police_rep"}), frozenset({"coordinator"})),
+    "coordination.overview_page": frozenset({"coordinator"}),
+    "coordination.search": frozenset({"coordinator"}),
 }
 # Who may know that case A / case B exists: a refusal says so (403). Anyone else gets the 404
 # of a code that does not exist, so partners cannot probe which codes exist.
@@ -90,6 +92,11 @@ POST_ALLOWED: dict[str, frozenset | tuple[frozenset, frozenset]] = {
     "inbox.claim": (frozenset({"police", "coordinator"}), frozenset({"coordinator"})),
     "inbox.release": (frozenset({"police", "coordinator"}), frozenset({"coordinator"})),
     "inbox.reassign": (frozenset({"police", "coordinator"}), frozenset({"coordinator"})),
+    "coordination.remind": frozenset({"coordinator"}),
+    "coordination.urgency_change": frozenset({"coordinator"}),
+    "coordination.review_now": frozenset({"coordinator"}),
+    "coordination.change_coordinator": frozenset({"coordinator"}),
+    "coordination.search": frozenset({"coordinator"}),
 }
 # The process-owner workbench: process owners only; a draft that does not exist is a 404.
 WORKBENCH = "designer."

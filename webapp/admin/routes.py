@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.extensions import db
 from webapp.models import ROLE_LABELS, ROLES, Organisation, User
-from webapp.services import accounts
+from webapp.services import accounts, reachability
 from webapp.services.errors import InvalidInput
 from webapp.services.policy import may_manage_accounts
 from webapp.web import current_actor
@@ -53,7 +53,8 @@ class ActionForm(FlaskForm):
 def index():
     users = db.session.scalars(select(User).order_by(User.username)).all()
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
-    return render_template("admin/index.html", users=users, orgs=orgs, action=ActionForm())
+    return render_template("admin/index.html", users=users, orgs=orgs, action=ActionForm(),
+                           unreachable=reachability.unreachable_ids())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

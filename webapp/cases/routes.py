@@ -11,12 +11,14 @@ from webapp.auth.permissions import permission_required
 from webapp.auth.reauth import reauth_redirect
 from webapp.extensions import db
 from webapp.models import CaseSubject, Contribution, Task, utcnow
-from webapp.services import bundles, caseview, exports
+from webapp.models.cases import URGENT
+from webapp.services import bundles, caseview, coordination, exports, person_search, waiting
 from webapp.services import cases as case_service
 from webapp.services import comments as comment_service
 from webapp.services.audit import record
 from webapp.services.errors import InvalidInput, StepFailed
 from webapp.services.policy import (
+    may_change_coordinator,
     may_comment,
     may_see_contribution,
     may_see_person_details,
@@ -72,6 +74,12 @@ def new():
     if form.validate_on_submit():
         actor = current_actor()
         dob = form.date_of_birth.data.isoformat() if form.date_of_birth.data else None
+        person = f"{' '.join((form.full_name.data or '').split()).lower()}|{dob or ''}"
+        if request.form.get("confirmed") != person and (
+                earlier := person_search.earlier_cases(actor, form.full_name.data or "", dob)):
+            db.session.commit()  # the reads of those cases' person details are audited
+            return render_template("cases/new.html", form=form, earlier=earlier,
+                                   confirmed=person)
         try:
             case = case_service.register_case(actor, full_name=form.full_name.data or "",
                                               date_of_birth=dob, address=form.address.data)
@@ -108,15 +116,19 @@ def show(code: str):
     bundle = bundles.bundle_for(case.process_version)
     lanes = {t.spec_name: bundle.lane_name(t.spec_name) for t in open_tasks}  # e.g. "Table"
     now = utcnow()
+    waits = waiting.waiting_for(case)
     record(actor, "case_viewed", case_id=case.id)
     db.session.commit()
     return render_template(
         "cases/show.html", case=case, subject=subject, open_tasks=open_tasks,
         contributions=contributions, timeline=caseview.timeline(case), comments=comments,
         lanes=lanes,
-        progress=caseview.progress(case), days_open=caseview.days_open(case, now),
+        progress=caseview.progress(case, waits.elements),
+        days_open=caseview.days_open(case, now),
         comment_max=comment_service.MAX_LENGTH,
-        may_comment=may_comment(current_user, case),
+        may_comment=may_comment(current_user, case), waiting=waits, URGENT=URGENT,
+        coordinators=(coordination.coordinators()
+                      if may_change_coordinator(current_user, case) else []),
     )
 
 

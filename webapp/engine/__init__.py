@@ -8,17 +8,30 @@ from .errors import (
     BundleInvalid,
     DataRejected,
     EngineError,
+    NotWaiting,
     Problem,
     ScriptError,
     StateError,
     TaskNotReady,
 )
-from .runner import CompletedInfo, PendingTimer, Step, complete, fire_timers, snapshot, start
+from .runner import (
+    CompletedInfo,
+    PendingTimer,
+    Step,
+    complete,
+    fire_timers,
+    send_message,
+    snapshot,
+    start,
+    waiting,
+)
 from .taskinfo import ReadyTask
 from .validate import compile_bundle
+from .waiting import WaitingEvent
 
 __all__ = [
-    "Bundle", "BundleInvalid", "CompletedInfo", "DataRejected", "EngineError", "PendingTimer",
-    "Problem", "ReadyTask", "ScriptError", "StateError", "Step", "TaskNotReady", "bundle_hash",
-    "compile_bundle", "complete", "fire_timers", "read_bundle_dir", "snapshot", "start",
+    "Bundle", "BundleInvalid", "CompletedInfo", "DataRejected", "EngineError", "NotWaiting",
+    "PendingTimer", "Problem", "ReadyTask", "ScriptError", "StateError", "Step", "TaskNotReady",
+    "WaitingEvent", "bundle_hash", "compile_bundle", "complete", "fire_timers",
+    "read_bundle_dir", "send_message", "snapshot", "start", "waiting",
 ]  # fmt: skip

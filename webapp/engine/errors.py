@@ -40,6 +40,10 @@ class TaskNotReady(EngineError):
     """The task does not exist, is not ready, or is not a user task."""
 
 
+class NotWaiting(EngineError):
+    """The case waits for no event of that name (it moved on, or its process has none)."""
+
+
 class ScriptError(EngineError):
     """A script, condition, decision table, timer or expression failed at run time."""
 

@@ -7,10 +7,11 @@ import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
@@ -18,10 +19,11 @@ from SpiffWorkflow.util.task import TaskState
 from . import serializer
 from .bundle import Bundle
 from .compact import compact
-from .errors import DataRejected, ScriptError, TaskNotReady
+from .errors import DataRejected, NotWaiting, ScriptError, TaskNotReady
 from .sandbox import RestrictedScriptEngine
-from .taskinfo import ReadyTask, annotate, element_id, element_title, ready_task
+from .taskinfo import ReadyTask, annotate, element_id, element_title, ready_task, spec_properties
 from .timers.clock import frozen
+from .waiting import WaitingEvent, catching, message_catcher, timer_due, waiting_events
 
 _SCRIPT_ENGINE = RestrictedScriptEngine()
 _HISTORY_TYPES = {"BusinessRuleTask", "ScriptTask", "ServiceTask", "EndEvent", "TimerEvent"}
@@ -56,6 +58,8 @@ class Step:
     completed: list[CompletedInfo] = field(default_factory=list)
     # False when the step left the pending timers as they were (nothing to rewrite).
     timers_changed: bool = True
+    # Set when the completed task's ``urgentWhen`` held: why the case is urgent, in words.
+    urgent: str | None = None
 
 
 def start(bundle: Bundle, data: dict, *, now: datetime | None = None) -> Step:
@@ -85,6 +89,7 @@ def complete(
     with frozen(now):
         before = _completed_ids(wf)
         submitted = copy.deepcopy(data)
+        urgent: list[str] = []
 
         def run() -> None:
             if hasattr(task.task_spec, "add_data_from_form"):
@@ -92,10 +97,28 @@ def complete(
             else:
                 task.data.update(submitted)
             task.run()
+            urgent.extend(_urgency(task))
             wf.do_engine_steps()
 
         _guarded(run)
-        return _step(bundle, wf, before, timers_before)
+        step = _step(bundle, wf, before, timers_before)
+        step.urgent = urgent[0] if urgent else None
+        return step
+
+
+def _urgency(task) -> list[str]:
+    """[why the case is urgent] when the completed task's ``urgentWhen`` expression holds on
+    its data (reason: its ``urgentReason`` text, or the step's name); else []. Raises
+    ScriptError when the expression fails."""
+    props = spec_properties(task.task_spec)
+    expression = props.get("urgentWhen")
+    if not expression:
+        return []
+    with _script_errors(task.task_spec):
+        if not _SCRIPT_ENGINE.evaluate_expression(expression, task.data):
+            return []
+    reason = (props.get("urgentReason") or "").strip()
+    return [reason or f"Marked urgent at the step \"{element_title(task.task_spec)}\"."]
 
 
 def fire_timers(bundle: Bundle, state: str, *, now: datetime | None = None) -> Step:
@@ -110,6 +133,35 @@ def fire_timers(bundle: Bundle, state: str, *, now: datetime | None = None) -> S
 
         _guarded(run)
         return _step(bundle, wf, before)
+
+
+def send_message(bundle: Bundle, state: str, name: str, *, now: datetime | None = None) -> Step:
+    """Deliver the message ``name`` (no payload) to the catch event waiting for it, and run on.
+
+    This is how a person moves a case that waits for an event on purpose (e.g. "review_now"
+    brings a scheduled review forward; docs/process-conventions.md lists the names the
+    application sends). Raises NotWaiting when no catch event waits for ``name``, ScriptError,
+    StateError."""
+    wf = _load(bundle, state)
+    catcher = message_catcher(wf, name)
+    if catcher is None:
+        raise NotWaiting(f"the case is not waiting for the message {name!r}")
+    timers_before = _timers(wf)
+    with frozen(now):
+        before = _completed_ids(wf)
+
+        def run() -> None:
+            wf.send_event(BpmnEvent(catcher[1], {}))
+            wf.do_engine_steps()
+
+        _guarded(run)
+        return _step(bundle, wf, before, timers_before)
+
+
+def waiting(bundle: Bundle, state: str) -> list[WaitingEvent]:
+    """What a stored case waits for: its timers with their time, then the messages it can
+    be sent (see :func:`send_message`)."""
+    return waiting_events(_load(bundle, state))
 
 
 def snapshot(bundle: Bundle, state: str, *, now: datetime | None = None) -> Step:
@@ -212,19 +264,12 @@ def _history(wf: BpmnWorkflow, before: set | None) -> list[CompletedInfo]:
 
 def _timers(wf: BpmnWorkflow) -> list[PendingTimer]:
     timers = []
-    for task in wf.event_manager.tasks.values():
-        definition = getattr(task.task_spec, "event_definition", None)
-        value = task.internal_data.get("event_value")
-        if not isinstance(definition, TimerEventDefinition) or value is None:
+    for task, definition, _spec in catching(wf):
+        if not isinstance(definition, TimerEventDefinition):
             continue
-        if isinstance(value, dict):
-            value = value.get("next")
-        try:
-            due = datetime.fromisoformat(value)
-        except (TypeError, ValueError):
-            continue
-        due = due.replace(tzinfo=UTC) if due.tzinfo is None else due.astimezone(UTC)
-        timers.append(PendingTimer(str(task.id), due))
+        due = timer_due(task)
+        if due is not None:
+            timers.append(PendingTimer(str(task.id), due))
     return sorted(timers, key=lambda t: (t.due_at, t.task_id))
 
 

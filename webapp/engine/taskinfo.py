@@ -16,6 +16,8 @@ _JINJA = SandboxedEnvironment(autoescape=True)
 _ORG_KEY = "mawflow_organisation"
 _DUE_KEY = "mawflow_due_at"
 _OWNERS_KEY = "mawflow_lane_owners"
+_SUMMARY_KEY = "mawflow_summary"
+SUMMARY_LENGTH = 500  # a summary longer than this is cut (it names what was asked, briefly)
 
 
 @dataclass
@@ -36,6 +38,10 @@ class ReadyTask:
     # the task data names them and no assignedOrganisation does; None otherwise.
     owners: list[str] | None = None
     lane_name: str | None = None  # the lane as the diagram names it ("Partner")
+    # What is asked, in a line (property ``summary``), for lists that never load a workflow.
+    summary: str | None = None
+    # The element id of the earlier step whose last performer may not do this one (four eyes).
+    four_eyes_step: str | None = None
 
 
 #: Lanes named for who meets rather than for a role, and the role whose members do their tasks.
@@ -76,10 +82,12 @@ def spec_properties(task_spec) -> dict:
 
 
 def annotate(task, script_engine) -> None:
-    """Evaluate assignedOrganisation and dueIn once, when a task is first seen READY, and keep
-    the results in the task's internal data so later snapshots return the same values.
+    """Evaluate assignedOrganisation, dueIn (or dueAt) and summary once, when a task is first
+    seen READY, and keep the results in the task's internal data so later snapshots return the
+    same values.
 
-    Raises whatever the expressions raise; the caller turns that into ScriptError."""
+    Raises whatever assignedOrganisation and the due date expressions raise; the caller turns
+    that into ScriptError. A summary that fails is left out: it only describes the task."""
     if task.internal_data.get(_DUE_KEY, False) is not False:
         return
     props = spec_properties(task.task_spec)
@@ -98,6 +106,7 @@ def annotate(task, script_engine) -> None:
     task.internal_data[_ORG_KEY] = organisation
     task.internal_data[_DUE_KEY] = due
     task.internal_data[_OWNERS_KEY] = None if organisation else lane_owners(task)
+    task.internal_data[_SUMMARY_KEY] = _summary(props.get("summary"), task.data, script_engine)
 
 
 def lane_owners(task) -> list[str] | None:
@@ -123,6 +132,21 @@ def lane_owners(task) -> list[str] | None:
         raise ValueError(f"lane_owners[{lane!r}] must be a list of organisation codes or "
                          f"usernames, not {value!r}")
     return [str(v) for v in value]
+
+
+def _summary(expression: str | None, data: dict, script_engine) -> str | None:
+    """The text of the ``summary`` expression, cut to SUMMARY_LENGTH; None when there is none
+    or it fails (a summary only describes the task: it must never stop the process)."""
+    if not expression:
+        return None
+    try:
+        value = script_engine.evaluate_expression(expression, data)
+    except Exception:  # see the docstring
+        return None
+    if value in (None, ""):
+        return None
+    text = " ".join(str(value).split())
+    return text if len(text) <= SUMMARY_LENGTH else text[:SUMMARY_LENGTH - 1] + "…"
 
 
 def _due_at(value) -> str | None:
@@ -167,4 +191,6 @@ def ready_task(task) -> ReadyTask:
         data=copy.deepcopy(task.data),
         owners=task.internal_data.get(_OWNERS_KEY),
         lane_name=spec.lane,
+        summary=task.internal_data.get(_SUMMARY_KEY),
+        four_eyes_step=props.get("notCompletedBySameAs") or None,
     )

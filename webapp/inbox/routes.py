@@ -1,10 +1,12 @@
 """The inbox: the tasks for me, my organisation and my role; claim, release, reassign."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.extensions import db
 from webapp.models import utcnow
+from webapp.models.cases import URGENT
 from webapp.services import inbox as inbox_service
 from webapp.services import tasks as task_service
 from webapp.services.errors import Conflict, InvalidInput
@@ -32,7 +34,21 @@ def index():
                            tabs=inbox_service.shown_tabs(current_user, inbox.counts),
                            due_filters=inbox_service.DUE_FILTERS,
                            sorts=inbox_service.SORTS, due_state=inbox_service.due_state,
-                           reassigner=reassigner, urls=urls)
+                           reassigner=reassigner, urls=urls, URGENT=URGENT, say=_row_words())
+
+
+def _row_words() -> dict:
+    """Words of the inbox rows, translated once per page (a lookup costs more than the rest
+    of a row); placeholders are filled in the page with ``|format``."""
+    return {
+        "urgent": _("Urgent"), "urgent_first": _("Tasks of urgent cases come first"),
+        "reminder": _("Reminder sent %(date)s"),
+        "four_eyes": _("Four eyes: you did the step this one checks, so someone else "
+                       "completes it."),
+        "who_may": _("Who may: %(names)s."),
+        "nobody_else": _("Nobody else may yet: ask an administrator to add a colleague."),
+        "second_person": _("For a second person"),
+    }
 
 
 def _back():

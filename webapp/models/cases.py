@@ -9,6 +9,8 @@ from webapp.models.processes import ProcessVersion
 from webapp.models.types import JSONType, UTCDateTime, utcnow
 
 CASE_STATUSES = ("open", "closed")
+#: Task.priority: the tasks of an urgent case come first in every inbox sort.
+URGENT, NORMAL = 0, 1
 
 
 class Case(db.Model):
@@ -31,6 +33,10 @@ class Case(db.Model):
     closed_at = mapped_column(UTCDateTime, nullable=True)
     # Set when the retention period ran out (or on erasure): person details and free text gone.
     anonymised_at = mapped_column(UTCDateTime, nullable=True)
+    # Urgent (e.g. immediate danger reported): every task of the case comes first in inboxes.
+    urgent: Mapped[bool] = mapped_column(default=False, server_default=false())
+    urgent_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    urgent_since = mapped_column(UTCDateTime, nullable=True)
 
     process_version: Mapped[ProcessVersion] = relationship(lazy="select")
     # The UPDATE checks the counter, so two writers never both win (all databases).
@@ -43,7 +49,8 @@ class CaseSubject(db.Model):
 
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), primary_key=True)
     full_name: Mapped[str] = mapped_column(String(200), default="")
-    date_of_birth: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    # Indexed: a search by date of birth, and the check for an earlier case of the same person.
+    date_of_birth: Mapped[str | None] = mapped_column(String(10), nullable=True, index=True)
     address: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
@@ -57,20 +64,23 @@ class Task(db.Model):
 
     __table_args__ = (
         # The inbox reads one lane (lane, organisation_id, assignee_id) at a time, in the order
-        # of the sort chosen, a page at a time, and counts index ranges (see services/inbox).
-        # A task for several owners (lane_owners) has a row per owner: one spiff task id may
-        # appear more than once in a case.
-        Index("ix_task_inbox", "lane", "organisation_id", "assignee_id", "due_at", "created_at",
-              "id"),
-        Index("ix_task_inbox_waiting", "lane", "organisation_id", "assignee_id", "created_at",
-              "id"),
-        Index("ix_task_inbox_title", "lane", "organisation_id", "assignee_id", "title", "due_at",
-              "id"),
+        # of the sort chosen (urgent tasks first: priority), a page at a time, and counts index
+        # ranges (see services/inbox). A task for several owners (lane_owners) has a row per
+        # owner: one spiff task id may appear more than once in a case. The coordinator's
+        # overview reads the partner lanes across organisations (ix_task_overview).
+        Index("ix_task_inbox", "lane", "organisation_id", "assignee_id", "priority", "due_at",
+              "created_at", "id"),
+        Index("ix_task_inbox_waiting", "lane", "organisation_id", "assignee_id", "priority",
+              "created_at", "id"),
+        Index("ix_task_inbox_title", "lane", "organisation_id", "assignee_id", "priority",
+              "title", "due_at", "id"),
         Index("ix_task_inbox_step", "lane", "organisation_id", "assignee_id", "spec_name",
-              "title", "due_at", "created_at", "id"),
-        Index("ix_task_inbox_case", "lane", "organisation_id", "assignee_id", "case_code", "id"),
+              "title", "priority", "due_at", "created_at", "id"),
+        Index("ix_task_inbox_case", "lane", "organisation_id", "assignee_id", "priority",
+              "case_code", "id"),
         Index("ix_task_claimed", "claimed_by_id", "lane", "organisation_id", "assignee_id",
-              "due_at", "created_at", "id"),
+              "priority", "due_at", "created_at", "id"),
+        Index("ix_task_overview", "lane", "priority", "due_at", "created_at", "id"),
         # ids are never reused, so an old link can never open someone else's new task
         {"sqlite_autoincrement": True},
     )
@@ -92,6 +102,17 @@ class Task(db.Model):
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
     # A task for one named person (lane_owners naming a username): only they may work on it.
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
+    # Read first by every inbox sort, lowest first: URGENT (0) for the tasks of an urgent case,
+    # NORMAL (1) otherwise. A number rather than a flag so that the indexes, all ascending,
+    # give urgent tasks first (a DESC index column does not survive SQLite's batch migrations).
+    priority: Mapped[int] = mapped_column(default=1, server_default="1")
+    # What is asked, in a line (the process's "summary" property): the coordinator's overview
+    # lists it without loading workflows.
+    summary: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # When a coordinator last sent a reminder about this task (shown in the partner's inbox).
+    reminded_at = mapped_column(UTCDateTime, nullable=True)
+    # Four eyes: the person who did the earlier step and so may not complete this one.
+    four_eyes_user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), nullable=True)
 
     case: Mapped[Case] = relationship(lazy="selectin")
     organisation: Mapped[Organisation | None] = relationship(lazy="selectin")

@@ -110,6 +110,7 @@ def anonymise(case: Case, now: datetime) -> dict:
     case.state = scrub_state(case.state)
     case.closure_reason = None
     case.last_error = None
+    case.urgent_reason = None
     case.anonymised_at = now
     return counts
 

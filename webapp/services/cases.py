@@ -15,10 +15,12 @@ from webapp.models import (
     Case,
     CaseCounter,
     CaseSubject,
+    Contribution,
     Task,
     Timer,
     utcnow,
 )
+from webapp.models.cases import NORMAL, URGENT
 from webapp.services import assignment, bundles, involvement, notifications
 from webapp.services.audit import Actor, record
 from webapp.services.errors import NotAllowed, NotFound, StepFailed
@@ -229,6 +231,7 @@ def _sync_tasks(case: Case, step: engine.Step, now: datetime) -> list[dict]:
                 db.session.expunge(loaded)
     if not new:
         return []
+    four_eyes = _last_performers(case.id, {t.four_eyes_step for t in new} - {None})
     rows = [
         {
             "case_id": case.id, "case_code": case.code, "spiff_task_id": t.id,
@@ -236,12 +239,27 @@ def _sync_tasks(case: Case, step: engine.Step, now: datetime) -> list[dict]:
             "title": t.title[:300], "lane": t.lane or "", "form": t.form,
             "organisation_id": owner.organisation_id, "assignee_id": owner.assignee_id,
             "due_at": t.due_at, "created_at": now, "claimed_by_id": None,
+            "priority": URGENT if case.urgent else NORMAL, "summary": t.summary,
+            "four_eyes_user_id": four_eyes.get(t.four_eyes_step),
         }
         for t in new for owner in owners[t.id]
     ]
     connection.execute(insert(Task), rows)
     involvement.involve_for_tasks(case.id, rows)
     return rows
+
+
+def _last_performers(case_id: int, steps: set[str]) -> dict[str, int]:
+    """Who last completed each of these steps in the case: four eyes keep them from the step
+    that checks their work (the process property notCompletedBySameAs)."""
+    if not steps:
+        return {}
+    rows = db.session.connection().execute(
+        select(Contribution.spec_name, Contribution.user_id)
+        .where(Contribution.case_id == case_id, Contribution.spec_name.in_(steps))
+        .order_by(Contribution.submitted_at, Contribution.id)
+    ).all()
+    return {name: user_id for name, user_id in rows}
 
 
 def _sync_timers(case: Case, step: engine.Step) -> None:

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext
 from lxml import etree
 from sqlalchemy import select
 
@@ -27,6 +28,11 @@ TIMELINE_ACTIONS = {
     "timer_fired": "A deadline or waiting time passed",
     "comment_added": "Comment added",
     "step_failed": "A step failed",
+    "urgency_set": lazy_gettext("Marked urgent"),
+    "urgency_lifted": lazy_gettext("Urgency lifted"),
+    "review_brought_forward": lazy_gettext("Review brought forward"),
+    "reminder_sent": lazy_gettext("Reminder sent"),
+    "coordinator_changed": lazy_gettext("Responsible coordinator changed"),
 }
 
 
@@ -48,25 +54,30 @@ def timeline(case: Case) -> list[TimelineEntry]:
     entries = []
     for e in events:
         who = e.user.display_name if e.user else "The system"
-        entries.append(TimelineEntry(at=e.at, what=TIMELINE_ACTIONS[e.action],
-                                     step=str((e.detail or {}).get("step") or ""), who=who))
+        detail = e.detail or {}
+        entries.append(TimelineEntry(at=e.at, what=str(TIMELINE_ACTIONS[e.action]),
+                                     step=str(detail.get("step") or detail.get("reason") or ""),
+                                     who=who))
     return entries
 
 
-def progress(case: Case) -> dict[str, list[str]]:
-    """BPMN element ids of the user tasks done and waiting, for the diagram's markers.
+def progress(case: Case, waiting: tuple[str, ...] | list[str] = ()) -> dict[str, list[str]]:
+    """BPMN element ids of the user tasks done and waiting, and of the events the case waits
+    for (``waiting``: their element ids), for the diagram's markers.
 
     A step inside a called process is shown on the call activity that leads to it."""
     done = db.session.scalars(
         select(Contribution.spec_name).where(Contribution.case_id == case.id).distinct()
     ).all()
-    waiting = db.session.scalars(
+    waiting_tasks = db.session.scalars(
         select(Task.spec_name).where(Task.case_id == case.id).distinct()
     ).all()
     shown = _shown_element(case.process_version)
-    current = {shown(name) for name in waiting} - {None}
+    current = {shown(name) for name in waiting_tasks} - {None}
     completed = {shown(name) for name in done} - {None} - current
-    return {"completed": sorted(completed), "current": sorted(current)}
+    events = {shown(name) for name in waiting} - {None} - current
+    return {"completed": sorted(completed), "current": sorted(current),
+            "waiting": sorted(events)}
 
 
 _BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"

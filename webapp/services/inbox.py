@@ -12,6 +12,7 @@ from sqlalchemy import and_, bindparam, func, literal, select, union_all
 
 from webapp.extensions import db
 from webapp.models import NETWORK_ROLES, Case, Membership, Organisation, Task, User
+from webapp.models.cases import NORMAL, URGENT
 from webapp.services.tasks import Lane, inbox_lanes, lane_condition
 
 DUE_SOON = timedelta(days=3)
@@ -62,8 +63,9 @@ class InboxFilter:
 @dataclass
 class Inbox:
     """One page: ``tasks`` are rows with id, case_code, title, lane, organisation_id,
-    organisation_name, due_at, created_at and claimed_by_id (plain rows, not Task objects:
-    a page needs nothing else, and building objects cost more than the queries)."""
+    organisation_name, due_at, created_at, claimed_by_id, priority, reminded_at and
+    four_eyes_user_id (plain rows, not Task objects: a page needs nothing else, and building
+    objects cost more than the queries)."""
 
     tasks: list
     total: int
@@ -74,6 +76,8 @@ class Inbox:
     claimers: dict[int, str]
     # Per task id, who a coordinator could hand it to (not its claimer, not themselves).
     candidates: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+    # Per task id the user may not complete (four eyes): who may.
+    second_pair: dict[int, list[str]] = field(default_factory=dict)
 
 
 def shown_tabs(user: User, counts: dict[str, int]) -> dict[str, str]:
@@ -88,15 +92,16 @@ def shown_tabs(user: User, counts: dict[str, int]) -> dict[str, str]:
             if possible.get(key, True) or counts.get(key)}
 
 
-# Each sort as the columns it orders by; due_at puts tasks without a due date last.
+# Each sort as the columns it orders by: the tasks of urgent cases first (priority), then the
+# sort's own order; due_at puts tasks without a due date last.
 SORT_KEYS = {
-    "due": ("due_at", "created_at", "id"),
-    "waiting": ("created_at", "id"),
-    "case": ("code", "id"),
-    "step": ("title", "due_at", "id"),
+    "due": ("priority", "due_at", "created_at", "id"),
+    "waiting": ("priority", "created_at", "id"),
+    "case": ("priority", "code", "id"),
+    "step": ("priority", "title", "due_at", "id"),
 }
 _COLUMNS = {"due_at": Task.due_at, "created_at": Task.created_at, "id": Task.id,
-            "title": Task.title, "code": Task.case_code}
+            "title": Task.title, "code": Task.case_code, "priority": Task.priority}
 
 
 def load_inbox(user: User, flt: InboxFilter, *, page: int, per_page: int,
@@ -132,6 +137,8 @@ def load_inbox(user: User, flt: InboxFilter, *, page: int, per_page: int,
                   steps=sorted(titles.items(), key=lambda s: (s[1], s[0])), claimers=claimers)
     if with_candidates and rows:
         inbox.candidates = _candidates(rows, user)
+    if any(t.four_eyes_user_id == user.id for t in rows):
+        inbox.second_pair = _second_pair(rows, user)
     return inbox
 
 
@@ -256,6 +263,17 @@ def _due_filter(flt: InboxFilter, now: datetime) -> list:
     return []
 
 
+def by_priority() -> list:
+    """On SQLite, ``priority IN (0, 1)``: it then reads the index range of each priority in
+    turn, in order, and can put tasks without a due date last from the index (with priority
+    open it sorts a whole lane), and counts a due date range by index ranges too. PostgreSQL
+    reads the indexes in that order as they are (ascending keeps NULLs last) and would sort
+    the matches of an IN list, so it gets no condition."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return [Task.priority.in_((URGENT, NORMAL))]
+    return []
+
+
 def _case_code_filter(code: str) -> tuple[object, list[int] | None]:
     """The condition of a case code search, and the matching cases when there are few.
 
@@ -277,7 +295,7 @@ def _parts(user: User, lanes: list[Lane], flt: InboxFilter,
            steps: dict[Lane, dict[str, tuple[str, str]]], now: datetime) -> list:
     """The conditions of the tasks to list, one per lane of the tab: disjoint, and each read
     in index order (or, in a search for a few cases, through those cases)."""
-    filters = _due_filter(flt, now)
+    filters = [*by_priority(), *_due_filter(flt, now)]
     listed = None
     if flt.code:
         code_filter, listed = _case_code_filter(flt.code)
@@ -358,7 +376,8 @@ def _page(parts: list, sort: str, limit: int, offset: int) -> list[Task]:
 _ROWS = (
     select(Task.id, Task.case_code, Task.title, Task.lane, Task.organisation_id,
            Organisation.name.label("organisation_name"), Task.due_at, Task.created_at,
-           Task.claimed_by_id, Task.assignee_id)
+           Task.claimed_by_id, Task.assignee_id, Task.priority, Task.reminded_at,
+           Task.four_eyes_user_id)
     .outerjoin(Organisation, Organisation.id == Task.organisation_id)
     .where(Task.id.in_(bindparam("ids", expanding=True)))
 )
@@ -380,13 +399,27 @@ def _candidates(rows: list, user: User) -> dict[int, list[tuple[int, str]]]:
     for task in rows:
         people = {
             uid: name for role, org, uid, name in members
-            if role == task.lane and uid not in (user.id, task.claimed_by_id)
+            if role == task.lane and uid not in (user.id, task.claimed_by_id,
+                                                 task.four_eyes_user_id)
             and task.assignee_id in (None, uid)
             and (org == task.organisation_id
                  or (task.organisation_id is None and role in NETWORK_ROLES))
         }
         result[task.id] = sorted(people.items(), key=lambda p: p[1])
     return result
+
+
+def _second_pair(rows: list, user: User) -> dict[int, list[str]]:
+    """For the tasks on the page this user may not complete (four eyes: they did the step
+    being checked), who may: the other active members of the lane (one query)."""
+    mine = [t for t in rows if t.four_eyes_user_id == user.id]
+    members = db.session.execute(_MEMBERS, {"roles": sorted({t.lane for t in mine})}).all()
+    return {task.id: sorted({
+        name for role, org, uid, name in members
+        if role == task.lane and uid != user.id
+        and (org == task.organisation_id
+             or (task.organisation_id is None and role in NETWORK_ROLES))
+    }) for task in mine}
 
 
 def due_state(task, now: datetime) -> str:

@@ -26,6 +26,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "case.share", "case.comment", "case.access_log", "case.access_log_export",
         "subject.rectify", "subject.erase", "subject.access_export", "task.reassign",
         "task.work",
+        # Following the network's work across cases (see "Coordinating" below).
+        "task.overview", "task.remind", "case.urgency", "case.search_person",
+        "case.review_now", "case.change_coordinator",
     }),
     # A partner member: only cases its organisation is involved in, only its own part.
     # A front-line worker reports a signal; the coordinator decides whether it becomes a case.
@@ -48,6 +51,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 #: Roles that do case work in tasks. A task in another lane (process owner, administrator,
 #: auditor) reaches nobody: it would show those roles case content they must not read.
 TASK_ROLES = frozenset(role for role, granted in PERMISSIONS.items() if "task.work" in granted)
+#: The lanes of partner organisations' tasks (what the coordinator's overview follows).
+PARTNER_LANES = TASK_ROLES - NETWORK_ROLES
 
 
 def permissions_of(user: User) -> frozenset[str]:
@@ -253,3 +258,34 @@ def may_comment(user: User, case: Case) -> bool:
 def may_see_all_contributions(user: User, case: Case) -> bool:
     """Everything recorded on the case; otherwise only what the user's organisation shared."""
     return may_view_case(user, case)
+
+
+# ---------------------------------------------------------------------------------------------
+# Coordinating: following the partners' work across cases
+# ---------------------------------------------------------------------------------------------
+def may_see_overview(user: User) -> bool:
+    """The overview of every open partner task across cases (case codes and what was asked,
+    never person details)."""
+    return can(user, "task.overview")
+
+
+def may_send_reminder(user: User, task: Task) -> bool:
+    """Remind a partner organisation of an open task of theirs."""
+    return can(user, "task.remind") and task.lane in PARTNER_LANES
+
+
+def may_set_urgency(user: User, case: Case) -> bool:
+    return can(user, "case.urgency")
+
+
+def may_search_people(user: User) -> bool:
+    """Find cases by the person's name or date of birth (a read of person details)."""
+    return can(user, "case.search_person") and can(user, "case.read_person")
+
+
+def may_bring_review_forward(user: User, case: Case) -> bool:
+    return can(user, "case.review_now")
+
+
+def may_change_coordinator(user: User, case: Case) -> bool:
+    return can(user, "case.change_coordinator")

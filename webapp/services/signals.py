@@ -14,7 +14,7 @@ from datetime import datetime
 from webapp import engine
 from webapp.extensions import db
 from webapp.models import Case, Contribution, Organisation, User, utcnow
-from webapp.services import cases, involvement, notifications, policy
+from webapp.services import cases, involvement, notifications, policy, urgency
 from webapp.services.audit import Actor, record
 from webapp.services.errors import InvalidInput, NotAllowed, StepFailed
 from webapp.services.tasks import check_form_data
@@ -95,6 +95,8 @@ def submit_signal(actor: Actor, data: dict, *, full_name: str = "",
     ))
     involvement.involve(case.id, organisation.id, "signal", detail="Reported the signal",
                         granted_by=user)
+    if step.urgent:
+        urgency.mark_urgent_by_process(actor, case, step.urgent, now=now)
     record(actor, "signal_submitted", case_id=case.id, organisation=organisation.name,
            process_version=version.id)
     notifications.signal_received(case.id, actor_id=user.id, now=now)

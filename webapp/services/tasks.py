@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, false, insert, or_, select, update
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -12,8 +13,16 @@ from sqlalchemy.orm.exc import StaleDataError
 from webapp import engine
 from webapp.engine.formschema import validate_data
 from webapp.extensions import db
-from webapp.models import NETWORK_ROLES, Contribution, Organisation, Task, User, utcnow
-from webapp.services import bundles, notifications
+from webapp.models import (
+    NETWORK_ROLES,
+    Contribution,
+    Membership,
+    Organisation,
+    Task,
+    User,
+    utcnow,
+)
+from webapp.services import bundles, notifications, urgency
 from webapp.services.audit import Actor, record
 from webapp.services.cases import apply_step, lock_case_of_task
 from webapp.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, StepFailed
@@ -229,6 +238,8 @@ def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | Non
         db.session.flush()
     except StaleDataError as error:
         raise _already_done(case_id, spiff_id) from error
+    if step.urgent:
+        urgency.mark_urgent_by_process(actor, case, step.urgent, now=now)
     record(actor, "task_completed", case_id=case_id, task_ref=spiff_id, step=task.title)
     return task
 
@@ -307,6 +318,9 @@ def claim_task(actor: Actor, task_id: int) -> Task:
     task = get_task_for(actor.user, task_id)
     if not may_claim(actor.user, task):
         raise NotAllowed("You cannot claim this task.")
+    if task.four_eyes_user_id == actor.user.id:
+        raise NotAllowed(_("You did the step this task checks, so a second person completes "
+                           "it (four eyes). Leave it for a colleague."))
     if task.claimed_by_id == actor.user.id:
         return task
     claimed = db.session.execute(
@@ -347,12 +361,51 @@ def reassign_task(actor: Actor, task_id: int, user_id: int) -> Task:
     target = db.session.get(User, user_id)
     if target is None or not target.active or not may_work_on(target, task):
         raise InvalidInput("That person cannot work on this task.")
+    if target.id == task.four_eyes_user_id:
+        raise InvalidInput(_("%(name)s did the step this task checks; a second person must "
+                             "complete it (four eyes).", name=target.display_name))
     previous = task.claimed_by_id
     task.claimed_by_id = target.id
     record(actor, "task_reassigned", case_id=task.case_id, task_ref=task.spiff_task_id,
            step=task.title, to=target.id, previous=previous)
     notifications.task_reassigned(task, target.id, actor_id=actor.user.id)
     return task
+
+
+def next_task_for(user: User, case_id: int):
+    """The user's next open task on this case, after they completed one (call it before the
+    commit: the step's new tasks are there already): one they may work on, not claimed by a
+    colleague and not theirs to leave to a second pair of eyes; soonest due first. A row
+    with id and title, or None. Reads the case's few task rows with one prepared statement."""
+    for row in db.session.execute(_CASE_TASKS, {"case_id": case_id}):
+        if (may_work_on(user, row) and row.claimed_by_id in (None, user.id)
+                and row.four_eyes_user_id != user.id):
+            return row
+    return None
+
+
+_CASE_TASKS = (
+    select(Task.id, Task.title, Task.lane, Task.organisation_id, Task.claimed_by_id,
+           Task.four_eyes_user_id, Task.assignee_id)
+    .where(Task.case_id == bindparam("case_id"))
+    .order_by(Task.due_at.is_(None), Task.due_at, Task.created_at, Task.id)
+)
+
+
+def second_pair(task: Task) -> list[str]:
+    """Who may complete a four-eyes task instead of the person who did the step it checks:
+    the other active members of its lane, by name."""
+    members = db.session.execute(
+        select(Membership.role, Membership.organisation_id, User.id, User.display_name)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.role == task.lane, User.active.is_(True),
+               User.id != task.four_eyes_user_id)
+        .order_by(User.display_name)
+    ).all()
+    return list(dict.fromkeys(
+        name for _role, org, _uid, name in members
+        if org == task.organisation_id
+        or (task.organisation_id is None and task.lane in NETWORK_ROLES)))
 
 
 def claimer_name(task: Task) -> str:

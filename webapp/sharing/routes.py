@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.extensions import db
 from webapp.models import Contribution, Organisation, SharedItem
-from webapp.services import involvement, policy
+from webapp.services import involvement, policy, reachability
 from webapp.services.errors import InvalidInput
 from webapp.web import case_or_404, current_actor
 
@@ -55,8 +55,11 @@ def _sharing_forms(case):
     involved_ids = policy.involved_organisation_ids(case)
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
     seat, share = SeatForm(prefix="seat"), ShareForm(prefix="share")
-    seat.organisation.choices = [SelectChoice(o.code, o.name) for o in orgs]
-    share.organisation.choices = [SelectChoice(o.code, o.name) for o in orgs
+    silent = reachability.unreachable_ids()
+    names = {o.id: reachability.unreachable_label(o.name) if o.id in silent else o.name
+             for o in orgs}
+    seat.organisation.choices = [SelectChoice(o.code, names[o.id]) for o in orgs]
+    share.organisation.choices = [SelectChoice(o.code, names[o.id]) for o in orgs
                                   if o.id in involved_ids]
     contributions = db.session.scalars(
         select(Contribution).where(Contribution.case_id == case.id)

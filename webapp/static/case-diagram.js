@@ -1,5 +1,6 @@
 // The case page diagram: the case's own process version drawn by bpmn-js (NavigatedViewer),
-// with the steps done and the steps waiting now marked by CSS classes (see app.css).
+// with the steps done, the steps waiting now and the events the case waits for (a review
+// date, a deadline) marked by CSS classes (see app.css).
 (function () {
   "use strict";
   var container = document.getElementById("case-diagram");
@@ -35,16 +36,23 @@
       }
       var canvas = viewer.get("canvas");
       var registry = viewer.get("elementRegistry");
-      [["completed", "step-done"], ["current", "step-current"]].forEach(function (pair) {
+      [["completed", "step-done"], ["current", "step-current"], ["waiting", "step-waiting"]].forEach(function (pair) {
         words(container.dataset[pair[0]]).forEach(function (id) {
           if (registry.get(id)) {
             canvas.addMarker(id, pair[1]);
           }
         });
       });
-      var current = words(container.dataset.current).map(function (id) {
-        return registry.get(id);
-      }).filter(Boolean);
+      function shapes(ids) {
+        return words(ids).map(function (id) {
+          return registry.get(id);
+        }).filter(Boolean);
+      }
+      // Zoom to the steps waiting for a person, or else to the event the case waits for.
+      var current = shapes(container.dataset.current);
+      if (!current.length) {
+        current = shapes(container.dataset.waiting);
+      }
       function showWhole() {
         canvas.zoom("fit-viewport", "auto");
       }

@@ -4,13 +4,14 @@ import functools
 import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 from markupsafe import Markup
 
 from webapp import pictures, recorded
 from webapp.extensions import db
 from webapp.services import advice as advice_service
-from webapp.services import bundles, caseview, drafts
+from webapp.services import bundles, caseview, drafts, reachability
 from webapp.services import cases as case_service
 from webapp.services import tasks as task_service
 from webapp.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, StepFailed
@@ -22,8 +23,9 @@ _SVG_SIZE = re.compile(r'^(<svg[^>]*?) width="[^"]*" height="[^"]*"')
 
 
 def option_sources():
-    """x-options sources for the form builder; the database is read only if a field asks."""
-    values = functools.cache(task_service.option_values)
+    """x-options sources for the form builder; the database is read only if a field asks.
+    Organisations nobody active works for are marked (services.reachability)."""
+    values = functools.cache(reachability.marked_option_values)
     return {name: (lambda name=name: values()[name]) for name in task_service.OPTION_SOURCES}
 
 
@@ -58,7 +60,9 @@ def show(task_id: int):
     page = {"view": view, "form": form, "draft": draft, "context": context,
             "live_pictures": _pictures(form.to_data()) if _has_pictures(view.schema) else None,
             "advice": advice_service.advice_for(view.task, form.to_data()),
-            "claimer": task_service.claimer_name(view.task) if view.task.claimed_by_id else None}
+            "claimer": task_service.claimer_name(view.task) if view.task.claimed_by_id else None,
+            "second_pair": (task_service.second_pair(view.task)
+                            if view.task.four_eyes_user_id == actor.user.id else None)}
     if posted and form.row_action():
         return render_template("tasks/show.html", **page)
     if action == "draft":
@@ -92,21 +96,34 @@ def _complete_directly(actor, task_id: int):
     if form.row_action() or not form.validate_task():
         db.session.rollback()
         return None
-    code, title = task.case_code, task.title
+    code, title, case_id = task.case_code, task.title, task.case_id
     try:
         task_service.complete_task(actor, task_id, form.to_data(),
                                    checked_against=form.checked_schema)
+        following = _following(actor, case_id)
         db.session.commit()
     except (InvalidInput, NotAllowed, Conflict, StepFailed):
         db.session.rollback()
         return None
-    return _done(title, code)
+    return _done(title, code, following)
 
 
-def _done(title: str, code: str):
-    """After a completed task: say so, and back to the inbox for the next one."""
-    flash(f"“{title}” for case {code} is done.", "success")
-    return redirect(url_for("inbox.index"))
+def _following(actor, case_id: int) -> tuple[int, str] | None:
+    """(id, title) of the user's next open task on the case, read before the commit."""
+    row = task_service.next_task_for(actor.user, case_id)
+    return (row.id, row.title) if row is not None else None
+
+
+def _done(title: str, code: str, following: tuple[int, str] | None):
+    """After a completed task: say so, and go on with the user's next open task on the same
+    case when there is one (a coordinator often has several steps in a row); otherwise back
+    to the inbox."""
+    if following is None:
+        flash(f"“{title}” for case {code} is done.", "success")
+        return redirect(url_for("inbox.index"))
+    flash(_("“%(title)s” for case %(code)s is done. Next for you on this case: “%(next)s”.",
+            title=title, code=code, next=following[1]), "success")
+    return redirect(url_for("tasks.show", task_id=following[0]))
 
 
 def _posted_form(task):
@@ -198,10 +215,11 @@ def _save_draft(actor, task_id, form, view):
 
 def _complete(actor, task_id, form, page):
     view = page["view"]
-    code = view.task.case.code
+    code, title, case_id = view.task.case.code, view.task.title, view.task.case_id
     try:
         task_service.complete_task(actor, task_id, form.to_data(),
                                    checked_against=form.checked_schema)
+        following = _following(actor, case_id)
         db.session.commit()
     except InvalidInput as error:
         db.session.rollback()
@@ -223,4 +241,4 @@ def _complete(actor, task_id, form, page):
         db.session.commit()
         flash(error.message, "danger")
         return render_template("tasks/show.html", **page), 500
-    return _done(view.task.title, code)
+    return _done(title, code, following)
