@@ -344,3 +344,27 @@ def test_a_step_title_is_escaped_in_the_html_part(people):
     mail = render.compose(note, Recipient(3, "police@example.org", None), [], render.Links())
     assert "Check &lt;b&gt;this&lt;/b&gt; &amp; that" in mail.html
     assert "Task: Check <b>this</b> & that" in mail.text  # plain text stays plain
+
+
+def test_a_signal_of_immediate_danger_and_the_overviews_reminder_are_mailed(people, smtp,
+                                                                            login):
+    """The urgency from a signal and a coordinator's "send a reminder now" on the overview go
+    out through the outbox like every other notice."""
+    case = ask_police()
+    worker.run_mail_pass(NOW)
+    smtp.messages.clear()
+    task = only_task("police", "answer_information_request")
+    response = login("coordinator").post(f"/overview/tasks/{task.id}/remind")
+    assert response.status_code == 302
+    worker.run_mail_pass(datetime.now(UTC) + timedelta(minutes=1))
+    reminded = sorted(m["To"] for m in smtp.messages if m["Subject"].startswith("Reminder"))
+    assert reminded == ["police2@example.org", "police4@example.org", "police@example.org"]
+    assert all(case.code in m["Subject"] for m in smtp.messages)
+    smtp.messages.clear()
+    signals.submit_signal(actor("school"), example("register-signal", immediate_danger=True),
+                          full_name=PERSON, now=NOW)
+    db.session.commit()
+    worker.run_mail_pass(datetime.now(UTC) + timedelta(minutes=2))
+    urgent = [m["To"] for m in smtp.messages if m["Subject"].startswith("URGENT: case ")]
+    assert sorted(urgent) == ["coordinator2@example.org", "coordinator@example.org"]
+    assert_no_case_content(smtp)

@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.extensions import db
 from webapp.models import Organisation, Task, User, utcnow
+from webapp.services import notifications
 from webapp.services.audit import Actor, record
 from webapp.services.errors import Conflict, NotAllowed, NotFound
 from webapp.services.inbox import by_priority
@@ -148,4 +149,5 @@ def send_reminder(actor: Actor, task_id: int, *, now: datetime | None = None) ->
     set_committed_value(task, "reminded_at", now)
     record(actor, "reminder_sent", case_id=task.case_id, task_ref=task.spiff_task_id,
            step=task.title, organisation=task.organisation.name if task.organisation else None)
+    notifications.reminder_sent(task.id, actor_id=actor.user.id, now=now)
     return task

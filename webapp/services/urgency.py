@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from webapp.extensions import db
 from webapp.models import Case, Task, utcnow
 from webapp.models.cases import NORMAL, URGENT
+from webapp.services import notifications
 from webapp.services.audit import Actor, record
 from webapp.services.errors import Conflict, NotAllowed
 from webapp.services.policy import may_set_urgency
@@ -28,6 +29,8 @@ def mark_urgent_by_process(actor: Actor, case: Case, reason: str, *,
         return
     _write(case, urgent=True, reason=reason[:REASON_LENGTH], now=now or utcnow())
     record(actor, "urgency_set", case_id=case.id, reason=reason[:REASON_LENGTH], by="process")
+    notifications.case_became_urgent(case.id, actor_id=actor.user.id if actor.user else None,
+                                     now=now)
 
 
 def change_urgency(actor: Actor, case: Case, *, urgent: bool, reason: str,
@@ -46,6 +49,8 @@ def change_urgency(actor: Actor, case: Case, *, urgent: bool, reason: str,
                          code=case.code))
     record(actor, "urgency_set" if urgent else "urgency_lifted", case_id=case.id,
            reason=reason, by="coordinator")
+    if urgent:
+        notifications.case_became_urgent(case.id, actor_id=actor.user.id, now=now)
 
 
 def _write(case: Case, *, urgent: bool, reason: str | None, now: datetime) -> bool:
