@@ -15,6 +15,12 @@ from .timers.clock import utcnow
 _JINJA = SandboxedEnvironment(autoescape=True)
 _ORG_KEY = "mawflow_organisation"
 _DUE_KEY = "mawflow_due_at"
+_DISCLOSE_KEY = "mawflow_disclose"
+_ASKED_KEY = "mawflow_asked"
+#: The person's identifiers a process can name in ``discloseIdentity`` (codes only: the values
+#: never enter the process).
+IDENTIFIER_CODES = ("name", "date_of_birth", "address")
+_PURPOSE_MAX = 300
 
 
 @dataclass
@@ -31,6 +37,10 @@ class ReadyTask:
     organisation: str | None
     due_at: datetime | None
     data: dict = field(default_factory=dict)
+    # discloseIdentity: {"identifiers": [codes], "purpose": text, "for": text}, or None
+    disclose: dict | None = None
+    # partnerQuestion / sharedContext: {"question": text, "context": text or None}, or None
+    asked: dict | None = None
 
 
 #: Lanes named for who meets rather than for a role, and the role whose members do their tasks.
@@ -85,8 +95,47 @@ def annotate(task, script_engine) -> None:
         due = (now + TimerEventDefinition.get_timedelta_from_start(parsed, now)).isoformat()
     elif props.get("dueAt"):
         due = _due_at(script_engine.evaluate_expression(props["dueAt"], task.data))
+    if props.get("discloseIdentity"):
+        task.internal_data[_DISCLOSE_KEY] = disclosure_choice(
+            script_engine.evaluate_expression(props["discloseIdentity"], task.data))
+    if props.get("partnerQuestion"):
+        task.internal_data[_ASKED_KEY] = _asked(
+            script_engine.evaluate_expression(props["partnerQuestion"], task.data),
+            script_engine.evaluate_expression(props["sharedContext"], task.data)
+            if props.get("sharedContext") else None)
     task.internal_data[_ORG_KEY] = organisation
     task.internal_data[_DUE_KEY] = due
+
+
+def disclosure_choice(value) -> dict | None:
+    """What a ``discloseIdentity`` expression chose, made safe: known identifier codes only
+    (in a fixed order), a purpose cut to 300 characters, and what for. None (nothing is
+    disclosed) when it names no identifier. Raises ValueError for a value of the wrong shape:
+    a process must say plainly what it discloses."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError("discloseIdentity must give a dict with 'identifiers' and 'purpose'")
+    chosen = value.get("identifiers") or []
+    if not isinstance(chosen, list | tuple) or not all(isinstance(c, str) for c in chosen):
+        raise ValueError("discloseIdentity: 'identifiers' must be a list of "
+                         + ", ".join(IDENTIFIER_CODES))
+    unknown = sorted(set(chosen) - set(IDENTIFIER_CODES))
+    if unknown:
+        raise ValueError(f"discloseIdentity: unknown identifiers {unknown}; use "
+                         + ", ".join(IDENTIFIER_CODES))
+    identifiers = [c for c in IDENTIFIER_CODES if c in chosen]
+    if not identifiers:
+        return None
+    purpose = " ".join(str(value.get("purpose") or "").split())[:_PURPOSE_MAX]
+    what_for = " ".join(str(value.get("for") or "").split())[:_PURPOSE_MAX]
+    return {"identifiers": identifiers, "purpose": purpose, "for": what_for}
+
+
+def _asked(question, context) -> dict | None:
+    question = str(question or "").strip()
+    context = str(context or "").strip() or None
+    return {"question": question, "context": context} if question or context else None
 
 
 def _due_at(value) -> str | None:
@@ -129,4 +178,6 @@ def ready_task(task) -> ReadyTask:
         organisation=task.internal_data.get(_ORG_KEY),
         due_at=datetime.fromisoformat(due) if due else None,
         data=copy.deepcopy(task.data),
+        disclose=copy.deepcopy(task.internal_data.get(_DISCLOSE_KEY)),
+        asked=copy.deepcopy(task.internal_data.get(_ASKED_KEY)),
     )

@@ -21,7 +21,7 @@ from webapp.models import (
     Timer,
     utcnow,
 )
-from webapp.services import bundles, involvement
+from webapp.services import attachments, bundles, disclosure, involvement
 from webapp.services.audit import Actor, record
 from webapp.services.errors import NotAllowed, NotFound, StepFailed
 from webapp.services.policy import may_register_case
@@ -74,7 +74,7 @@ def open_case(version, code: str, step: engine.Step, *, coordinator_id: int | No
     db.session.flush()
     db.session.add(CaseSubject(case_id=case.id, full_name=(full_name or "").strip(),
                                date_of_birth=date_of_birth or None, address=address or None))
-    apply_step(case, step, now=now)
+    apply_step(case, step, now=now, by=created_by)
     return case
 
 
@@ -166,9 +166,10 @@ def get_case(code: str) -> Case:
     return case
 
 
-def apply_step(case: Case, step: engine.Step, *, now: datetime) -> None:
+def apply_step(case: Case, step: engine.Step, *, now: datetime, by: Actor | None = None) -> None:
     """Store the new state and rebuild the case's inbox rows and timers from the engine step.
 
+    ``by``: who made the step (None: a timer), recorded with an identity it discloses.
     Raises StaleDataError when someone else saved the case since it was read (its version
     counter moved on); the caller rolls back."""
     values = {"state": step.state, "updated_at": now,
@@ -186,7 +187,7 @@ def apply_step(case: Case, step: engine.Step, *, now: datetime) -> None:
     else:
         values["status"] = "open"
     _write_case(case, values)
-    _sync_tasks(case, step, now)
+    _sync_tasks(case, step, now, by)
     _sync_timers(case, step)
 
 
@@ -203,7 +204,7 @@ def _write_case(case: Case, values: dict) -> None:
         set_committed_value(case, key, value)
 
 
-def _sync_tasks(case: Case, step: engine.Step, now: datetime) -> None:
+def _sync_tasks(case: Case, step: engine.Step, now: datetime, by: Actor | None = None) -> None:
     # Plain statements on the transaction's connection: the ORM's bookkeeping (autoflush,
     # identity map) is not needed for rows nobody holds as objects here, and costs more than
     # the statements themselves on every step.
@@ -217,6 +218,7 @@ def _sync_tasks(case: Case, step: engine.Step, now: datetime) -> None:
             loaded = db.session.identity_map.get(identity_key(Task, row_id))
             if loaded is not None:
                 db.session.expunge(loaded)
+        attachments.drop_pending(gone)  # files of forms never sent go with their task
     new = [t for t in step.ready if t.id not in existing]
     if not new:
         return
@@ -236,6 +238,7 @@ def _sync_tasks(case: Case, step: engine.Step, now: datetime) -> None:
     ]
     connection.execute(insert(Task), rows)
     involvement.involve_for_tasks(case.id, rows)
+    disclosure.record_for_new_tasks(case, new, rows, by)
 
 
 def _sync_timers(case: Case, step: engine.Step) -> None:
