@@ -119,8 +119,8 @@ def load_config(app: Flask, overrides: dict | None) -> None:
         )
     for key in INTEGER_SETTINGS:  # numbers from the environment arrive as text
         app.config[key] = int(app.config[key])
-    app.config["MAX_CONTENT_LENGTH"] = (app.config["MAX_REQUEST_MB"] or (
-        app.config["ATTACHMENT_MAX_FILE_MB"] * app.config["ATTACHMENT_MAX_FILES"] + 2)) * 1024 * 1024
+    files_mb = app.config["ATTACHMENT_MAX_FILE_MB"] * app.config["ATTACHMENT_MAX_FILES"]
+    app.config["MAX_CONTENT_LENGTH"] = (app.config["MAX_REQUEST_MB"] or files_mb + 2) * 1024 * 1024
     synchronous = str(app.config["SQLITE_SYNCHRONOUS"]).upper()
     if synchronous not in {"NORMAL", "FULL", "EXTRA"}:
         raise ConfigError(f"SQLITE_SYNCHRONOUS must be NORMAL, FULL or EXTRA, not {synchronous!r}.")

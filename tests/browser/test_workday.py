@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from webapp.demo import DEMO_PASSWORD
 
+from ..webapp.helpers import requests_for
 from .conftest import ROOT, screenshot
 
 pytestmark = pytest.mark.browser
@@ -110,7 +111,7 @@ def register_and_ask_the_police(coordinator) -> str:
     fill_task_form(coordinator, example("intake-decision", intake_decision="multi_agency"))
     submit_task(coordinator)
     coordinator.get_by_role("link", name="Request information").first.click()
-    fill_task_form(coordinator, example("request-information", partners=["police"]))
+    fill_task_form(coordinator, example("request-information", partners=requests_for("police")))
     submit_task(coordinator)
     expect(coordinator.get_by_text("is done")).to_be_visible()
     return code
@@ -278,7 +279,8 @@ def test_no_serious_accessibility_problems_on_a_partner_task_and_a_form_with_err
         case = register()
         steps = [("register_signal", example("register-signal")),
                  ("confirm_intake_decision", example("intake-decision")),
-                 ("request_information", example("request-information", partners=["police"])),
+                 ("request_information",
+                  example("request-information", partners=requests_for("police"))),
                  ("answer_information_request", None)]
         for spec_name, data in steps:
             task = db.session.scalar(select(Task).where(Task.case_id == case.id,

@@ -25,6 +25,7 @@ import filetype
 from filetype.types import archive, document, image
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
 from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
@@ -42,13 +43,14 @@ ALLOWED = (
     document.Doc(), document.Docx(), document.Odt(), document.Xls(), document.Xlsx(),
     document.Ods(), document.Ppt(), document.Pptx(), document.Odp(),
 )
-ALLOWED_IN_WORDS = "PDF, RTF, JPEG, PNG, GIF, WebP, TIFF, HEIC, Word, Excel, PowerPoint, OpenDocument"
+ALLOWED_IN_WORDS = (
+    "PDF, RTF, JPEG, PNG, GIF, WebP, TIFF, HEIC, Word, Excel, PowerPoint, OpenDocument")
 _CHUNK = 64 * 1024
 _SNIFF = 8192
 _MB = 1024 * 1024
 _WRITTEN = "attachment_files_written"
 _TO_UNLINK = "attachment_files_to_unlink"
-NOT_FOUND = "This attachment does not exist or is not yours to see."
+NOT_FOUND = lazy_gettext("This attachment does not exist or is not yours to see.")
 
 
 @dataclass(frozen=True)
@@ -185,7 +187,7 @@ def remove_pending(actor: Actor, task: Task, attachment_id: int) -> Attachment:
     row = db.session.get(Attachment, attachment_id)
     if (row is None or row.task_id != task.id or row.contribution_id is not None
             or row.uploaded_by_id != actor.user.id):
-        raise NotFound(_(NOT_FOUND))
+        raise NotFound(str(NOT_FOUND))
     record(actor, "attachment_removed", case_id=task.case_id, task_ref=task.spiff_task_id,
            step=task.title, attachment_id=row.id)
     _delete([row])
@@ -262,14 +264,14 @@ def download(actor: Actor, attachment_id: int) -> Download:
     NotFound."""
     row = db.session.get(Attachment, attachment_id)
     if row is None:
-        raise NotFound(_(NOT_FOUND))
+        raise NotFound(str(NOT_FOUND))
     contribution = (db.session.get(Contribution, row.contribution_id)
                     if row.contribution_id is not None else None)
     if not policy.may_download_attachment(actor.user, contribution, row.uploaded_by_id):
-        raise NotFound(_(NOT_FOUND))
+        raise NotFound(str(NOT_FOUND))
     content = _content(row)
     if content is None:
-        raise NotFound(_(NOT_FOUND))
+        raise NotFound(str(NOT_FOUND))
     record(actor, "attachment_downloaded", case_id=row.case_id,
            task_ref=contribution.spiff_task_id if contribution else None,
            step=contribution.title if contribution else None, attachment_id=row.id,

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from webapp.engine.bundle import parse_xml
 from webapp.extensions import db
-from webapp.models import AuditEvent, Case, Contribution, ProcessVersion, Task
+from webapp.models import AuditEvent, Case, Contribution, PartnerQuestion, ProcessVersion, Task
+from webapp.services import disclosure
 from webapp.services.audit import Actor, record
 from webapp.services.errors import NotAllowed, NotFound
 from webapp.services.policy import (
@@ -136,6 +137,9 @@ class TaskContext:
     asked: dict | None
     contributions: list[Contribution]
     whole_case: bool
+    # What the organisation was asked for this task, and who it is about (when disclosed).
+    question: PartnerQuestion | None = None
+    identity: disclosure.ShownIdentity | None = None
 
 
 def task_context(actor: Actor, task: Task, data: dict) -> TaskContext:
@@ -159,7 +163,10 @@ def task_context(actor: Actor, task: Task, data: dict) -> TaskContext:
         select(Contribution).where(Contribution.case_id == task.case_id)
         .order_by(Contribution.submitted_at, Contribution.id)
     ) if may_see_contribution(user, c)]
+    question = disclosure.question_for(task.case_id, task.spiff_task_id)
     request = data.get("request")
-    asked = ({k: v for k, v in request.items() if k != "organisation"}
-             if isinstance(request, dict) else None)
-    return TaskContext(asked=asked, contributions=list(rows), whole_case=False)
+    asked = ({k: v for k, v in request.items() if k in ("question", "context") and v}
+             if isinstance(request, dict) and question is None else None)
+    return TaskContext(asked=asked or None, contributions=list(rows), whole_case=False,
+                       question=question,
+                       identity=disclosure.shown_identity(actor, task.case, where="task"))

@@ -95,7 +95,8 @@ def question_for(case_id: int, spiff_task_id: str) -> PartnerQuestion | None:
                                       PartnerQuestion.spiff_task_id == spiff_task_id))
 
 
-def questions_by_task(case: Case, organisation_ids: Iterable[int] | None) -> dict[str, PartnerQuestion]:
+def questions_by_task(case: Case,
+                      organisation_ids: Iterable[int] | None) -> dict[str, PartnerQuestion]:
     """The questions asked on this case (of these organisations), by spiff task id."""
     query = select(PartnerQuestion).where(PartnerQuestion.case_id == case.id)
     if organisation_ids is not None:

@@ -29,9 +29,25 @@ def form_to_data(
                 data[spec.name] = rows
             continue
         value = FIELD_KINDS[spec.kind].to_json(field.data)
+        if value is MISSING and _empty_list_is_an_answer(spec):
+            value = []
         if value is not MISSING:
             data[spec.name] = value
     return data, kept_rows
+
+
+def _empty_list_is_an_answer(spec: FieldSpec) -> bool:
+    """A required list of choices that may be empty (no minItems): nothing ticked is the
+    answer "none of these" (e.g. no identifiers disclosed), kept as ``[]``."""
+    return (spec.kind in ("checkboxes", "multiselect") and spec.required
+            and not spec.schema.get("minItems"))
+
+
+def _filled(value: Any, spec: FieldSpec) -> bool:
+    """Whether a row's value was entered (not just left empty or at the field's default)."""
+    if value is False or value == []:
+        return False
+    return not ("default" in spec.schema and value == spec.schema["default"])
 
 
 def _rows_to_data(field: Any, spec: FieldSpec) -> tuple[list[dict[str, Any]], list[int]]:
@@ -39,7 +55,8 @@ def _rows_to_data(field: Any, spec: FieldSpec) -> tuple[list[dict[str, Any]], li
     kept: list[int] = []
     for index, entry in enumerate(field.entries):
         row, _ = form_to_data(entry.form._fields, spec.children)
-        if any(value is not False for value in row.values()):
+        children = {child.name: child for child in spec.children}
+        if any(_filled(value, children[name]) for name, value in row.items()):
             rows.append(row)
             kept.append(index)
     return rows, kept

@@ -26,7 +26,7 @@ def upgrade():
     sa.Column('organisation_id', sa.Integer(), nullable=False),
     sa.Column('spiff_task_id', sa.String(length=36), nullable=False),
     sa.Column('what_for', sa.String(length=300), nullable=False),
-    sa.Column('identifiers', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('identifiers', sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql'), nullable=False),
     sa.Column('purpose', sa.String(length=300), nullable=False),
     sa.Column('disclosed_by_id', sa.Integer(), nullable=True),
     sa.Column('disclosed_at', webapp.models.types.UTCDateTime(timezone=True), nullable=False),
