@@ -28,23 +28,37 @@ def example(name: str, **changes) -> dict:
 
 
 def fill_task_form(page, data: dict) -> None:
-    """Fill a task form from example data, field by field, the way a person would."""
-    form = page.locator("form.task-form")
+    """Fill a task form from example data, field by field, the way a person would: rows
+    through the form's "Add row" button, lists of boxes ticked exactly as given."""
     for name, value in data.items():
-        if isinstance(value, bool):
-            form.locator(f'input[type=checkbox][name="{name}"]').set_checked(value)
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            for index, row in enumerate(value):
+                prefix = f"{name}-{index}-"
+                if page.locator(f'form.task-form [name^="{prefix}"]').count() == 0:
+                    page.locator(f'form.task-form button[name="_add_row:{name}"]').click()
+                for key, item in row.items():
+                    _fill_field(page.locator("form.task-form"), prefix + key, item)
             continue
-        if isinstance(value, list):
-            for item in value:
-                form.locator(f'input[name="{name}"][value="{item}"]').check()
-            continue
-        field = form.locator(f'[name="{name}"]')
-        if field.count() > 1 or field.first.get_attribute("type") == "radio":
-            form.locator(f'input[name="{name}"][value="{value}"]').check()
-        elif field.evaluate("e => e.tagName") == "SELECT":
-            field.select_option(str(value))
-        else:
-            field.fill(str(value))
+        _fill_field(page.locator("form.task-form"), name, value)
+
+
+def _fill_field(form, name: str, value) -> None:
+    if isinstance(value, bool):
+        form.locator(f'input[type=checkbox][name="{name}"]').set_checked(value)
+        return
+    if isinstance(value, list):
+        boxes = form.locator(f'input[type=checkbox][name="{name}"]')
+        for index in range(boxes.count()):
+            box = boxes.nth(index)
+            box.set_checked(box.get_attribute("value") in value)
+        return
+    field = form.locator(f'[name="{name}"]')
+    if field.count() > 1 or field.first.get_attribute("type") == "radio":
+        form.locator(f'input[name="{name}"][value="{value}"]').check()
+    elif field.evaluate("e => e.tagName") == "SELECT":
+        field.select_option(str(value))
+    else:
+        field.fill(str(value))
 
 
 def submit_task(page) -> None:

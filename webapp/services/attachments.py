@@ -88,12 +88,15 @@ def clean_filename(name: str) -> str:
 def _read_capped(upload: FileStorage, cap: int, name: str) -> bytes:
     """The file's bytes, read in chunks; refused as soon as it passes ``cap``."""
     parts, size = [], 0
-    while chunk := upload.stream.read(_CHUNK):
-        size += len(chunk)
-        if size > cap:
-            raise InvalidInput(_("“%(name)s” is larger than %(mb)d MB, so it was not attached. "
-                                 "Nothing was saved.", name=name, mb=cap // _MB))
-        parts.append(chunk)
+    try:
+        while chunk := upload.stream.read(_CHUNK):
+            size += len(chunk)
+            if size > cap:
+                raise InvalidInput(_("“%(name)s” is larger than %(mb)d MB, so it was not "
+                                     "attached. Nothing was saved.", name=name, mb=cap // _MB))
+            parts.append(chunk)
+    finally:
+        upload.close()
     return b"".join(parts)
 
 
