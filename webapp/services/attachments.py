@@ -32,7 +32,7 @@ from werkzeug.datastructures import FileStorage
 
 from webapp.extensions import db
 from webapp.models import Attachment, AttachmentContent, Case, Contribution, Task, utcnow
-from webapp.services import policy
+from webapp.services import bundles, policy
 from webapp.services.audit import Actor, record
 from webapp.services.errors import InvalidInput, NotFound
 
@@ -115,6 +115,8 @@ def store_pending(actor: Actor, task: Task, uploads: list[FileStorage]) -> list[
     uploads = chosen(uploads)
     if not uploads:
         return []
+    if not accepts_files(task):
+        raise InvalidInput(_("This step does not take attachments. Nothing was saved."))
     limit = limits()
     if len(uploads) > limit.files_per_send:
         raise InvalidInput(_("Attach at most %(n)d files at a time. Nothing was saved.",
@@ -140,6 +142,13 @@ def store_pending(actor: Actor, task: Task, uploads: list[FileStorage]) -> list[
                              used=_size(used), mb=limit.case_bytes // _MB))
     return [_store(actor, task, name, mime, content, limit.folder)
             for name, mime, content in checked]
+
+
+def accepts_files(task: Task) -> bool:
+    """Whether the task's form takes attachments (its JSON Schema has ``x-attachments``)."""
+    case = db.session.get(Case, task.case_id)
+    schema = bundles.bundle_for(case.process_version).form(task.form) if task.form else None
+    return isinstance((schema or {}).get("x-attachments"), dict)
 
 
 def _size(n: int) -> str:
