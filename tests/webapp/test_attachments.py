@@ -242,3 +242,12 @@ def test_the_worker_sweeps_pending_files_whose_task_is_gone(asked, login):
     db.session.commit()  # the row it belonged to is gone (as after a crash or a migration)
     retention.run_retention(5)
     assert stored() == 0
+
+
+def test_discarding_a_draft_takes_its_files_off_too(asked, login):
+    police = client_for(login, "police")
+    task = only_task("police", "answer_information_request")
+    send(police, task, {"risk_factors": "x"}, [("a.pdf", PDF)], action="draft")
+    assert stored() == 1
+    assert send(police, task, {}, action="discard").status_code == 302
+    assert stored() == 0

@@ -144,11 +144,25 @@ def store_pending(actor: Actor, task: Task, uploads: list[FileStorage]) -> list[
             for name, mime, content in checked]
 
 
-def accepts_files(task: Task) -> bool:
-    """Whether the task's form takes attachments (its JSON Schema has ``x-attachments``)."""
-    case = db.session.get(Case, task.case_id)
-    schema = bundles.bundle_for(case.process_version).form(task.form) if task.form else None
+def form_accepts_files(schema: dict | None) -> bool:
+    """Whether a form takes attachments (its JSON Schema has ``x-attachments``)."""
     return isinstance((schema or {}).get("x-attachments"), dict)
+
+
+def accepts_files(task: Task) -> bool:
+    case = db.session.get(Case, task.case_id)
+    return form_accepts_files(
+        bundles.bundle_for(case.process_version).form(task.form) if task.form else None)
+
+
+def remove_all_pending(actor: Actor, task: Task) -> int:
+    """Take every file off this user's form of this task (the draft is discarded)."""
+    rows = pending(task.id, actor.user.id)
+    for row in rows:
+        record(actor, "attachment_removed", case_id=task.case_id, task_ref=task.spiff_task_id,
+               step=task.title, attachment_id=row.id)
+    _delete(rows)
+    return len(rows)
 
 
 def _size(n: int) -> str:
@@ -217,7 +231,8 @@ def attach_pending(task_id: int, user_id: int, contribution_id: int) -> None:
 
 
 def drop_pending(task_ids: Iterable[int]) -> int:
-    """Delete the pending files of inbox rows that are gone (their forms will never be sent)."""
+    """Delete the pending files of inbox rows that are gone (their forms will never be sent).
+    Give only rows whose forms take files: most steps then ask nothing."""
     ids = list(task_ids)
     if not ids:
         return 0

@@ -148,7 +148,8 @@ _UPDATE_CASE = (
         "state", "updated_at", "current_step", "status", "outcome", "closure_reason",
         "closed_at", "version")})
 )
-_TASK_ROWS = select(Task.spiff_task_id, Task.id).where(Task.case_id == bindparam("case_id"))
+_TASK_ROWS = select(Task.spiff_task_id, Task.id, Task.form).where(
+    Task.case_id == bindparam("case_id"))
 _DELETE_TASKS = delete(Task).where(Task.id.in_(bindparam("ids", expanding=True)))
 
 
@@ -209,7 +210,9 @@ def _sync_tasks(case: Case, step: engine.Step, now: datetime, by: Actor | None =
     # identity map) is not needed for rows nobody holds as objects here, and costs more than
     # the statements themselves on every step.
     connection = db.session.connection()
-    existing = dict(connection.execute(_TASK_ROWS, {"case_id": case.id}).all())
+    rows_now = connection.execute(_TASK_ROWS, {"case_id": case.id}).all()
+    existing = {spiff_id: row_id for spiff_id, row_id, _form in rows_now}
+    existing_forms = {row_id: form for _spiff_id, row_id, form in rows_now}
     ready = {t.id: t for t in step.ready}
     gone = [row_id for spiff_id, row_id in existing.items() if spiff_id not in ready]
     if gone:
@@ -218,7 +221,9 @@ def _sync_tasks(case: Case, step: engine.Step, now: datetime, by: Actor | None =
             loaded = db.session.identity_map.get(identity_key(Task, row_id))
             if loaded is not None:
                 db.session.expunge(loaded)
-        attachments.drop_pending(gone)  # files of forms never sent go with their task
+        # files of forms never sent go with their task (only forms that take files have any)
+        with_files = [row_id for row_id in gone if _takes_files(case, existing_forms[row_id])]
+        attachments.drop_pending(with_files)
     new = [t for t in step.ready if t.id not in existing]
     if not new:
         return
@@ -239,6 +244,12 @@ def _sync_tasks(case: Case, step: engine.Step, now: datetime, by: Actor | None =
     connection.execute(insert(Task), rows)
     involvement.involve_for_tasks(case.id, rows)
     disclosure.record_for_new_tasks(case, new, rows, by)
+
+
+def _takes_files(case: Case, form: str | None) -> bool:
+    if not form:
+        return False
+    return attachments.form_accepts_files(bundles.bundle_for(case.process_version).form(form))
 
 
 def _sync_timers(case: Case, step: engine.Step) -> None:

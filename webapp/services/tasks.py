@@ -212,7 +212,8 @@ def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | Non
         "data": data, "submitted_at": now,
         "professional_secrecy": bool(data.get("covered_by_professional_secrecy")),
     }).scalar_one()
-    attachments.attach_pending(task.id, actor.user.id, contribution_id)
+    if attachments.form_accepts_files(bundle.form(task.form) if task.form else None):
+        attachments.attach_pending(task.id, actor.user.id, contribution_id)
     if case.coordinator_id is None and may_register_case(actor.user):
         case.coordinator_id = actor.user.id  # a partner's signal: the first coordinator to act
     try:

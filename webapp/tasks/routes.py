@@ -71,6 +71,7 @@ def show(task_id: int):
         return _save_draft(actor, task_id, form, view)
     if action == "discard":
         drafts.discard_draft(actor, task_id)
+        attachments.remove_all_pending(actor, view.task)
         db.session.commit()
         flash("Your draft is discarded; the form shows the task as it was.", "info")
         return redirect(url_for("tasks.show", task_id=task_id))
