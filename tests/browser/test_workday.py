@@ -155,7 +155,8 @@ def test_a_working_day_from_registration_to_the_partner_answer(as_user, browser,
     police.goto("/")
     police.get_by_role("row").filter(has_text=code).get_by_role(
         "link", name="Answer information request").click()
-    expect(police.get_by_text("What was asked of your organisation")).to_be_visible()
+    expect(police.get_by_text("The question to Local police (demo)")).to_be_visible()
+    expect(police.locator("section.asked .question")).to_have_text("What does police know?")
     risks = police.get_by_label("Known risk factors")
     pasted = "Seen with older youths near the station. " * 130  # over the 5,000 limit
     risks.fill(pasted)

@@ -213,3 +213,41 @@ def test_a_purpose_is_required_when_identifiers_go_with_a_request(web):
     assert response.status_code == 422
     assert "This field is required." in response.text
     assert db.session.scalar(select(func.count(Disclosure.id))) == 0
+
+
+def test_no_identity_once_the_case_has_ended(web):
+    case = ask_police_and_social(web)
+    assert NAME in web("police").get(f"/shared/{case.code}").text
+    db.session.get(Case, case.id).status = "closed"
+    db.session.commit()
+    assert NAME not in web("police").get(f"/shared/{case.code}").text
+
+
+def test_an_action_owner_is_told_what_its_row_says_and_reports_progress(web):
+    case = ask_police_and_social(web)
+    web.submit("police", "answer_information_request", example("information-answer"))
+    web.submit("social", "answer_information_request",
+               example("information-answer", nothing_to_share=True))
+    web.submit("coordinator", "case_consultation", example("case-consultation"))
+    web.submit("coordinator", "agree_action_plan", example("action-plan"))
+    school = web("school").get(f"/tasks/{only_task('school', 'carry_out_action').id}").text
+    assert NAME in school and BORN in school and ADDRESS not in school
+    social = web("social").get(f"/tasks/{only_task('social', 'carry_out_action').id}").text
+    assert NAME in social and ADDRESS in social and BORN not in social  # its row said so
+    web.submit("school", "carry_out_action",
+               example("action-report", status="under_way", note="First talk held."))
+    progress = only_task("school", "report_action_progress")
+    page = web("school").get(f"/tasks/{progress.id}").text
+    assert "First talk held." in page and NAME in page  # the disclosure stands
+    web.submit("school", "report_action_progress",
+               example("action-report", note="Parents agreed to a mentor."))
+    view = web("school").get(f"/shared/{case.code}").text
+    assert "First talk held." in view and "Parents agreed to a mentor." in view
+    told = db.session.scalars(select(Disclosure).where(
+        Disclosure.case_id == case.id).order_by(Disclosure.id)).all()
+    assert [(d.organisation.code, d.what_for, d.identifiers) for d in told] == [
+        ("police", "information request", ["name", "date_of_birth"]),
+        ("social", "information request", ["name"]),
+        ("school", "agreed action", ["name", "date_of_birth"]),
+        ("social", "agreed action", ["name", "address"]),
+    ]

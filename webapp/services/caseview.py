@@ -28,6 +28,8 @@ TIMELINE_ACTIONS = {
     "timer_fired": "A deadline or waiting time passed",
     "comment_added": "Comment added",
     "step_failed": "A step failed",
+    "identity_disclosed": "Identity disclosed with",
+    "identity_withdrawn": "Identity withdrawn",
 }
 
 
@@ -49,8 +51,13 @@ def timeline(case: Case) -> list[TimelineEntry]:
     entries = []
     for e in events:
         who = e.user.display_name if e.user else "The system"
-        entries.append(TimelineEntry(at=e.at, what=TIMELINE_ACTIONS[e.action],
-                                     step=str((e.detail or {}).get("step") or ""), who=who))
+        detail = e.detail or {}
+        step = str(detail.get("step") or "")
+        if e.action.startswith("identity_"):  # which organisation was told, or no longer is
+            step = f"{step} ({detail.get('organisation')})" if step else str(
+                detail.get("organisation") or "")
+        entries.append(TimelineEntry(at=e.at, what=TIMELINE_ACTIONS[e.action], step=step,
+                                     who=who))
     return entries
 
 
