@@ -345,7 +345,7 @@ def test_aftercare_concerns_reopen_the_case_into_a_review(bundle):
 
 def test_twenty_review_cycles_keep_the_state_as_small_as_a_fresh_case(bundle):
     case = to_review(bundle)
-    fresh = case.tasks_in_state()
+    fresh, fresh_bytes = case.tasks_in_state(), len(case.step.state)
     for _ in range(20):
         case.do("review_case", example("review", decision="adjust_plan"))
         case.do("agree_action_plan", example("action-plan"))
@@ -354,6 +354,8 @@ def test_twenty_review_cycles_keep_the_state_as_small_as_a_fresh_case(bundle):
         case.wait(days=93)
     assert case.names() == [("review_case", None)]
     assert case.tasks_in_state() <= 1.5 * fresh
+    # nor does anything else pile up (e.g. the events of the called processes' ends)
+    assert len(case.step.state) <= 1.2 * fresh_bytes
     # and the case still ends properly
     case.do("review_case", example("review", decision="closure_review"))
     case.do("closure_review", example("closure-review"))
