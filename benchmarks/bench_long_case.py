@@ -64,7 +64,7 @@ def to_first_review(bundle) -> Driver:
     d = Driver(bundle)
     d.do("register_signal", example("register-signal"))
     d.do("confirm_intake_decision", example("intake-decision", intake_decision="multi_agency"))
-    d.do("request_information", example("request-information", partners=["police", "social"]))
+    d.do("request_information", example("request-information"))  # police and social
     d.do("answer_information_request", example("information-answer"), "police")
     d.do("answer_information_request", example("information-answer"), "social")
     d.do("case_consultation", example("case-consultation"))

@@ -14,6 +14,7 @@ INTEGER_SETTINGS = (
     "INBOX_PAGE_SIZE", "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES", "LOGIN_IP_MAX_FAILURES",
     "LOGIN_IP_WINDOW_MINUTES", "REAUTH_MINUTES", "RETENTION_YEARS", "RETENTION_CHECK_SECONDS",
     "PROXY_FIX_X_FOR", "SQLITE_CACHE_MB",
+    "ATTACHMENT_MAX_FILE_MB", "ATTACHMENT_MAX_CASE_MB", "ATTACHMENT_MAX_FILES", "MAX_REQUEST_MB",
 )
 
 
@@ -82,6 +83,15 @@ def _defaults(app: Flask) -> dict:
         "TIMEZONE": "Europe/Brussels",
         "MAIL_SWEEP_SECONDS": 600,  # how often the worker looks for due and overdue tasks
         "MAIL_GIVE_UP_HOURS": 24,  # a message not sent by then is marked failed
+        # Attachments to answers and action reports: kept in the database, or in this folder
+        # when set (it must survive deployments and be backed up like the database).
+        "ATTACHMENT_FOLDER": "",
+        "ATTACHMENT_MAX_FILE_MB": 10,
+        "ATTACHMENT_MAX_CASE_MB": 100,
+        "ATTACHMENT_MAX_FILES": 5,
+        # Any request larger than this is refused before it is read (413); 0: room for the
+        # most files one form may send, plus 2 MB.
+        "MAX_REQUEST_MB": 0,
     }
 
 
@@ -128,6 +138,8 @@ def load_config(app: Flask, overrides: dict | None) -> None:
         )
     for key in INTEGER_SETTINGS:  # numbers from the environment arrive as text
         app.config[key] = int(app.config[key])
+    files_mb = app.config["ATTACHMENT_MAX_FILE_MB"] * app.config["ATTACHMENT_MAX_FILES"]
+    app.config["MAX_CONTENT_LENGTH"] = (app.config["MAX_REQUEST_MB"] or files_mb + 2) * 1024 * 1024
     synchronous = str(app.config["SQLITE_SYNCHRONOUS"]).upper()
     if synchronous not in {"NORMAL", "FULL", "EXTRA"}:
         raise ConfigError(f"SQLITE_SYNCHRONOUS must be NORMAL, FULL or EXTRA, not {synchronous!r}.")

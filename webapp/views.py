@@ -50,6 +50,9 @@ def register_blueprints(app: Flask) -> None:
     from webapp.coordination.routes import bp as coordination_bp
 
     app.register_blueprint(coordination_bp)
+    from webapp.attachments.routes import bp as attachments_bp
+
+    app.register_blueprint(attachments_bp)
 
     @app.context_processor
     def _labels():

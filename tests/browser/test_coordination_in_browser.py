@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.webapp.helpers import actor, inbox, register
+from tests.webapp.helpers import actor, inbox, register, requests_for
 from webapp.extensions import db
 from webapp.models import utcnow
 from webapp.services import tasks
@@ -35,7 +35,8 @@ def to_consultation(partners, now=None):
     complete("coordinator", case, "confirm_intake_decision",
              example("intake-decision", intake_decision="multi_agency"), now)
     complete("coordinator", case, "request_information",
-             example("request-information", partners=list(partners), deadline_days=14), now)
+             example("request-information", partners=requests_for(*partners),
+                     deadline_days=14), now)
     return case
 
 
@@ -99,7 +100,7 @@ def test_the_overview_shows_an_overdue_request_and_sends_a_reminder(browser, liv
     police_row = coordinator.locator("tbody tr", has_text=code).filter(
         has_text="Local police (demo)")
     expect(police_row).to_contain_text("Overdue by 5 days")
-    expect(police_row).to_contain_text(example("request-information")["question"])
+    expect(police_row).to_contain_text("What does police know?")
     silent = coordinator.locator("tbody tr", has_text="Mental health service (demo)").first
     expect(silent).to_contain_text("No active users: nobody sees this task")
     screenshot(coordinator, "coordinator-overview-overdue")

@@ -42,7 +42,9 @@ def test_sharing_access_list_and_partner_view(as_user, live_server, case_code, b
     police.get_by_role("link", name="Our cases").click()
     police.get_by_role("link", name=case_code).click()
     expect(police.get_by_text("please include what you know of the weekends")).to_be_visible()
-    expect(police.get_by_text("Test Person")).to_have_count(0)
+    # told its name with the request (no date of birth or address was recorded), nothing else
+    expect(police.locator("section.identity").get_by_text("Test Person")).to_be_visible()
+    expect(police.get_by_text("Test Person")).to_have_count(1)
     screenshot(police, "partner-case-view")
 
     coordinator.goto(f"/cases/{case_code}")

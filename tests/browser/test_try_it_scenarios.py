@@ -32,9 +32,14 @@ def test_a_trial_becomes_a_scenario_that_shows_where_a_change_breaks_it(as_user)
     owner.get_by_label("Reasoning").fill("Several life domains concerned (trial).")
     owner.get_by_role("button", name="Submit and complete task").click()
     owner.get_by_role("link", name="Request information").click()
-    owner.get_by_label("Local police (demo)").check()
-    owner.get_by_label("Social services (demo)").check()
-    owner.get_by_label("Question to the partners").fill("What do you know? (trial)")
+    owner.locator('[name="partners-0-organisation"]').select_option(label="Local police (demo)")
+    owner.locator('[name="partners-0-question"]').fill("What do you know? (trial)")
+    owner.locator('[name="partners-0-purpose"]').fill("to look up your own files (trial)")
+    owner.get_by_role("button", name="Add row").click()
+    owner.locator('[name="partners-1-organisation"]').select_option(
+        label="Social services (demo)")
+    owner.locator('[name="partners-1-question"]').fill("What do you know? (trial)")
+    owner.locator('[name="partners-1-purpose"]').fill("to look up your own files (trial)")
     owner.get_by_role("button", name="Submit and complete task").click()
 
     # The parallel request: one step per partner, each going to its organisation.

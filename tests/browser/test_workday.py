@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from webapp.demo import DEMO_PASSWORD
 
+from ..webapp.helpers import requests_for
 from .conftest import ROOT, screenshot
 
 pytestmark = pytest.mark.browser
@@ -27,23 +28,37 @@ def example(name: str, **changes) -> dict:
 
 
 def fill_task_form(page, data: dict) -> None:
-    """Fill a task form from example data, field by field, the way a person would."""
-    form = page.locator("form.task-form")
+    """Fill a task form from example data, field by field, the way a person would: rows
+    through the form's "Add row" button, lists of boxes ticked exactly as given."""
     for name, value in data.items():
-        if isinstance(value, bool):
-            form.locator(f'input[type=checkbox][name="{name}"]').set_checked(value)
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            for index, row in enumerate(value):
+                prefix = f"{name}-{index}-"
+                if page.locator(f'form.task-form [name^="{prefix}"]').count() == 0:
+                    page.locator(f'form.task-form button[name="_add_row:{name}"]').click()
+                for key, item in row.items():
+                    _fill_field(page.locator("form.task-form"), prefix + key, item)
             continue
-        if isinstance(value, list):
-            for item in value:
-                form.locator(f'input[name="{name}"][value="{item}"]').check()
-            continue
-        field = form.locator(f'[name="{name}"]')
-        if field.count() > 1 or field.first.get_attribute("type") == "radio":
-            form.locator(f'input[name="{name}"][value="{value}"]').check()
-        elif field.evaluate("e => e.tagName") == "SELECT":
-            field.select_option(str(value))
-        else:
-            field.fill(str(value))
+        _fill_field(page.locator("form.task-form"), name, value)
+
+
+def _fill_field(form, name: str, value) -> None:
+    if isinstance(value, bool):
+        form.locator(f'input[type=checkbox][name="{name}"]').set_checked(value)
+        return
+    if isinstance(value, list):
+        boxes = form.locator(f'input[type=checkbox][name="{name}"]')
+        for index in range(boxes.count()):
+            box = boxes.nth(index)
+            box.set_checked(box.get_attribute("value") in value)
+        return
+    field = form.locator(f'[name="{name}"]')
+    if field.count() > 1 or field.first.get_attribute("type") == "radio":
+        form.locator(f'input[name="{name}"][value="{value}"]').check()
+    elif field.evaluate("e => e.tagName") == "SELECT":
+        field.select_option(str(value))
+    else:
+        field.fill(str(value))
 
 
 def submit_task(page) -> None:
@@ -112,7 +127,7 @@ def register_and_ask_the_police(coordinator) -> str:
     fill_task_form(coordinator, example("intake-decision", intake_decision="multi_agency"))
     submit_task(coordinator)
     expect(coordinator.get_by_role("heading", name="Request information", level=1)).to_be_visible()
-    fill_task_form(coordinator, example("request-information", partners=["police"]))
+    fill_task_form(coordinator, example("request-information", partners=requests_for("police")))
     submit_task(coordinator)
     expect(coordinator.get_by_text("is done")).to_be_visible()
     return code
@@ -142,7 +157,8 @@ def test_a_working_day_from_registration_to_the_partner_answer(as_user, browser,
     police.goto("/")
     police.get_by_role("row").filter(has_text=code).get_by_role(
         "link", name="Answer information request").click()
-    expect(police.get_by_text("What was asked of your organisation")).to_be_visible()
+    expect(police.get_by_text("The question to Local police (demo)")).to_be_visible()
+    expect(police.locator("section.asked .question")).to_have_text("What does police know?")
     risks = police.get_by_label("Known risk factors")
     pasted = "Seen with older youths near the station. " * 130  # over the 5,000 limit
     risks.fill(pasted)
@@ -280,7 +296,8 @@ def test_no_serious_accessibility_problems_on_a_partner_task_and_a_form_with_err
         case = register()
         steps = [("register_signal", example("register-signal")),
                  ("confirm_intake_decision", example("intake-decision")),
-                 ("request_information", example("request-information", partners=["police"])),
+                 ("request_information",
+                  example("request-information", partners=requests_for("police"))),
                  ("answer_information_request", None)]
         for spec_name, data in steps:
             task = db.session.scalar(select(Task).where(Task.case_id == case.id,

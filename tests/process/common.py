@@ -14,3 +14,12 @@ def example(form, **overrides):
     data = json.loads((FORMS / "examples" / f"{form}.json").read_text())
     data.update(overrides)
     return data
+
+
+def requests_for(*codes, identifiers=("name", "date_of_birth")):
+    """Rows of the request-information form: one per organisation, each its own question."""
+    return [{"organisation": code, "question": f"What does {code} know?",
+             "identifiers": list(identifiers), "purpose": f"so that {code} can look it up"}
+            for code in codes] if identifiers else [
+        {"organisation": code, "question": f"What does {code} know?", "identifiers": []}
+        for code in codes]

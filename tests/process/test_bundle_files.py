@@ -44,7 +44,7 @@ def test_every_user_task_sits_in_a_lane_with_instructions_and_a_form(bundle):
     partner_tasks = {s.bpmn_id for s in manual if s.lane == "Partner"}
     assert partner_tasks == {
         "accept_referral", "answer_information_request", "answer_after_reminder",
-        "carry_out_action", "aftercare_check_in",
+        "carry_out_action", "report_action_progress", "aftercare_check_in",
     }  # fmt: skip
     # what the table decides together; the four-eyes approval stays the coordinators' own
     table_tasks = {s.bpmn_id for s in manual if s.lane == "Table"}

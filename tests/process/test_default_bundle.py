@@ -11,7 +11,7 @@ from webapp import engine
 from webapp.engine.compact import task_count
 from webapp.engine.runner import _load
 
-from .common import example
+from .common import example, requests_for
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -57,7 +57,8 @@ def to_intake(bundle, **signal):
 def to_requests(bundle, partners=("police", "social")):
     case = to_intake(bundle)
     case.do("confirm_intake_decision", example("intake-decision", intake_decision="multi_agency"))
-    return case.do("request_information", example("request-information", partners=list(partners)))
+    return case.do("request_information",
+                   example("request-information", partners=requests_for(*partners)))
 
 
 def to_consultation(bundle):
@@ -152,7 +153,7 @@ def regular_care(bundle, days=60):
     return to_intake(bundle).do(
         "confirm_intake_decision",
         example("intake-decision", intake_decision="regular_care", regular_care_partner="school",
-                check_back_days=days),
+                check_back_days=days, regular_care_purpose="so that the school can contact him"),
     )  # fmt: skip
 
 
@@ -191,7 +192,51 @@ def test_each_partner_gets_its_own_request_with_a_deadline(bundle):
     tasks = case.ready("answer_information_request")
     assert sorted(t.organisation for t in tasks) == ["police", "school", "social"]
     assert {t.due_at for t in tasks} == {T0 + timedelta(days=14)}
-    assert "Which risk factors" in tasks[0].instructions
+    assert {t.organisation: t.asked["question"] for t in tasks} == {
+        "police": "What does police know?", "social": "What does social know?",
+        "school": "What does school know?"}
+    assert {t.asked["context"] for t in tasks} == {
+        "The school noticed long absences since the autumn holidays."}
+
+
+def test_each_partner_is_told_only_the_identifiers_ticked_for_it(bundle):
+    case = to_intake(bundle)
+    case.do("confirm_intake_decision", example("intake-decision", intake_decision="multi_agency"))
+    rows = [*requests_for("police"), *requests_for("social", identifiers=("name",)),
+            *requests_for("school", identifiers=())]
+    case.do("request_information", example("request-information", partners=rows))
+    told = {t.organisation: t.disclose for t in case.ready("answer_information_request")}
+    assert told == {
+        "police": {"identifiers": ["name", "date_of_birth"], "for": "information request",
+                   "purpose": "so that police can look it up"},
+        "social": {"identifiers": ["name"], "for": "information request",
+                   "purpose": "so that social can look it up"},
+        "school": None,
+    }
+    case.wait(days=15)  # the reminder repeats the question; the identity was told already
+    reminders = case.ready("answer_after_reminder")
+    assert {t.organisation: (t.asked["question"], t.disclose) for t in reminders} == {
+        "police": ("What does police know?", None), "social": ("What does social know?", None),
+        "school": ("What does school know?", None)}
+
+
+def test_a_referral_and_an_aftercare_check_in_carry_the_identifiers_chosen(bundle):
+    referral = regular_care(bundle).ready("accept_referral")[0]
+    assert referral.disclose == {"identifiers": ["name", "date_of_birth"],
+                                 "purpose": "so that the school can contact him",
+                                 "for": "referral to regular care"}
+    untold = to_intake(bundle).do("confirm_intake_decision", example(
+        "intake-decision", intake_decision="regular_care", regular_care_partner="school",
+        regular_care_identifiers=[]))
+    assert untold.ready("accept_referral")[0].disclose is None
+    case = to_consultation(bundle).do(
+        "case_consultation", example("case-consultation", next_step="closure_review"))
+    case.do("closure_review", example("closure-review", aftercare_months=1))
+    case.do("approve_closure", example("closure-approval"))
+    case.wait(days=32)
+    check_in = case.ready("aftercare_check_in")[0]
+    assert check_in.disclose == {"identifiers": ["name"], "for": "aftercare check-in",
+                                 "purpose": "so that the school can check in with the pupil"}
 
 
 def test_late_answer_after_reminder_and_escalation(bundle):
@@ -300,7 +345,7 @@ def test_aftercare_concerns_reopen_the_case_into_a_review(bundle):
 
 def test_twenty_review_cycles_keep_the_state_as_small_as_a_fresh_case(bundle):
     case = to_review(bundle)
-    fresh = case.tasks_in_state()
+    fresh, fresh_bytes = case.tasks_in_state(), len(case.step.state)
     for _ in range(20):
         case.do("review_case", example("review", decision="adjust_plan"))
         case.do("agree_action_plan", example("action-plan"))
@@ -309,6 +354,8 @@ def test_twenty_review_cycles_keep_the_state_as_small_as_a_fresh_case(bundle):
         case.wait(days=93)
     assert case.names() == [("review_case", None)]
     assert case.tasks_in_state() <= 1.5 * fresh
+    # nor does anything else pile up (e.g. the events of the called processes' ends)
+    assert len(case.step.state) <= 1.2 * fresh_bytes
     # and the case still ends properly
     case.do("review_case", example("review", decision="closure_review"))
     case.do("closure_review", example("closure-review"))
@@ -331,3 +378,42 @@ def test_actions_still_open_at_closure_are_withdrawn_when_the_case_ends(bundle):
     assert case.step.finished and case.names() == []
     assert case.step.data["outcome"] == "closed"
     assert case.step.data["closure_reason"].endswith("Aftercare: all well.")
+
+
+# ---------------------------------------------------------------- action progress
+
+
+def test_an_action_under_way_stays_open_for_progress_reports_until_done(bundle):
+    case = to_consultation(bundle).do("case_consultation", example("case-consultation"))
+    case.do("agree_action_plan", example("action-plan"))
+    school = case.ready("carry_out_action", "school")[0]
+    assert school.disclose == {"identifiers": ["name", "date_of_birth"], "for": "agreed action",
+                               "purpose": "so that the school can talk with the parents"}
+    case.do("carry_out_action", example("action-report", status="under_way",
+                                        note="First talk held."), "school")
+    progress = case.ready("report_action_progress", "school")[0]
+    assert "First talk held." in progress.instructions
+    assert progress.due_at == school.due_at and progress.disclose is None
+    case.do("report_action_progress", example("action-report", status="under_way",
+                                              note="Second talk planned."), "school")
+    case.do("report_action_progress", example("action-report", note="Parents on board."),
+            "school")
+    assert case.names() == [("carry_out_action", "social")]
+    case.do("carry_out_action", example("action-report", status="not_possible"), "social")
+    case.wait(days=93)
+    assert case.names() == [("review_case", None)]
+
+
+def test_the_table_closes_the_actions_still_under_way_at_a_review(bundle):
+    case = to_consultation(bundle).do("case_consultation", example("case-consultation"))
+    case.do("agree_action_plan", example("action-plan"))
+    case.do("carry_out_action", example("action-report"), "school")
+    case.do("carry_out_action", example("action-report", status="under_way"), "social")
+    case.wait(days=93)
+    assert case.names() == [("report_action_progress", "social"), ("review_case", None)]
+    case.do("review_case", example("review", decision="continue"))  # not ticked: stays open
+    assert case.names() == [("report_action_progress", "social")]
+    case.wait(days=93)
+    case.do("review_case", example("review", decision="adjust_plan", close_open_actions=True))
+    assert case.names() == [("agree_action_plan", None)]  # social's report is no longer asked
+    assert "stamp_closed_by_table" in [c.spec_name for c in case.step.completed]

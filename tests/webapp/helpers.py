@@ -21,6 +21,15 @@ def example(form: str, **overrides) -> dict:
     return data
 
 
+def requests_for(*codes, identifiers=("name", "date_of_birth")) -> list[dict]:
+    """Rows of the request-information form: one per organisation, each its own question,
+    told the ``identifiers`` (none: not told who the case is about)."""
+    return [{"organisation": code, "question": f"What does {code} know?",
+             "identifiers": list(identifiers),
+             **({"purpose": f"so that {code} can look it up"} if identifiers else {})}
+            for code in codes]
+
+
 def actor(username: str) -> Actor:
     return Actor(
         user=db.session.scalar(select(User).where(User.username == username)),
@@ -63,7 +72,7 @@ def to_consultation(partners=("police", "social"), now=None):
     complete(
         "coordinator",
         "request_information",
-        example("request-information", partners=list(partners), deadline_days=14),
+        example("request-information", partners=requests_for(*partners), deadline_days=14),
         now,
     )
     return case

@@ -56,7 +56,7 @@ def test_partner_sees_what_was_asked_and_not_the_rest_of_the_case(network, login
     to_consultation(("police",))
     task = only_task("police", "answer_information_request")
     page = login("police").get(f"/tasks/{task.id}").text
-    assert "What was asked of your organisation" in page
+    assert "The question to Police" in page and "What does police know?" in page
     assert "Recorded on this case" not in page
     assert "withdrawn in class" not in page  # the signal's description stays with the coordinator
 

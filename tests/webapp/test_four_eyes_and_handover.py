@@ -8,7 +8,7 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.models import AuditEvent, Case, Task, User
 
-from .helpers import complete, example, register, to_consultation
+from .helpers import complete, example, register, requests_for, to_consultation
 from .security_helpers import one_user_per_request  # noqa: F401 - autouse fixture
 from .test_scenarios import formdata
 
@@ -83,7 +83,8 @@ def test_after_a_task_the_coordinator_goes_to_the_next_one_on_the_case(network, 
     request = db.session.scalar(select(Task).where(Task.case_id == case.id))
     assert done.headers["Location"].endswith(f"/tasks/{request.id}")
     done = coordinator.post(f"/tasks/{request.id}",
-                            data=formdata(example("request-information", partners=["police"])))
+                            data=formdata(example("request-information",
+                                                  partners=requests_for("police"))))
     assert done.headers["Location"].endswith("/")  # only the police's task is left: the inbox
     assert other.code in coordinator.get("/").text
 

@@ -14,7 +14,7 @@ from webapp.models import Notification, Task, User, utcnow
 from webapp.services import tasks
 from webapp.services.notifications import sender, worker
 
-from .helpers import actor, complete, example, only_task, register
+from .helpers import actor, complete, example, only_task, register, requests_for
 from .mail_helpers import free_port, give_addresses, smtp_fixture  # noqa: F401 - smtp fixture
 from .test_scenarios import formdata
 
@@ -33,7 +33,7 @@ def request_to_police(now=NOW):
     complete("coordinator", "confirm_intake_decision",
              example("intake-decision", intake_decision="multi_agency"), now)
     complete("coordinator", "request_information",
-             example("request-information", partners=["police"]), now)
+             example("request-information", partners=requests_for("police")), now)
     return case
 
 
@@ -140,7 +140,7 @@ def test_an_unreachable_server_neither_slows_nor_fails_the_step(
                  example("intake-decision", intake_decision="multi_agency"), NOW)
         task = only_task("coordinator", "request_information")
         response = login("coordinator").post(f"/tasks/{task.id}", data={
-            **formdata(example("request-information", partners=["police"])),
+            **formdata(example("request-information", partners=requests_for("police"))),
             "action": "complete"})
         assert response.status_code == 302  # the step went through
         assert silent.accepted == []  # and did not even try the mail server

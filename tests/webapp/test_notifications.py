@@ -14,7 +14,7 @@ from webapp.services.audit import Actor
 from webapp.services.notifications import render, worker
 from webapp.services.notifications import settings as choices
 
-from .helpers import actor, complete, example, only_task, register
+from .helpers import actor, complete, example, only_task, register, requests_for
 from .mail_helpers import give_addresses, smtp_fixture  # noqa: F401 - the smtp fixture
 
 NOW = datetime(2026, 3, 2, 5, 0, tzinfo=UTC)  # 06:00 in Brussels: before the daily digests
@@ -49,7 +49,8 @@ def ask_police(now=NOW, partners=("police",)):
     complete("coordinator", "confirm_intake_decision",
              example("intake-decision", intake_decision="multi_agency"), now)
     complete("coordinator", "request_information",
-             example("request-information", partners=list(partners), question=QUESTION,
+             example("request-information",
+                     partners=[dict(row, question=QUESTION) for row in requests_for(*partners)],
                      deadline_days=14, reminder_days=7), now)
     return case
 
@@ -130,7 +131,8 @@ def test_a_step_that_fails_after_its_outbox_rows_were_written_sends_nothing(
     monkeypatch.setattr(tasks, "record", record_fails)
     with pytest.raises(RuntimeError):
         tasks.complete_task(actor("coordinator"), task.id,
-                            example("request-information", partners=["police"]), now=NOW)
+                            example("request-information", partners=requests_for("police")),
+                            now=NOW)
     db.session.rollback()
     assert written and written[0] > 0  # the rows were written in the failed transaction
     monkeypatch.undo()
@@ -141,7 +143,7 @@ def test_a_step_that_fails_after_its_outbox_rows_were_written_sends_nothing(
     assert not db.session.scalar(select(func.count(Task.id)).where(Task.lane == "partner"))
     # The same step, not failing: the police is told.
     complete("coordinator", "request_information",
-             example("request-information", partners=["police"]), NOW)
+             example("request-information", partners=requests_for("police")), NOW)
     worker.run_mail_pass(NOW + timedelta(minutes=2))
     assert len(smtp.to("police@example.org")) == 1
 

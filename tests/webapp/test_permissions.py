@@ -1,6 +1,7 @@
 """The permission matrix: every route, as every role, for a case the user is and is not
 involved in. Exactly who gets what, and no combination gives a server error."""
 
+import io
 import re
 
 import pytest
@@ -25,7 +26,8 @@ EVERYONE = frozenset(USERS)
 PUBLIC = {"auth.login", "static", "vendor.vendor_file", "notifications.unsubscribe",
           "ops.healthz", "ops.readyz"}
 # Endpoints whose URL names a case (directly or through a task).
-CASE_ARGS = {"code", "task_id", "case_id", "contribution_id", "comment_id", "item_id"}
+CASE_ARGS = {"code", "task_id", "case_id", "contribution_id", "comment_id", "item_id",
+             "attachment_id"}
 
 # Who may GET each endpoint, for case A (police asked and seated) and case B (nobody
 # involved). One set means the same for both cases.
@@ -57,7 +59,14 @@ GET_ALLOWED: dict[str, frozenset | tuple[frozenset, frozenset]] = {
     "pictures.picture": (frozenset({"coordinator", "police_rep"}), frozenset({"coordinator"})),
     "coordination.overview_page": frozenset({"coordinator"}),
     "coordination.search": frozenset({"coordinator"}),
+    # social services' answer on case A with a document: the table sees it, the police (not
+    # shared with it) does not; case B has none (a missing one: 404 for everyone)
+    "attachments.download": (frozenset({"coordinator", "police_rep"}), frozenset()),
 }
+# Who is told the person's identity: the police (name and date of birth, asked on case A),
+# on its task and its view of the case; its representative on the view of the case.
+IDENTITY_SHOWN = {("police", 0, "tasks.show"), ("police", 0, "sharing.case"),
+                  ("police_rep", 0, "sharing.case")}
 # Who may know that case A / case B exists: a refusal says so (403). Anyone else gets the 404
 # of a code that does not exist, so partners cannot probe which codes exist.
 KNOWS = (frozenset({"coordinator", "auditor", "police", "police_rep"}),
@@ -85,6 +94,7 @@ POST_ALLOWED: dict[str, frozenset | tuple[frozenset, frozenset]] = {
     "sharing.share": frozenset({"coordinator"}),
     "sharing.withdraw_seat": frozenset({"coordinator"}),
     "sharing.withdraw_share": frozenset({"coordinator"}),
+    "sharing.withdraw_identity": frozenset({"coordinator"}),
     "tasks.show": (frozenset({"police"}), frozenset({"coordinator"})),
     "tasks.autosave": (frozenset({"police"}), frozenset({"coordinator"})),
     "tasks.live_pictures": (frozenset({"police"}), frozenset({"coordinator"})),
@@ -112,11 +122,12 @@ def allowed(table, endpoint: str, which: int) -> frozenset:
     return entry[which] if isinstance(entry, tuple) else entry
 
 
-def url_values(rule, case, task_id: int, user_id: int) -> dict:
+def url_values(rule, case, task_id: int, user_id: int, attachment_id: int = 0) -> dict:
     values = {}
     for arg in rule.arguments:
         values[arg] = {
             "code": case.code, "task_id": task_id, "case_id": case.id, "user_id": user_id,
+            "attachment_id": attachment_id,
             "process_id": "maw_case", "path": "processes/case.bpmn", "number": 1,
             "package": "bootstrap", "filename": "css/bootstrap.min.css",
             "kind": "network_map",
@@ -139,7 +150,24 @@ def _redirects_to_login(response) -> bool:
     return response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def _urls(app, method, cases):
+@pytest.fixture
+def attached(two_cases):
+    """Social services answers case A with a document (not under professional secrecy)."""
+    from werkzeug.datastructures import FileStorage
+
+    from webapp.models import Attachment
+    from webapp.services import attachments
+
+    from .helpers import actor, complete, example, only_task
+
+    task = only_task("social", "answer_information_request")
+    attachments.store_pending(actor("social"), task, [FileStorage(
+        io.BytesIO(b"%PDF-1.7\n%%EOF\n"), filename="answer.pdf")])
+    complete("social", "answer_information_request", example("information-answer"))
+    return db.session.scalar(select(Attachment.id))
+
+
+def _urls(app, method, cases, attachment_id=0):
     """(rule, which case, url) for every rule with `method`; URLs without arguments once."""
     social = db.session.scalar(select(User).where(User.username == "social"))
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
@@ -149,14 +177,20 @@ def _urls(app, method, cases):
             if which and not rule.arguments:
                 continue
             task = task_of(case, "police") if which == 0 else task_of(case)
-            yield rule, which, rule.build(url_values(rule, case, task.id, social.id))[1]
+            values = url_values(rule, case, task.id, social.id,
+                                attachment_id if which == 0 else attachment_id + 1000)
+            yield rule, which, rule.build(values)[1]
 
 
-def _leaks(who, response) -> str | None:
+def _leaks(who, response, which=None, endpoint=None) -> str | None:
     body = response.get_data().decode("utf-8", "replace")
     response.close()
-    if who != "coordinator" and any(p in body for p in (PERSON_A, PERSON_B, "Lindenstraat")):
+    told = (who, which, endpoint) in IDENTITY_SHOWN
+    shown = [PERSON_B, "Lindenstraat"] + ([] if told else [PERSON_A, "2008-04-01"])
+    if who != "coordinator" and any(p in body for p in shown):
         return "shows person details"
+    if told and response.status_code == 200 and PERSON_A not in body:
+        return "does not show the identity disclosed"
     if PERSON_A.split()[0] in response.headers.get("Location", ""):
         return "puts person details in a URL"
     return None
@@ -167,7 +201,7 @@ def _judge_get(rule, which, who, response) -> str | None:
     status = response.status_code
     if status >= 500:
         return "server error"
-    if leak := _leaks(who, response):
+    if leak := _leaks(who, response, which, rule.endpoint):
         return leak
     if rule.endpoint in PUBLIC:
         return None
@@ -192,16 +226,17 @@ def _judge_refusal(rule, which, who, status) -> str | None:
     403 for the others; a case task that is not yours is a 404; any other page is a 403."""
     if "code" in rule.arguments:
         expected = 403 if who in KNOWS[which] else 404
-    elif "task_id" in rule.arguments and not rule.endpoint.startswith(WORKBENCH):
+    elif ("task_id" in rule.arguments and not rule.endpoint.startswith(WORKBENCH)
+          or "attachment_id" in rule.arguments):
         expected = 404
     else:
         expected = 403
     return None if status == expected else f"should be refused with {expected}"
 
 
-def test_every_get_route_as_every_role(app, two_cases, clients):
+def test_every_get_route_as_every_role(app, two_cases, attached, clients):
     problems, unknown = [], set()
-    for rule, which, url in _urls(app, "GET", two_cases):
+    for rule, which, url in _urls(app, "GET", two_cases, attached):
         if rule.endpoint not in GET_ALLOWED | dict.fromkeys(PUBLIC) and \
                 not rule.endpoint.startswith(WORKBENCH):
             unknown.add(rule.endpoint)
@@ -216,9 +251,14 @@ def test_every_get_route_as_every_role(app, two_cases, clients):
 
 
 def _snapshot(case_a):
+    from webapp.models import Attachment, Disclosure
+
     subject = db.session.get(CaseSubject, case_a.id)
     db.session.refresh(subject)
     return (
+        db.session.scalar(select(func.count(Disclosure.id)).where(
+            Disclosure.withdrawn_at.is_(None))),
+        db.session.scalar(select(func.count(Attachment.id))),
         db.session.scalar(select(func.count(Involvement.id))),
         db.session.scalar(select(func.count(SharedItem.id))),
         db.session.scalar(select(func.count(User.id))),
@@ -245,13 +285,14 @@ def _judge_post(rule, which, who, response) -> str | None:
     return "should be refused"
 
 
-def test_every_post_route_refuses_everyone_else(app, two_cases, clients):
+def test_every_post_route_refuses_everyone_else(app, two_cases, attached, clients):
     case_a, _ = two_cases
     before = _snapshot(case_a)
+    assert before[0] == 2  # the police and social services were told who it is about
     social = db.session.scalar(select(User).where(User.username == "social"))
     data = {**POST_DATA, "user_id": social.id}
     problems = []
-    for rule, which, url in _urls(app, "POST", two_cases):
+    for rule, which, url in _urls(app, "POST", two_cases, attached):
         if rule.endpoint in SKIP_POST:
             continue
         may = allowed(POST_ALLOWED, rule.endpoint, which)
@@ -348,9 +389,12 @@ def test_involved_partner_sees_only_its_part(app, two_cases, clients, login):
     assert case_a.code not in clients["school"].get("/shared/").get_data(as_text=True)
     police = clients["police"].get(f"/shared/{case_a.code}").get_data(as_text=True)
     assert case_a.code in police and "POLICE-RISK" in police
-    assert "SOCIAL-SECRET" not in police and PERSON_A not in police
+    assert "SOCIAL-SECRET" not in police
+    # the police was told name and date of birth with its request; never the address
+    assert PERSON_A in police and "2008-04-01" in police and "Lindenstraat" not in police
     table = clients["police_rep"].get(f"/shared/{case_a.code}").get_data(as_text=True)
-    assert "SOCIAL-SECRET" in table and "POLICE-RISK" in table and PERSON_A not in table
+    assert "SOCIAL-SECRET" in table and "POLICE-RISK" in table
+    assert PERSON_A in table and "Lindenstraat" not in table  # a member of the police
     case_page = clients["police_rep"].get(f"/cases/{case_a.code}").get_data(as_text=True)
     assert "SOCIAL-SECRET" in case_page and PERSON_A not in case_page
     social = login("social")

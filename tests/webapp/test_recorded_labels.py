@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from .helpers import example, only_task
+from .helpers import example, only_task, requests_for
 from .test_scenarios import Table, formdata
 
 SIGNAL = example("register-signal", observed_concerns=["school_or_work_drop_out"])
@@ -19,7 +19,7 @@ def table(network, login):
     table.submit("coordinator", "confirm_intake_decision",
                  example("intake-decision", intake_decision="multi_agency"))
     table.submit("coordinator", "request_information",
-                 example("request-information", partners=["police", "social"]))
+                 example("request-information", partners=requests_for("police", "social")))
     for partner in ("police", "social"):
         table.submit(partner, "answer_information_request", example("information-answer"))
     return table
@@ -43,7 +43,9 @@ def test_the_case_page_shows_labels_also_in_lists_and_rows(table):
     assert_labels(page)
     assert "Education and work" in page and "education_work" not in page
     assert _after(page, "Owned by") == ["School", "Social services"]
-    assert '<li><span class="preserve-lines">Social services</span></li>' in page
+    assert _after(page, "Organisation") == ["Police", "Social services"]
+    assert '<li><span class="preserve-lines">Date of birth</span></li>' in page
+    assert "date_of_birth" not in page
 
 
 def test_the_task_page_summary_and_the_table_view_show_labels(table):

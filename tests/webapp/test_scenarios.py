@@ -12,7 +12,7 @@ from webapp.extensions import db
 from webapp.models import Case, Contribution, Timer
 from webapp.services import timers
 
-from .helpers import example, inbox, only_task
+from .helpers import example, inbox, only_task, requests_for
 
 
 def formdata(data: dict, prefix: str = "") -> dict:
@@ -85,7 +85,7 @@ def intake(table, decision, **fields):
 def to_consultation(table, partners=("police", "social")):
     intake(table, "multi_agency")
     table.submit("coordinator", "request_information",
-                 example("request-information", partners=list(partners)))
+                 example("request-information", partners=requests_for(*partners)))
     for partner in partners:
         table.submit(partner, "answer_information_request", example("information-answer"))
 
@@ -125,7 +125,8 @@ def test_urgent_referral_is_recorded_and_the_case_closed(table):
 
 
 def test_regular_care_with_referral_and_check_back(table):
-    intake(table, "regular_care", regular_care_partner="school", check_back_days=60)
+    intake(table, "regular_care", regular_care_partner="school", check_back_days=60,
+           regular_care_purpose="so that the school can contact the family")
     assert table.open_tasks("police") == []
     table.submit("school", "accept_referral", example("referral-response"))
     assert table.open_tasks("coordinator") == []
@@ -203,7 +204,7 @@ def test_closure_approval_refused_and_sent_back(table):
 def test_information_request_answered_late_after_reminder_and_escalation(table):
     intake(table, "multi_agency")
     table.submit("coordinator", "request_information",
-                 example("request-information", partners=["police", "social"],
+                 example("request-information", partners=requests_for("police", "social"),
                          deadline_days=10, reminder_days=5))
     table.submit("police", "answer_information_request", example("information-answer"))
     assert table.later(days=9) == 0

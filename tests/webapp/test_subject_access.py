@@ -159,7 +159,9 @@ def test_the_export_reads_as_the_forms_showed_it(app, two_cases, login):
         "School or work drop-out", "Social isolation", "Worrying online contacts"]
     assert signal["immediate_danger"]["value"] is False  # yes/no answers stay as they are
     request = _recorded(export, "Request information")
-    assert request["partners"]["value"] == ["Police", "Social services"]  # names, not codes
+    rows = [{f["field"]: f["value"] for f in row} for row in request["partners"]["value"]]
+    assert [r["organisation"] for r in rows] == ["Police", "Social services"]  # names, not codes
+    assert rows[0]["identifiers"] == ["Name", "Date of birth"]
 
 
 def test_a_withdrawn_share_is_still_listed_as_disclosed(app, two_cases, login):

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.webapp.helpers import actor, example
+from tests.webapp.helpers import actor, example, requests_for
 from webapp import engine
 from webapp.extensions import db
 from webapp.models import Case, ProcessScenario
@@ -41,7 +41,7 @@ def to_information_requests():
     answer("register_signal", example("register-signal"))
     answer("confirm_intake_decision", example("intake-decision", intake_decision="multi_agency"))
     return answer("request_information", example("request-information",
-                                                 partners=["police", "social"]))
+                                                 partners=requests_for("police", "social")))
 
 
 def test_a_parallel_request_collects_both_answers_and_a_timer_is_jumped_over(network):
@@ -155,6 +155,6 @@ def test_a_trial_step_that_would_reach_nobody_stops_the_trial(network):
     run = trial.current(owner(), "maw_case")
     with pytest.raises(StepFailed) as failed:
         trial.complete(owner(), "maw_case", run.step.ready[0].id,
-                       example("request-information", partners=["police"]))
+                       example("request-information", partners=requests_for("police")))
     assert ("element 'answer_information_request' (Answer information request): "
             "assignedOrganisation gave 'policex'") in failed.value.message

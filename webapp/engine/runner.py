@@ -288,6 +288,10 @@ def _step(bundle: Bundle, wf: BpmnWorkflow, before: set | None,
     ready = [ready_task(t) for t in tasks]
     if before is not None:  # a real step (not a snapshot): drop what can never run again
         compact(wf)
+        # Events no task caught are kept for an outside handler; there is none here, and every
+        # terminate end event in a called process (an answered request, a reported action)
+        # leaves one behind, so they would pile up in the saved state cycle after cycle.
+        wf.get_events()
     timers = _timers(wf)
     return Step(
         state=serializer.dump_state(wf, bundle.hash),

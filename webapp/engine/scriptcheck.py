@@ -13,7 +13,8 @@ NS = {
     "spiff": "http://spiffworkflow.org/bpmn/schema/1.0/core",
 }
 _RESERVED_IDS = {"Start", "End", "Root"}
-_EXPRESSION_PROPERTIES = ("assignedOrganisation", "dueIn", "dueAt", "summary", "urgentWhen")
+_EXPRESSION_PROPERTIES = ("assignedOrganisation", "dueIn", "dueAt", "summary", "urgentWhen",
+                          "discloseIdentity", "partnerQuestion", "sharedContext")
 # (xpath, mode, what) for snippets inside BPMN elements
 _BPMN_SNIPPETS = (
     (".//bpmn:scriptTask/bpmn:script", "exec", "script"),

@@ -18,6 +18,12 @@ _DUE_KEY = "mawflow_due_at"
 _OWNERS_KEY = "mawflow_lane_owners"
 _SUMMARY_KEY = "mawflow_summary"
 SUMMARY_LENGTH = 500  # a summary longer than this is cut (it names what was asked, briefly)
+_DISCLOSE_KEY = "mawflow_disclose"
+_ASKED_KEY = "mawflow_asked"
+#: The person's identifiers a process can name in ``discloseIdentity`` (codes only: the values
+#: never enter the process).
+IDENTIFIER_CODES = ("name", "date_of_birth", "address")
+_PURPOSE_MAX = 300
 
 
 @dataclass
@@ -42,6 +48,10 @@ class ReadyTask:
     summary: str | None = None
     # The element id of the earlier step whose last performer may not do this one (four eyes).
     four_eyes_step: str | None = None
+    # discloseIdentity: {"identifiers": [codes], "purpose": text, "for": text}, or None
+    disclose: dict | None = None
+    # partnerQuestion / sharedContext: {"question": text, "context": text or None}, or None
+    asked: dict | None = None
 
 
 #: Lanes named for who meets rather than for a role, and the role whose members do their tasks.
@@ -103,6 +113,14 @@ def annotate(task, script_engine) -> None:
         due = (now + TimerEventDefinition.get_timedelta_from_start(parsed, now)).isoformat()
     elif props.get("dueAt"):
         due = _due_at(script_engine.evaluate_expression(props["dueAt"], task.data))
+    if props.get("discloseIdentity"):
+        task.internal_data[_DISCLOSE_KEY] = disclosure_choice(
+            script_engine.evaluate_expression(props["discloseIdentity"], task.data))
+    if props.get("partnerQuestion"):
+        task.internal_data[_ASKED_KEY] = _asked(
+            script_engine.evaluate_expression(props["partnerQuestion"], task.data),
+            script_engine.evaluate_expression(props["sharedContext"], task.data)
+            if props.get("sharedContext") else None)
     task.internal_data[_ORG_KEY] = organisation
     task.internal_data[_DUE_KEY] = due
     task.internal_data[_OWNERS_KEY] = None if organisation else lane_owners(task)
@@ -149,6 +167,37 @@ def _summary(expression: str | None, data: dict, script_engine) -> str | None:
     return text if len(text) <= SUMMARY_LENGTH else text[:SUMMARY_LENGTH - 1] + "…"
 
 
+def disclosure_choice(value) -> dict | None:
+    """What a ``discloseIdentity`` expression chose, made safe: known identifier codes only
+    (in a fixed order), a purpose cut to 300 characters, and what for. None (nothing is
+    disclosed) when it names no identifier. Raises ValueError for a value of the wrong shape:
+    a process must say plainly what it discloses."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError("discloseIdentity must give a dict with 'identifiers' and 'purpose'")
+    chosen = value.get("identifiers") or []
+    if not isinstance(chosen, list | tuple) or not all(isinstance(c, str) for c in chosen):
+        raise ValueError("discloseIdentity: 'identifiers' must be a list of "
+                         + ", ".join(IDENTIFIER_CODES))
+    unknown = sorted(set(chosen) - set(IDENTIFIER_CODES))
+    if unknown:
+        raise ValueError(f"discloseIdentity: unknown identifiers {unknown}; use "
+                         + ", ".join(IDENTIFIER_CODES))
+    identifiers = [c for c in IDENTIFIER_CODES if c in chosen]
+    if not identifiers:
+        return None
+    purpose = " ".join(str(value.get("purpose") or "").split())[:_PURPOSE_MAX]
+    what_for = " ".join(str(value.get("for") or "").split())[:_PURPOSE_MAX]
+    return {"identifiers": identifiers, "purpose": purpose, "for": what_for}
+
+
+def _asked(question, context) -> dict | None:
+    question = str(question or "").strip()
+    context = str(context or "").strip() or None
+    return {"question": question, "context": context} if question or context else None
+
+
 def _due_at(value) -> str | None:
     """An ISO date (end of that day, UTC) or an ISO datetime as an aware UTC ISO string."""
     if value in (None, ""):
@@ -193,4 +242,6 @@ def ready_task(task) -> ReadyTask:
         lane_name=spec.lane,
         summary=task.internal_data.get(_SUMMARY_KEY),
         four_eyes_step=props.get("notCompletedBySameAs") or None,
+        disclose=copy.deepcopy(task.internal_data.get(_DISCLOSE_KEY)),
+        asked=copy.deepcopy(task.internal_data.get(_ASKED_KEY)),
     )

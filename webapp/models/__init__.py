@@ -1,6 +1,7 @@
 """SQLAlchemy tables. Business rules live in webapp.services."""
 
 from webapp.models.accounts import NETWORK_ROLES, ROLE_LABELS, ROLES, Membership, Organisation, User
+from webapp.models.attachments import Attachment, AttachmentContent
 from webapp.models.audit import AuditEvent
 from webapp.models.cases import (
     Case,
@@ -11,6 +12,7 @@ from webapp.models.cases import (
     Timer,
 )
 from webapp.models.comments import CaseComment
+from webapp.models.disclosure import IDENTIFIERS, Disclosure, PartnerQuestion
 from webapp.models.drafts import TaskDraft
 from webapp.models.involvement import Involvement, SharedItem
 from webapp.models.notifications import Notification, NotificationEvent, NotificationSettings
@@ -24,4 +26,5 @@ __all__ = [
     "TaskDraft", "Timer", "User", "ProcessDraft",
     "utcnow", "Involvement", "SharedItem", "ProcessScenario", "WorkbenchSetting",
     "Notification", "NotificationEvent", "NotificationSettings",
+    "Attachment", "AttachmentContent", "Disclosure", "IDENTIFIERS", "PartnerQuestion",
 ]

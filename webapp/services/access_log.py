@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import AuditEvent, Case, Contribution, Organisation, Task
-from webapp.services import policy
+from webapp.services import disclosure, policy
 from webapp.services.audit import Actor, record
 from webapp.services.csvsafe import to_csv
 from webapp.services.errors import NotAllowed
@@ -40,6 +40,32 @@ ACTION_LABELS = {
     "organisation_involved": "involved an organisation for a task",
     "timer_fired": "a deadline or waiting time passed",
     "step_failed": "a step failed",
+    "attachment_uploaded": "attached a document (not sent yet)",
+    "attachment_removed": "took off a document not sent yet",
+    "attachment_downloaded": "downloaded a document",
+}
+
+
+def _for_words(detail: dict) -> str:
+    what_for = detail.get("what_for") or ""
+    if isinstance(what_for, list):
+        what_for = ", ".join(str(w) for w in what_for)
+    purpose = detail.get("purpose")
+    return (f"for: {what_for}" if what_for else "") + (f" (why: {purpose})" if purpose else "")
+
+
+#: Actions whose words depend on their detail: detail -> (action, what).
+def _identifiers(detail: dict) -> str:
+    return disclosure.in_words(detail.get("identifiers") or [])
+
+
+DESCRIBE = {
+    "identity_disclosed": lambda d: (
+        f"told {d.get('organisation')} the person's {_identifiers(d)}", _for_words(d)),
+    "identity_viewed": lambda d: (f"saw the person's {_identifiers(d)}", _for_words(d)),
+    "identity_withdrawn": lambda d: (
+        f"withdrew the person's {_identifiers(d)} from {d.get('organisation')}",
+        str(d.get("because") or "")),
 }
 
 VIEW_LABELS = {"involved": "their organisation's part", "table": "the table's view"}
@@ -82,11 +108,13 @@ def access_list(case: Case) -> list[Access]:
                    or VIEW_LABELS.get(detail.get("view"), "") or "")
         if detail.get("organisation"):
             what = f"{what} ({detail['organisation']})" if what else str(detail["organisation"])
+        action = ACTION_LABELS.get(e.action, e.action.replace("_", " "))
+        if e.action in DESCRIBE:
+            action, what = DESCRIBE[e.action](detail)
         rows.append(Access(
             at=e.at, who=e.user.display_name if e.user else "The system",
             username=e.user.username if e.user else "", organisation=orgs.get(org_id, ""),
-            action=ACTION_LABELS.get(e.action, e.action.replace("_", " ")), what=what,
-            remote_addr=e.remote_addr or "",
+            action=action, what=what, remote_addr=e.remote_addr or "",
         ))
     return rows
 

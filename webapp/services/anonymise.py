@@ -4,7 +4,8 @@ Used when the retention period runs out (services.retention) and on erasure by a
 (services.rectification). What stays: the case code (a pseudonym), dates, status, outcome
 code, which steps ran, who (which organisation) contributed, and the answers that are choices
 from a fixed list (enums, booleans, numbers): enough to count and evaluate the network's work,
-nothing to recognise a person by.
+nothing to recognise a person by. Attachments are deleted; which identifiers went to which
+organisation stays (codes), the purpose written for it goes.
 """
 
 import json
@@ -13,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 
 from webapp.extensions import db
-from webapp.models import Case, CaseSubject, Contribution, SharedItem
-from webapp.services import bundles
+from webapp.models import Case, CaseSubject, Contribution, Disclosure, PartnerQuestion, SharedItem
+from webapp.services import attachments, bundles
 
 # Workflow data keys that are codes, not free text, and are kept for statistics.
 KEEP_KEYS = frozenset({"case_code", "outcome", "intake_decision", "triage_recommendation"})
@@ -107,6 +108,13 @@ def anonymise(case: Case, now: datetime) -> dict:
         .values(note=None).execution_options(synchronize_session=False)
     ).rowcount
     counts.update(_other_free_text(case))
+    counts["attachments"] = attachments.delete_for_case(case)
+    counts["disclosure_purposes"] = db.session.execute(
+        update(Disclosure).where(Disclosure.case_id == case.id).values(purpose="")
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.execute(
+        update(PartnerQuestion).where(PartnerQuestion.case_id == case.id)
+        .values(question="", context=None).execution_options(synchronize_session=False))
     case.state = scrub_state(case.state)
     case.closure_reason = None
     case.last_error = None

@@ -21,7 +21,7 @@ from webapp.models import (
     utcnow,
 )
 from webapp.models.cases import NORMAL, URGENT
-from webapp.services import assignment, bundles, involvement, notifications
+from webapp.services import assignment, attachments, bundles, disclosure, involvement, notifications
 from webapp.services.audit import Actor, record
 from webapp.services.errors import NotAllowed, NotFound, StepFailed
 from webapp.services.policy import may_register_case
@@ -75,7 +75,7 @@ def open_case(version, code: str, step: engine.Step, *, coordinator_id: int | No
     db.session.flush()
     db.session.add(CaseSubject(case_id=case.id, full_name=(full_name or "").strip(),
                                date_of_birth=date_of_birth or None, address=address or None))
-    apply_step(case, step, now=now, actor_id=created_by.user.id)
+    apply_step(case, step, now=now, by=created_by)
     return case
 
 
@@ -149,7 +149,8 @@ _UPDATE_CASE = (
         "state", "updated_at", "current_step", "status", "outcome", "closure_reason",
         "closed_at", "version")})
 )
-_TASK_ROWS = select(Task.spiff_task_id, Task.id).where(Task.case_id == bindparam("case_id"))
+_TASK_ROWS = select(Task.spiff_task_id, Task.id, Task.form).where(
+    Task.case_id == bindparam("case_id"))
 _DELETE_TASKS = delete(Task).where(Task.id.in_(bindparam("ids", expanding=True)))
 
 
@@ -167,12 +168,13 @@ def get_case(code: str) -> Case:
     return case
 
 
-def apply_step(case: Case, step: engine.Step, *, now: datetime, actor_id: int | None = None,
+def apply_step(case: Case, step: engine.Step, *, now: datetime, by: Actor | None = None,
                notices=()) -> None:
     """Store the new state and rebuild the case's inbox rows and timers from the engine step,
     and write its notification events (services.notifications.write_step: a new task for
-    each new row, plus ``notices``; ``actor_id`` is not told about the step they took).
+    each new row, plus ``notices``; whoever made the step is not told about it).
 
+    ``by``: who made the step (None: a timer), recorded with an identity it discloses.
     Raises StaleDataError when someone else saved the case since it was read (its version
     counter moved on); the caller rolls back."""
     values = {"state": step.state, "updated_at": now,
@@ -190,9 +192,9 @@ def apply_step(case: Case, step: engine.Step, *, now: datetime, actor_id: int | 
     else:
         values["status"] = "open"
     _write_case(case, values)
-    new_rows = _sync_tasks(case, step, now)
+    new_rows = _sync_tasks(case, step, now, by)
     notifications.write_step(db.session.connection(), case, new_rows, now=now,
-                             actor_id=actor_id, notices=notices)
+                             actor_id=by.user.id if by and by.user else None, notices=notices)
     _sync_timers(case, step)
 
 
@@ -209,14 +211,17 @@ def _write_case(case: Case, values: dict) -> None:
         set_committed_value(case, key, value)
 
 
-def _sync_tasks(case: Case, step: engine.Step, now: datetime) -> list[dict]:
+def _sync_tasks(case: Case, step: engine.Step, now: datetime,
+                by: Actor | None = None) -> list[dict]:
     # Plain statements on the transaction's connection: the ORM's bookkeeping (autoflush,
     # identity map) is not needed for rows nobody holds as objects here, and costs more than
     # the statements themselves on every step.
     connection = db.session.connection()
     existing: dict[str, list[int]] = {}
-    for spiff_id, row_id in connection.execute(_TASK_ROWS, {"case_id": case.id}):
+    existing_forms: dict[int, str | None] = {}
+    for spiff_id, row_id, form in connection.execute(_TASK_ROWS, {"case_id": case.id}):
         existing.setdefault(spiff_id, []).append(row_id)
+        existing_forms[row_id] = form
     ready = {t.id: t for t in step.ready}
     new = [t for t in step.ready if t.id not in existing]
     # Before anything is written: a step whose next task reaches nobody fails as a whole.
@@ -229,6 +234,9 @@ def _sync_tasks(case: Case, step: engine.Step, now: datetime) -> list[dict]:
             loaded = db.session.identity_map.get(identity_key(Task, row_id))
             if loaded is not None:
                 db.session.expunge(loaded)
+        # files of forms never sent go with their task (only forms that take files have any)
+        with_files = [row_id for row_id in gone if _takes_files(case, existing_forms[row_id])]
+        attachments.drop_pending(with_files)
     if not new:
         return []
     four_eyes = _last_performers(case.id, {t.four_eyes_step for t in new} - {None})
@@ -246,7 +254,14 @@ def _sync_tasks(case: Case, step: engine.Step, now: datetime) -> list[dict]:
     ]
     connection.execute(insert(Task), rows)
     involvement.involve_for_tasks(case.id, rows)
+    disclosure.record_for_new_tasks(case, new, rows, by)
     return rows
+
+
+def _takes_files(case: Case, form: str | None) -> bool:
+    if not form:
+        return False
+    return attachments.form_accepts_files(bundles.bundle_for(case.process_version).form(form))
 
 
 def _last_performers(case_id: int, steps: set[str]) -> dict[str, int]:

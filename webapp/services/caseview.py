@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from webapp.engine.bundle import parse_xml
 from webapp.extensions import db
-from webapp.models import AuditEvent, Case, Contribution, ProcessVersion, Task
+from webapp.models import AuditEvent, Case, Contribution, PartnerQuestion, ProcessVersion, Task
+from webapp.services import disclosure
 from webapp.services.audit import Actor, record
 from webapp.services.errors import NotAllowed, NotFound
 from webapp.services.policy import (
@@ -33,6 +34,8 @@ TIMELINE_ACTIONS = {
     "review_brought_forward": lazy_gettext("Review brought forward"),
     "reminder_sent": lazy_gettext("Reminder sent"),
     "coordinator_changed": lazy_gettext("Responsible coordinator changed"),
+    "identity_disclosed": lazy_gettext("Identity disclosed with"),
+    "identity_withdrawn": lazy_gettext("Identity withdrawn"),
 }
 
 
@@ -55,8 +58,11 @@ def timeline(case: Case) -> list[TimelineEntry]:
     for e in events:
         who = e.user.display_name if e.user else "The system"
         detail = e.detail or {}
-        entries.append(TimelineEntry(at=e.at, what=str(TIMELINE_ACTIONS[e.action]),
-                                     step=str(detail.get("step") or detail.get("reason") or ""),
+        step = str(detail.get("step") or detail.get("reason") or "")
+        if e.action.startswith("identity_"):  # which organisation was told, or no longer is
+            step = f"{step} ({detail.get('organisation')})" if step else str(
+                detail.get("organisation") or "")
+        entries.append(TimelineEntry(at=e.at, what=str(TIMELINE_ACTIONS[e.action]), step=step,
                                      who=who))
     return entries
 
@@ -147,6 +153,9 @@ class TaskContext:
     asked: dict | None
     contributions: list[Contribution]
     whole_case: bool
+    # What the organisation was asked for this task, and who it is about (when disclosed).
+    question: PartnerQuestion | None = None
+    identity: disclosure.ShownIdentity | None = None
 
 
 def task_context(actor: Actor, task: Task, data: dict) -> TaskContext:
@@ -170,7 +179,10 @@ def task_context(actor: Actor, task: Task, data: dict) -> TaskContext:
         select(Contribution).where(Contribution.case_id == task.case_id)
         .order_by(Contribution.submitted_at, Contribution.id)
     ) if may_see_contribution(user, c)]
+    question = disclosure.question_for(task.case_id, task.spiff_task_id)
     request = data.get("request")
-    asked = ({k: v for k, v in request.items() if k != "organisation"}
-             if isinstance(request, dict) else None)
-    return TaskContext(asked=asked, contributions=list(rows), whole_case=False)
+    asked = ({k: v for k, v in request.items() if k in ("question", "context") and v}
+             if isinstance(request, dict) and question is None else None)
+    return TaskContext(asked=asked or None, contributions=list(rows), whole_case=False,
+                       question=question,
+                       identity=disclosure.shown_identity(actor, task.case, where="task"))

@@ -22,7 +22,7 @@ from webapp.models import (
     User,
     utcnow,
 )
-from webapp.services import policy
+from webapp.services import disclosure, policy
 from webapp.services.audit import Actor, record
 from webapp.services.errors import InvalidInput, NotAllowed, NotFound
 
@@ -162,6 +162,8 @@ def withdraw_seat(actor: Actor, case: Case, involvement_id: int) -> Withdrawal:
             or (item.contribution is not None and item.contribution.professional_secrecy)]
     for item in gone:
         _withdraw_share(actor, item, because="seat withdrawn")
+    if not still_involved:  # no longer involved at all: no identity either
+        disclosure.withdraw_organisation(actor, case, org.id, because="seat withdrawn")
     return Withdrawal(org.name, "its seat at the table", len(gone), still_involved)
 
 

@@ -32,11 +32,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     }),
     # A partner member: only cases its organisation is involved in, only its own part.
     # A front-line worker reports a signal; the coordinator decides whether it becomes a case.
-    "partner": frozenset({"case.read_involved", "signal.submit", "task.work"}),
+    "partner": frozenset({"case.read_involved", "case.read_disclosed_identity", "signal.submit",
+                          "task.work"}),
     # A partner representative at the table: for cases where the organisation has a seat,
     # the table's view (all contributions, also under professional secrecy; no person details).
     "partner_rep": frozenset({"case.read_involved", "case.read_at_table", "case.comment",
-                              "signal.submit", "task.work"}),
+                              "case.read_disclosed_identity", "signal.submit", "task.work"}),
     # Process owners change the process; they never read cases.
     "process_owner": frozenset({"process.edit"}),
     # Administrators manage accounts and organisations; they never read case content.
@@ -289,3 +290,25 @@ def may_bring_review_forward(user: User, case: Case) -> bool:
 
 def may_change_coordinator(user: User, case: Case) -> bool:
     return can(user, "case.change_coordinator")
+
+
+def may_see_disclosed_identity(user: User, case: Case) -> bool:
+    """A partner sees the identifiers a coordinator disclosed to its organisation for a task
+    (services.disclosure decides which, while the disclosure stands and the organisation is
+    involved); never in lists, inboxes, exports or URLs."""
+    return can(user, "case.read_disclosed_identity") and is_involved(user, case)
+
+
+def lane_reads_disclosed_identity(lane: str | None) -> bool:
+    """Whether a task in this lane (a role) can carry a disclosure of the person's identity:
+    only the roles that see cases through involvement, never the coordinators' lanes."""
+    return "case.read_disclosed_identity" in PERMISSIONS.get(lane or "", frozenset())
+
+
+def may_download_attachment(user: User, contribution: Contribution | None,
+                            uploaded_by_id: int) -> bool:
+    """An attachment has exactly the visibility of the contribution it belongs to
+    (professional secrecy included); one not sent yet is its uploader's only."""
+    if contribution is None:
+        return user.id == uploaded_by_id
+    return may_see_contribution(user, contribution)

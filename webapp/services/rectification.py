@@ -4,7 +4,7 @@ from datetime import datetime
 
 from webapp.extensions import db
 from webapp.models import Case, CaseSubject, utcnow
-from webapp.services import anonymise, policy
+from webapp.services import anonymise, attachments, policy
 from webapp.services.audit import Actor, record
 from webapp.services.errors import InvalidInput, NotAllowed
 
@@ -62,7 +62,8 @@ def erase(actor: Actor, case: Case, reason: str, now: datetime | None = None) ->
     now = now or utcnow()
     if case.status == "closed":
         counts = anonymise.anonymise(case, now)
-    else:
-        counts = {"person_details": anonymise.remove_person_details(case)}
+    else:  # documents may name the person outright: they go at once, free text at closure
+        counts = {"person_details": anonymise.remove_person_details(case),
+                  "attachments": attachments.delete_for_case(case)}
     record(actor, "subject_erased", case_id=case.id, reason=reason.strip()[:500], **counts)
     return counts

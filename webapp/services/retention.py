@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Case, utcnow
-from webapp.services import anonymise
+from webapp.services import anonymise, attachments
 from webapp.services.audit import Actor, record
 from webapp.services.cases import lock_case
 
@@ -41,6 +41,10 @@ def run_retention(years: int, now: datetime | None = None, *, dry_run: bool = Fa
     """Anonymise every due case, one transaction per case. Returns the codes handled."""
     now = now or utcnow()
     done = []
+    if not dry_run and (swept := attachments.sweep_orphans()):
+        record(Actor.system(), "attachments_swept", count=swept)
+        db.session.commit()
+        log.info("retention: %d attachments of forms never sent deleted", swept)
     for case_id in due_cases(now, years):
         case = lock_case(case_id, skip_locked=True)
         if case is None or case.anonymised_at is not None:

@@ -4,7 +4,9 @@ Found by the person's details (name, and date of birth when given) over all case
 holds, per case: the person's details, the case facts, what was recorded (contributions under
 professional secrecy are withheld and counted, to be reviewed by the coordinator with the
 partner concerned), what was shared (also what was shared and later withdrawn: it was
-disclosed), and who accessed the case. Recorded form data reads as the form showed it:
+disclosed), which of the person's identifiers went to which organisation, when, for what and
+why (withdrawn ones too), the documents attached (names, types, sizes; not their content),
+and who accessed the case. Recorded form data reads as the form showed it:
 each field with its title and each chosen code as its label (the stored key is kept beside
 it).
 """
@@ -17,7 +19,7 @@ from sqlalchemy import func, select
 from webapp.extensions import db
 from webapp.models import AuditEvent, Case, CaseSubject, Contribution, SharedItem, utcnow
 from webapp.recorded import forms_of, labelled
-from webapp.services import access_log, policy
+from webapp.services import access_log, attachments, disclosure, policy
 from webapp.services.audit import Actor, record
 from webapp.services.errors import InvalidInput, NotAllowed
 
@@ -104,6 +106,7 @@ def _case_record(case: Case) -> dict:
     shared = db.session.scalars(
         select(SharedItem).where(SharedItem.case_id == case.id)
         .order_by(SharedItem.shared_at, SharedItem.id)).all()
+    attached, withheld_files = attachments.for_subject_access(case)
     return {
         "case_code": case.code,
         "person": {
@@ -128,6 +131,9 @@ def _case_record(case: Case) -> dict:
              "withdrawn_at": None}
             for s in shared if not (s.contribution and s.contribution.professional_secrecy)
         ] + _withdrawn_shares(case),
+        "identity_disclosed_to": disclosure.for_subject_access(case),
+        "attachments": attached,
+        "attachments_withheld_under_professional_secrecy": withheld_files,
         "comments": _comments(case),
         "accessed_by": [
             {"at": a.at.isoformat(), "who": a.who, "organisation": a.organisation,

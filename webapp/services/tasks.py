@@ -22,7 +22,7 @@ from webapp.models import (
     User,
     utcnow,
 )
-from webapp.services import bundles, notifications, urgency
+from webapp.services import attachments, bundles, notifications, urgency
 from webapp.services.audit import Actor, record
 from webapp.services.cases import apply_step, lock_case_of_task
 from webapp.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, StepFailed
@@ -222,17 +222,19 @@ def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | Non
             "The coordinator has been told; please try again later.",
             case_id, f"{spec_name}: {error}",
         ) from error
-    connection.execute(insert(Contribution), {
+    contribution_id = connection.execute(_INSERT_CONTRIBUTION, {
         "case_id": case_id, "task_id": task.id, "spiff_task_id": spiff_id,
         "spec_name": spec_name, "title": task.title, "lane": task.lane, "form": task.form,
         "organisation_id": task.organisation_id, "user_id": actor.user.id,
         "data": data, "submitted_at": now,
         "professional_secrecy": bool(data.get("covered_by_professional_secrecy")),
-    })
+    }).scalar_one()
+    if attachments.form_accepts_files(bundle.form(task.form) if task.form else None):
+        attachments.attach_pending(task.id, actor.user.id, contribution_id)
     if case.coordinator_id is None and may_register_case(actor.user):
         case.coordinator_id = actor.user.id  # a partner's signal: the first coordinator to act
     try:
-        apply_step(case, step, now=now, actor_id=actor.user.id,
+        apply_step(case, step, now=now, by=actor,
                    notices=notifications.answer_arrived(case, task, actor_id=actor.user.id,
                                                         now=now))
         db.session.flush()
@@ -245,6 +247,7 @@ def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | Non
 
 
 _CLAIMED_BY = select(Task.claimed_by_id).where(Task.id == bindparam("task_id"))
+_INSERT_CONTRIBUTION = insert(Contribution).returning(Contribution.id)
 
 
 def check_form_data(bundle, form: str | None, data: dict,

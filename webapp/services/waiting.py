@@ -78,7 +78,7 @@ def bring_review_forward(actor: Actor, case: Case, *, now: datetime | None = Non
                            "changed. The process owner may need to correct the process."),
                          locked.id, f"{REVIEW_NOW}: {error}") from error
     try:
-        apply_step(locked, step, now=now)
+        apply_step(locked, step, now=now, by=actor)
     except StaleDataError as error:
         raise Conflict(_("Case %(code)s changed meanwhile; nothing was changed. Look at its "
                          "page again.", code=locked.code)) from error

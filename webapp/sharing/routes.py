@@ -3,6 +3,7 @@
 seat or a share back)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.extensions import db
 from webapp.models import Contribution, Organisation, SharedItem
-from webapp.services import involvement, policy, reachability
+from webapp.services import disclosure, involvement, policy, reachability
 from webapp.services.errors import InvalidInput
 from webapp.web import case_or_404, current_actor
 
@@ -45,10 +46,15 @@ def index():
 def case(code: str):
     """What the user's organisation may see of a case (the table sees the whole file)."""
     case = case_or_404(code, policy.may_view_involved_case)
-    view = involvement.involved_view(current_actor(), case)
+    actor = current_actor()
+    view = involvement.involved_view(actor, case)
+    identity = disclosure.shown_identity(actor, case, where="case")
+    questions = disclosure.questions_by_task(
+        case, None if view.at_table else {m.organisation_id for m in current_user.memberships})
     db.session.commit()
     workable = {t.id for t in view.open_tasks if policy.may_work_on(current_user, t)}
-    return render_template("sharing/case.html", view=view, workable=workable)
+    return render_template("sharing/case.html", view=view, workable=workable,
+                           identity=identity, questions=questions)
 
 
 def _sharing_forms(case):
@@ -87,6 +93,8 @@ def _render_manage(case, seat, share, status=200):
         .order_by(SharedItem.shared_at, SharedItem.id)).all()
     return render_template("sharing/manage.html", case=case, seat=seat, share=share,
                            involvements=involvement.involvements(case), shared=shared,
+                           disclosures=disclosure.disclosures(case),
+                           identifiers_in_words=disclosure.in_words,
                            withdrawable=involvement.WITHDRAWABLE_REASONS,
                            shared_what=involvement.shared_what), status
 
@@ -162,4 +170,22 @@ def withdraw_share(code: str, item_id: int):
     done = involvement.withdraw_share(current_actor(), case, item_id)
     db.session.commit()
     flash(f"Withdrawn: {done.organisation} no longer sees {done.what}.", "success")
+    return redirect(url_for("sharing.manage", code=case.code))
+
+
+@bp.route("/cases/<code>/sharing/identity/<int:item_id>/withdraw", methods=["POST"])
+@login_required
+def withdraw_identity(code: str, item_id: int):
+    """Withdraw the person's identity from the organisation this disclosure went to (404: not
+    disclosed on this case); its members stop seeing it at once."""
+    case = case_or_404(code, policy.may_share)
+    try:
+        done = disclosure.withdraw(current_actor(), case, item_id)
+    except InvalidInput as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("sharing.manage", code=case.code))
+    db.session.commit()
+    flash(_("Withdrawn: %(org)s no longer sees the person's %(what)s on this case.",
+            org=done.organisation, what=disclosure.in_words(done.identifiers)), "success")
     return redirect(url_for("sharing.manage", code=case.code))

@@ -211,6 +211,15 @@
         'Python expression giving an organisation code, e.g. request["organisation"].');
       input('Due in', getProp(bo, 'dueIn'), function (v) { setProp(bo, 'dueIn', v); },
         'Python expression giving a duration, e.g. "P14D" (with quotes).');
+      input('Disclose identity', getProp(bo, 'discloseIdentity'),
+        function (v) { setProp(bo, 'discloseIdentity', v); },
+        'Partner tasks: Python expression giving {"identifiers": [...], "purpose": "...", ' +
+        '"for": "..."}, which of name, date_of_birth, address go to the assigned organisation ' +
+        'with this task (as the coordinator chose them), or None.');
+      input('Question to the partner', getProp(bo, 'partnerQuestion'),
+        function (v) { setProp(bo, 'partnerQuestion', v); },
+        'Partner tasks: Python expression giving what this organisation is asked, e.g. ' +
+        'request["question"]; kept and shown to it, also after it answered.');
       if (type === 'bpmn:UserTask') {
         select('Advice from a decision table', getProp(bo, 'adviceDecisionId'), rules,
           function (v) { setProp(bo, 'adviceDecisionId', v); },

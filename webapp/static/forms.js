@@ -2,6 +2,13 @@
 // is ignored (the server also refuses a second completion and explains why).
 (function () {
   "use strict";
+  // Files are sent only with the form itself (checked and kept by the server), never with
+  // an autosave or a live preview.
+  function withoutFiles(form, body) {
+    form.querySelectorAll("input[type=file]").forEach(function (input) {
+      body.delete(input.name);
+    });
+  }
   document.querySelectorAll("form[data-once]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       if (form.dataset.sending === "1") {
@@ -54,6 +61,7 @@
       }
       var body = new FormData(form);
       body.delete("action");
+      withoutFiles(form, body);
       fetch(form.dataset.autosaveUrl, { method: "POST", body: body, credentials: "same-origin" })
         .then(function (response) {
           var json = (response.headers.get("Content-Type") || "").indexOf("json") !== -1;
@@ -93,6 +101,7 @@
       var number = ++sent;
       var body = new FormData(form);
       body.delete("action");
+      withoutFiles(form, body);
       target.setAttribute("aria-busy", "true");
       fetch(target.dataset.adviceUrl, { method: "POST", body: body, credentials: "same-origin" })
         .then(function (response) {

@@ -38,9 +38,25 @@ def form_to_data(
             data[spec.name] = form_to_data(field.form._fields, spec.children)[0]
             continue
         value = FIELD_KINDS[spec.kind].to_json(field.data)
+        if value is MISSING and _empty_list_is_an_answer(spec):
+            value = []
         if value is not MISSING:
             data[spec.name] = value
     return data, kept_rows
+
+
+def _empty_list_is_an_answer(spec: FieldSpec) -> bool:
+    """A required list of choices that may be empty (no minItems): nothing ticked is the
+    answer "none of these" (e.g. no identifiers disclosed), kept as ``[]``."""
+    return (spec.kind in ("checkboxes", "multiselect") and spec.required
+            and not spec.schema.get("minItems"))
+
+
+def _filled(value: Any, spec: FieldSpec) -> bool:
+    """Whether a row's value was entered (not just left empty or at the field's default)."""
+    if value is False or value == [] or value == {}:
+        return False
+    return not ("default" in spec.schema and value == spec.schema["default"])
 
 
 def _entries_to_data(field: Any, spec: FieldSpec) -> tuple[list[Any], list[int]]:
@@ -54,7 +70,8 @@ def _entries_to_data(field: Any, spec: FieldSpec) -> tuple[list[Any], list[int]]
                 kept.append(index)
             continue
         row, _ = form_to_data(entry.form._fields, spec.children)
-        if any(value is not False and value != {} for value in row.values()):
+        children = {child.name: child for child in spec.children}
+        if any(_filled(value, children[name]) for name, value in row.items()):
             entries.append(row)
             kept.append(index)
     return entries, kept

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from webapp import pictures, recorded
 from webapp.extensions import db
 from webapp.services import advice as advice_service
-from webapp.services import bundles, caseview, drafts, reachability
+from webapp.services import attachments, bundles, caseview, drafts, reachability
 from webapp.services import cases as case_service
 from webapp.services import tasks as task_service
 from webapp.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, StepFailed
@@ -57,18 +57,25 @@ def show(task_id: int):
                            data=prefill, option_sources=option_sources())
     context = caseview.task_context(actor, view.task, view.data)
     db.session.commit()  # the read is audited even if the submit below fails
+    files_refused = _take_files(actor, view, action) if posted else None
     page = {"view": view, "form": form, "draft": draft, "context": context,
+            "pending": attachments.pending(task_id, actor.user.id) if _accepts_files(view) else [],
+            "limits": attachments.limits(),
             "live_pictures": _pictures(form.to_data()) if _has_pictures(view.schema) else None,
             "advice": advice_service.advice_for(view.task, form.to_data()),
             "claimer": task_service.claimer_name(view.task) if view.task.claimed_by_id else None,
             "second_pair": (task_service.second_pair(view.task)
                             if view.task.four_eyes_user_id == actor.user.id else None)}
-    if posted and form.row_action():
+    if files_refused:
+        flash(files_refused, "danger")
+        return render_template("tasks/show.html", **page), 422
+    if posted and (form.row_action() or action.startswith(_REMOVE_FILE)):
         return render_template("tasks/show.html", **page)
     if action == "draft":
         return _save_draft(actor, task_id, form, view)
     if action == "discard":
         drafts.discard_draft(actor, task_id)
+        attachments.remove_all_pending(actor, view.task)
         db.session.commit()
         flash("Your draft is discarded; the form shows the task as it was.", "info")
         return redirect(url_for("tasks.show", task_id=task_id))
@@ -81,6 +88,33 @@ def show(task_id: int):
     return render_template("tasks/show.html", **page)
 
 
+_REMOVE_FILE = "remove_attachment:"
+
+
+def _accepts_files(view) -> bool:
+    """A form accepts attachments when its schema says so (``x-attachments``)."""
+    return isinstance((view.schema or {}).get("x-attachments"), dict)
+
+
+def _take_files(actor, view, action: str) -> str | None:
+    """Keep the files chosen in the form (pending until it is sent) or take one off; each in
+    its own transaction, so a file kept stays kept when the form has a field to correct.
+    Returns the message when a file was refused (nothing was stored then)."""
+    if not _accepts_files(view):
+        return None
+    try:
+        if action.startswith(_REMOVE_FILE):
+            number = action.removeprefix(_REMOVE_FILE)
+            attachments.remove_pending(actor, view.task, int(number) if number.isdigit() else 0)
+        elif action in ("complete", "draft"):
+            attachments.store_pending(actor, view.task, request.files.getlist("attachments"))
+        db.session.commit()
+    except (InvalidInput, NotFound) as error:
+        db.session.rollback()
+        return error.message
+    return None
+
+
 def _complete_directly(actor, task_id: int):
     """The usual submit: valid answers to a task that is still open. Completes it without
     building the page (no workflow snapshot, case summary or pictures), which halves the
@@ -91,6 +125,9 @@ def _complete_directly(actor, task_id: int):
         task = task_service.get_task_for(actor.user, task_id, lock=True)
     except (Conflict, NotFound):
         db.session.rollback()
+        return None
+    if attachments.chosen(request.files.getlist("attachments")):
+        db.session.rollback()  # files to check and keep first: the full page path does it
         return None
     form = _posted_form(task)
     if form.row_action() or not form.validate_task():

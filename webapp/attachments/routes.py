@@ -1,0 +1,43 @@
+"""Downloading an attached document: always as a download, never shown in the browser."""
+
+from io import BytesIO
+
+from flask import Blueprint, send_file
+from flask_login import login_required
+
+from webapp.extensions import db
+from webapp.models import Attachment, Contribution
+from webapp.services import attachments
+from webapp.web import current_actor
+
+bp = Blueprint("attachments", __name__)
+
+
+@bp.route("/attachments/<int:attachment_id>")
+@login_required
+def download(attachment_id: int):
+    """The file, if the user may see what it belongs to; the same 404 as a missing one
+    otherwise. Audited."""
+    found = attachments.download(current_actor(), attachment_id)
+    db.session.commit()
+    response = send_file(BytesIO(found.content), mimetype=found.content_type,
+                         as_attachment=True, download_name=found.filename, max_age=0,
+                         etag=False, conditional=False, last_modified=None)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.app_template_global()
+def attachments_of(contribution: Contribution) -> list[Attachment]:
+    """The documents attached to a contribution, for the pages that show it (anyone who may
+    see the contribution may see its attachments)."""
+    return attachments.of_contribution(contribution.id)
+
+
+@bp.app_template_filter()
+def file_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    return f"{max(1, round(size / 1024))} KB"
