@@ -33,6 +33,7 @@ class PendingTimer:
 
     task_id: str
     due_at: datetime
+    element: str = ""
 
 
 @dataclass
@@ -224,7 +225,7 @@ def _timers(wf: BpmnWorkflow) -> list[PendingTimer]:
         except (TypeError, ValueError):
             continue
         due = due.replace(tzinfo=UTC) if due.tzinfo is None else due.astimezone(UTC)
-        timers.append(PendingTimer(str(task.id), due))
+        timers.append(PendingTimer(str(task.id), due, element_id(task.task_spec)))
     return sorted(timers, key=lambda t: (t.due_at, t.task_id))
 
 

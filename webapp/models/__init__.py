@@ -12,6 +12,7 @@ from webapp.models.cases import (
 )
 from webapp.models.comments import CaseComment
 from webapp.models.drafts import TaskDraft
+from webapp.models.evaluation import CaseEvent, PartnerProfile, PartnerProfileRevision
 from webapp.models.involvement import Involvement, SharedItem
 from webapp.models.process_drafts import ProcessDraft
 from webapp.models.processes import ProcessVersion
@@ -22,4 +23,5 @@ __all__ = [
     "CaseSubject", "Contribution", "Membership", "Organisation", "ProcessVersion", "Task",
     "TaskDraft", "Timer", "User", "ProcessDraft",
     "utcnow", "Involvement", "SharedItem",
+    "CaseEvent", "PartnerProfile", "PartnerProfileRevision",
 ]

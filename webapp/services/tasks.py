@@ -15,6 +15,7 @@ from webapp.extensions import db
 from webapp.models import NETWORK_ROLES, Contribution, Organisation, Task, User, utcnow
 from webapp.services import bundles
 from webapp.services.audit import Actor, record
+from webapp.services.case_events import Completion
 from webapp.services.cases import apply_step, lock_case_of_task
 from webapp.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, StepFailed
 from webapp.services.policy import (
@@ -215,7 +216,8 @@ def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | Non
     if case.coordinator_id is None and may_register_case(actor.user):
         case.coordinator_id = actor.user.id  # a partner's signal: the first coordinator to act
     try:
-        apply_step(case, step, now=now)
+        apply_step(case, step, now=now, done=Completion(spiff_id, spec_name, data,
+                                                        task.organisation_id))
         db.session.flush()
     except StaleDataError as error:
         raise _already_done(case_id, spiff_id) from error

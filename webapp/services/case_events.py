@@ -1,0 +1,109 @@
+"""The case history the evaluation reads (models.CaseEvent), written as cases move.
+
+``services.cases.apply_step`` hands over what a step changed (task rows gone and new, timers
+gone, engine-run elements, the outcome) and writes the rows this module builds in the same
+multi-row INSERT: nothing here reads the database. Only codes, times and durations are kept:
+a decision is the value of a field with a fixed list of choices, a tick is a field name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from webapp.models import CaseEvent
+
+#: Fields whose value is the decision a step took, in the order they are looked for. The
+#: default process's forms: intake (intake_decision), consultation (next_step), review and
+#: closure review (decision), closure approval (approval), aftercare check-in (status),
+#: referral (response).
+DECISION_FIELDS = ("intake_decision", "decision", "approval", "status", "next_step", "response",
+                   "taken_up")
+VALUE_MAX = 60
+
+
+@dataclass(frozen=True)
+class Completion:
+    """The step a person completed in this engine call, with what they submitted."""
+
+    spiff_task_id: str
+    spec_name: str
+    data: dict
+    organisation_id: int | None = None
+
+
+def decision_of(data: dict) -> str | None:
+    """The decision a step's submitted data took: the first DECISION_FIELDS value that is a
+    short code (text longer than a code is free text and never kept)."""
+    for key in DECISION_FIELDS:
+        value = data.get(key)
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, str) and value and len(value) <= VALUE_MAX and " " not in value:
+            return value
+    return None
+
+
+def ticks_of(data: dict) -> list[str]:
+    """The boxes ticked in a form: top-level fields whose value is true."""
+    return [key[:VALUE_MAX] for key, value in data.items() if value is True]
+
+
+class EventRows:
+    """The event rows of one step of one case, collected and then written at once."""
+
+    def __init__(self, case, now: datetime) -> None:
+        self.case_id = case.id
+        self.version_id = case.process_version_id
+        self.now = now
+        self.age = max(0, int((now - case.created_at).total_seconds()))
+        self.rows: list[dict] = []
+
+    def add(self, kind: str, element: str = "", *, value: str | None = None,
+            seconds: int | None = None, late: bool | None = None,
+            organisation_id: int | None = None) -> None:
+        self.rows.append({
+            "case_id": self.case_id, "process_version_id": self.version_id, "at": self.now,
+            "kind": kind, "element": element[:200], "value": value, "seconds": seconds,
+            "age": self.age, "late": late, "organisation_id": organisation_id,
+        })
+
+    def since(self, started: datetime | None) -> int | None:
+        return None if started is None else max(0, int((self.now - started).total_seconds()))
+
+    def opened(self, organisation_id: int | None) -> None:
+        self.add("open", organisation_id=organisation_id)
+
+    def tasks_gone(self, gone: list, done: Completion | None) -> None:
+        """``gone``: (spiff id, spec name, created_at, due_at, organisation id) of inbox rows
+        the step removed. The one the person completed is "done", the others "left"."""
+        for spiff_id, spec_name, created_at, due_at, org_id in gone:
+            if done is not None and spiff_id == done.spiff_task_id:
+                continue
+            self.add("left", spec_name, seconds=self.since(created_at),
+                     late=None if due_at is None else self.now > due_at,
+                     organisation_id=org_id)
+        if done is None:
+            return
+        row = next((g for g in gone if g[0] == done.spiff_task_id), None)
+        created_at, due_at = (row[2], row[3]) if row else (None, None)
+        self.add("done", done.spec_name, value=decision_of(done.data),
+                 seconds=self.since(created_at) if row else 0,
+                 late=None if due_at is None else self.now > due_at,
+                 organisation_id=done.organisation_id)
+        for field in ticks_of(done.data):
+            self.add("tick", done.spec_name, value=field)
+
+    def engine_ran(self, completed: list, fired: dict[str, datetime | None]) -> None:
+        """Elements the engine ran; a timer's wait is measured from ``fired``."""
+        for info in completed:
+            seconds = self.since(fired.get(info.spec_name)) if info.type == "TimerEvent" else None
+            self.add("pass", info.spec_name, value=info.type[:VALUE_MAX], seconds=seconds)
+
+    def outcome(self, before: str | None, after: str | None) -> None:
+        if after and after != before:
+            self.add("outcome", value=after[:VALUE_MAX])
+
+    def write(self, connection) -> None:
+        if self.rows:
+            connection.execute(CaseEvent.__table__.insert(), self.rows)
