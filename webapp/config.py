@@ -13,7 +13,7 @@ DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused outside development, 
 INTEGER_SETTINGS = (
     "INBOX_PAGE_SIZE", "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES", "LOGIN_IP_MAX_FAILURES",
     "LOGIN_IP_WINDOW_MINUTES", "REAUTH_MINUTES", "RETENTION_YEARS", "RETENTION_CHECK_SECONDS",
-    "PROXY_FIX_X_FOR", "SQLITE_CACHE_MB",
+    "PROXY_FIX_X_FOR", "SQLITE_CACHE_MB", "REPORT_MIN_COUNT",
 )
 
 
@@ -63,6 +63,9 @@ def _defaults(app: Flask) -> dict:
         # Behind a reverse proxy, how many X-Forwarded-For hops to trust (0: none), so the
         # audit trail records the real client address.
         "PROXY_FIX_X_FOR": 0,
+        # Evaluation reports show counts below this as "fewer than N" (and hide one more
+        # count of the group, so the small one cannot be worked out from the total).
+        "REPORT_MIN_COUNT": 5,
     }
 
 

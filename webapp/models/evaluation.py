@@ -11,7 +11,7 @@ from webapp.extensions import db
 from webapp.models.types import JSONType, UTCDateTime, utcnow
 
 #: What a CaseEvent says happened (see services/case_events.py).
-EVENT_KINDS = ("open", "done", "left", "pass", "outcome", "tick")
+EVENT_KINDS = ("open", "done", "left", "pass", "outcome", "tick", "action")
 
 
 class CaseEvent(db.Model):
@@ -22,8 +22,9 @@ class CaseEvent(db.Model):
     left: a step went away without being completed (cancelled by a deadline, withdrawn);
     pass: the engine ran an element (script, decision table, timer, end event);
     outcome: the case's outcome code changed (value); tick: a box ticked in a step's form
-    (value: the field). ``age`` is the case's age in seconds at that moment, so spans between
-    two events of a case are a subtraction, in SQL, on any database."""
+    (value: the field); action: an action plan gave an action in a life domain (element) to
+    an organisation (value: its code). ``age`` is the case's age in seconds at that moment,
+    so spans between two events of a case are a subtraction, in SQL, on any database."""
 
     __table_args__ = (
         # Every period aggregate reads this index only (the rows are not touched).

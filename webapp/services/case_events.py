@@ -49,6 +49,17 @@ def ticks_of(data: dict) -> list[str]:
     return [key[:VALUE_MAX] for key, value in data.items() if value is True]
 
 
+def actions_of(data: dict) -> list[tuple[str, str]]:
+    """(life domain, organisation code) of each action an action plan agreed: a list
+    ``actions`` of items with ``life_domain`` and ``organisation`` (forms/action-plan)."""
+    actions = data.get("actions")
+    if not isinstance(actions, list):
+        return []
+    return [(a["life_domain"][:200], a["organisation"][:VALUE_MAX]) for a in actions
+            if isinstance(a, dict) and isinstance(a.get("life_domain"), str)
+            and isinstance(a.get("organisation"), str)]
+
+
 class EventRows:
     """The event rows of one step of one case, collected and then written at once."""
 
@@ -93,6 +104,8 @@ class EventRows:
                  organisation_id=done.organisation_id)
         for field in ticks_of(done.data):
             self.add("tick", done.spec_name, value=field)
+        for domain, organisation in actions_of(done.data):
+            self.add("action", domain, value=organisation)
 
     def engine_ran(self, completed: list, fired: dict[str, datetime | None]) -> None:
         """Elements the engine ran; a timer's wait is measured from ``fired``."""

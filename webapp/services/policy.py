@@ -25,7 +25,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "case.register", "case.list", "case.export", "case.read", "case.read_person",
         "case.share", "case.comment", "case.access_log", "case.access_log_export",
         "subject.rectify", "subject.erase", "subject.access_export", "task.reassign",
-        "task.work",
+        "task.work", "report.read", "report.export",
     }),
     # A partner member: only cases its organisation is involved in, only its own part.
     # A front-line worker reports a signal; the coordinator decides whether it becomes a case.
@@ -37,9 +37,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Process owners change the process; they never read cases.
     "process_owner": frozenset({"process.edit"}),
     # Administrators manage accounts and organisations; they never read case content.
-    "admin": frozenset({"accounts.manage"}),
+    "admin": frozenset({"accounts.manage", "partners.manage"}),
     # Auditors read the audit trail (who accessed what), not the case content.
     "auditor": frozenset({"audit.read", "case.access_log", "case.access_log_export"}),
+    # Evaluators read the network's evaluation (counts and durations), nothing of any case.
+    "evaluator": frozenset({"report.read", "report.export"}),
 }
 
 
@@ -242,3 +244,18 @@ def may_comment(user: User, case: Case) -> bool:
 def may_see_all_contributions(user: User, case: Case) -> bool:
     """Everything recorded on the case; otherwise only what the user's organisation shared."""
     return may_view_case(user, case)
+
+
+def may_read_reports(user: User) -> bool:
+    """The flow evaluation, the heatmap and the coverage matrix: counts and durations only,
+    small counts suppressed."""
+    return can(user, "report.read")
+
+
+def may_export_reports(user: User) -> bool:
+    return can(user, "report.export")
+
+
+def may_manage_partners(user: User) -> bool:
+    """The partner registry: the life domains, mandate and contact of each organisation."""
+    return can(user, "partners.manage")

@@ -2,7 +2,8 @@
 when they started, and the partner registry with its history
 
 What existing rows can give is backfilled: each case's registration, every completed step
-(from contributions: when, the decision taken, the boxes ticked, by which organisation) and
+(from contributions: when, the decision taken, the boxes ticked, the actions agreed, by
+which organisation) and
 the case's last outcome. Not backfilled, because nothing recorded them: how long a step
 waited before it was completed, engine-run elements (scripts, timers, end events), earlier
 outcomes of a case and the element of a timer already pending (its wait is not measured).
@@ -86,7 +87,7 @@ def _backfill(bind):
     """Events from what existing rows recorded (see the module's docstring)."""
     from datetime import UTC
 
-    from webapp.services.case_events import VALUE_MAX, decision_of, ticks_of
+    from webapp.services.case_events import VALUE_MAX, actions_of, decision_of, ticks_of
 
     meta = sa.MetaData()
     case = sa.Table("case", meta, autoload_with=bind)
@@ -129,6 +130,8 @@ def _backfill(bind):
                         decision_of(data), contributed.organisation_id))
         rows.extend(row(c, contributed.submitted_at, "tick", contributed.spec_name, field)
                     for field in ticks_of(data))
+        rows.extend(row(c, contributed.submitted_at, "action", domain, organisation)
+                    for domain, organisation in actions_of(data))
         if len(rows) >= 5000:
             bind.execute(event.insert(), rows)
             rows = []
