@@ -11,7 +11,7 @@ from webapp.auth.permissions import permission_required
 from webapp.auth.reauth import reauth_redirect
 from webapp.extensions import db
 from webapp.models import CaseSubject, Contribution, Task, utcnow
-from webapp.services import bundles, caseview, exports
+from webapp.services import bundles, caseview, exports, network
 from webapp.services import cases as case_service
 from webapp.services import comments as comment_service
 from webapp.services.audit import record
@@ -108,6 +108,7 @@ def show(code: str):
     bundle = bundles.bundle_for(case.process_version)
     lanes = {t.spec_name: bundle.lane_name(t.spec_name) for t in open_tasks}  # e.g. "Table"
     now = utcnow()
+    gaps = network.case_gaps(current_user, case)
     record(actor, "case_viewed", case_id=case.id)
     db.session.commit()
     return render_template(
@@ -116,7 +117,7 @@ def show(code: str):
         lanes=lanes,
         progress=caseview.progress(case), days_open=caseview.days_open(case, now),
         comment_max=comment_service.MAX_LENGTH,
-        may_comment=may_comment(current_user, case),
+        may_comment=may_comment(current_user, case), gaps=gaps,
     )
 
 

@@ -208,3 +208,15 @@ def case_gaps(user: User, case: Case) -> CaseGaps | None:
     covered = sorted({d for d, _o in actions_of(latest.get(cv.PLAN_STEP, {}))},
                      key=lambda d: LIFE_DOMAINS.index(d) if d in LIFE_DOMAINS else 99)
     return CaseGaps(vulnerable, covered, cv.CONSULTATION_STEP in latest, cv.PLAN_STEP in latest)
+
+
+#: The steps whose page shows the case's gaps (the table reviews the plan there).
+GAP_STEPS = (cv.PLAN_STEP, cv.REVIEW_STEP, cv.CLOSURE_REVIEW_STEP)
+
+
+def task_gaps(user: User, task) -> CaseGaps | None:
+    """The case's gaps for the page of a review step; None for other steps and for anyone
+    who does not see the whole case."""
+    if task.spec_name not in GAP_STEPS:
+        return None
+    return case_gaps(user, task.case)

@@ -10,7 +10,7 @@ from markupsafe import Markup
 from webapp import pictures, recorded
 from webapp.extensions import db
 from webapp.services import advice as advice_service
-from webapp.services import bundles, caseview, drafts
+from webapp.services import bundles, caseview, drafts, network
 from webapp.services import cases as case_service
 from webapp.services import tasks as task_service
 from webapp.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, StepFailed
@@ -54,11 +54,13 @@ def show(task_id: int):
                            formdata=request.form if posted else None,
                            data=prefill, option_sources=option_sources())
     context = caseview.task_context(actor, view.task, view.data)
+    gaps = network.task_gaps(actor.user, view.task)
     db.session.commit()  # the read is audited even if the submit below fails
     page = {"view": view, "form": form, "draft": draft, "context": context,
             "live_pictures": _pictures(form.to_data()) if _has_pictures(view.schema) else None,
             "advice": advice_service.advice_for(view.task, form.to_data()),
-            "claimer": task_service.claimer_name(view.task) if view.task.claimed_by_id else None}
+            "claimer": task_service.claimer_name(view.task) if view.task.claimed_by_id else None,
+            "gaps": gaps}
     if posted and form.row_action():
         return render_template("tasks/show.html", **page)
     if action == "draft":

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask import current_app
 from sqlalchemy import select
 
 from webapp.engine.taskinfo import element_id, element_title
@@ -25,8 +26,8 @@ from .heatmap import heatmap
 from .period import Period
 from .tables import Table
 
-__all__ = ["Evaluation", "Period", "Table", "conventions", "evaluate", "export_table",
-           "heatmap_for", "versions"]
+__all__ = ["Evaluation", "Period", "Table", "conventions", "diagram_xml", "evaluate",
+           "export_table", "heatmap_for", "record_export", "versions"]
 
 
 @dataclass
@@ -38,9 +39,10 @@ class Evaluation:
 
 def versions() -> list[ProcessVersion]:
     """The case process's versions, newest first (for the report's choice)."""
+    process_id = current_app.config.get("CASE_PROCESS_ID", "maw_case")
     return list(db.session.scalars(
-        select(ProcessVersion).order_by(ProcessVersion.process_id,
-                                        ProcessVersion.version.desc())))
+        select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+        .order_by(ProcessVersion.version.desc())))
 
 
 def _version(period: Period) -> ProcessVersion | None:
@@ -118,6 +120,25 @@ def heatmap_for(actor: Actor, period: Period) -> dict:
     data = heatmap(period, element_titles(version))
     record(actor, "report_viewed", report="heatmap", **period.args())
     return {"version": version.label, "elements": data}
+
+
+def record_export(actor: Actor, period: Period, key: str) -> None:
+    """Audit the export of a table built elsewhere (the coverage matrix)."""
+    if actor.user is None or not may_export_reports(actor.user):
+        raise NotAllowed("Only coordinators and evaluators export the evaluation.")
+    record(actor, "report_exported", report=key, **period.args())
+
+
+def diagram_xml(period: Period) -> str:
+    """The BPMN XML of the version's main process (the heatmap's diagram). Raises NotFound."""
+    version = _version(period)
+    if version is None:
+        raise NotFound("No process is deployed yet.")
+    marker = f'id="{version.process_id}"'
+    for path, xml in sorted((version.files or {}).items()):
+        if path.endswith(".bpmn") and marker in xml:
+            return xml
+    raise NotFound("The diagram of this process version is missing.")
 
 
 def today() -> date:
