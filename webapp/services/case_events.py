@@ -99,7 +99,7 @@ class EventRows:
         row = next((g for g in gone if g[0] == done.spiff_task_id), None)
         created_at, due_at = (row[2], row[3]) if row else (None, None)
         self.add("done", done.spec_name, value=decision_of(done.data),
-                 seconds=self.since(created_at) if row else 0,
+                 seconds=self.since(created_at) if row else None,
                  late=None if due_at is None else self.now > due_at,
                  organisation_id=done.organisation_id)
         for field in ticks_of(done.data):
