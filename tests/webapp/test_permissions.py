@@ -18,7 +18,7 @@ one_user_per_request, people, two_cases = (
     fixtures.one_user_per_request, fixtures.people, fixtures.two_cases)
 
 USERS = ("coordinator", "police", "school", "police_rep", "school_rep", "owner", "admin",
-         "auditor")
+         "auditor", "evaluator")
 EVERYONE = frozenset(USERS)
 PUBLIC = {"auth.login", "static", "vendor.vendor_file"}
 # Endpoints whose URL names a case (directly or through a task).
@@ -50,6 +50,14 @@ GET_ALLOWED: dict[str, frozenset | tuple[frozenset, frozenset]] = {
                      frozenset({"coordinator"})),
     "tasks.show": (frozenset({"police"}), frozenset({"coordinator"})),
     "pictures.picture": (frozenset({"coordinator", "police_rep"}), frozenset({"coordinator"})),
+    # The evaluation: counts and durations for coordinators and evaluators, nothing of a case.
+    **dict.fromkeys(("reports.index", "reports.export_csv", "reports.chart", "reports.heatmap",
+                     "reports.heatmap_data", "reports.heatmap_diagram", "reports.coverage"),
+                    frozenset({"coordinator", "evaluator"})),
+    "partners.index": frozenset({"admin"}),
+    "partners.edit": frozenset({"admin"}),
+    "gaps.picture": (frozenset({"coordinator", "police_rep"}), frozenset({"coordinator"})),
+    "gaps.table": (frozenset({"coordinator", "police_rep"}), frozenset({"coordinator"})),
 }
 # Who may know that case A / case B exists: a refusal says so (403). Anyone else gets the 404
 # of a code that does not exist, so partners cannot probe which codes exist.
@@ -82,6 +90,7 @@ POST_ALLOWED: dict[str, frozenset | tuple[frozenset, frozenset]] = {
     "inbox.claim": (frozenset({"police", "coordinator"}), frozenset({"coordinator"})),
     "inbox.release": (frozenset({"police", "coordinator"}), frozenset({"coordinator"})),
     "inbox.reassign": (frozenset({"police", "coordinator"}), frozenset({"coordinator"})),
+    "partners.edit": frozenset({"admin"}),
 }
 # The process-owner workbench: process owners only; a draft that does not exist is a 404.
 WORKBENCH = "designer."
@@ -97,14 +106,21 @@ def allowed(table, endpoint: str, which: int) -> frozenset:
     return entry[which] if isinstance(entry, tuple) else entry
 
 
+# Arguments that differ per endpoint.
+ENDPOINT_VALUES = {"reports.chart": {"kind": "funnel"}}
+
+
 def url_values(rule, case, task_id: int, user_id: int) -> dict:
     values = {}
     for arg in rule.arguments:
+        if arg in ENDPOINT_VALUES.get(rule.endpoint, {}):
+            values[arg] = ENDPOINT_VALUES[rule.endpoint][arg]
+            continue
         values[arg] = {
             "code": case.code, "task_id": task_id, "case_id": case.id, "user_id": user_id,
             "process_id": "maw_case", "path": "processes/case.bpmn", "number": 1,
             "package": "bootstrap", "filename": "css/bootstrap.min.css",
-            "kind": "network_map",
+            "kind": "network_map", "key": "intake",
         }.get(arg, 1)
     return values
 
@@ -159,7 +175,7 @@ def _judge_get(rule, which, who, response) -> str | None:
     if who is None:
         return None if _redirects_to_login(response) else "anonymous not sent to login"
     if rule.endpoint not in GET_ALLOWED and not rule.endpoint.startswith(WORKBENCH):
-        uninvolved = who in {"school", "school_rep", "owner", "admin"} or (
+        uninvolved = who in {"school", "school_rep", "owner", "admin", "evaluator"} or (
             which and who in {"police", "police_rep"})
         if CASE_ARGS & set(rule.arguments) and status == 200 and uninvolved:
             return "uninvolved user reached a case"
@@ -346,7 +362,7 @@ def test_involved_partner_sees_only_its_part(app, two_cases, clients, login):
 
 def test_admins_and_process_owners_never_read_case_content(app, two_cases, clients):
     case_a, _ = two_cases
-    for who in ("admin", "owner", "auditor"):
+    for who in ("admin", "owner", "auditor", "evaluator"):
         client = clients[who]
         for url in (f"/cases/{case_a.code}", f"/shared/{case_a.code}",
                     f"/cases/{case_a.code}/person", f"/tasks/{task_of(case_a, 'police').id}"):
