@@ -11,8 +11,8 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.models import AuditEvent, Case
 from webapp.services import anonymise, evaluation
-from webapp.services.evaluation import Period
 from webapp.services.errors import NotFound
+from webapp.services.evaluation import Period
 from webapp.services.evaluation.tables import Table
 from webapp.services.suppression import group, one
 
