@@ -77,8 +77,10 @@ def generate(rng: random.Random | None = None) -> History:
     after a closure review, 1 waiting at the case consultation."""
     rng = rng or random.Random(16)
     police = db.session.scalar(select(Organisation).where(Organisation.code == "police"))
-    db.session.add(PartnerProfile(organisation_id=police.id, kind="police",
-                                  life_domains=["justice"], mandate="decides", contact="desk"))
+    if db.session.get(PartnerProfile, police.id) is None:
+        db.session.add(PartnerProfile(organisation_id=police.id, kind="police",
+                                      life_domains=["justice"], mandate="decides",
+                                      contact="desk"))
     db.session.commit()
     history = History()
     plan = (["out_of_scope"] * 7 + ["urgent"] * 4 + ["table"] * 6 + ["table_open"]

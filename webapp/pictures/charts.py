@@ -107,7 +107,8 @@ def coverage(title: str, domains: list[str], organisations: list[str],
         y = head + i * 40
         if i in nobody:
             body.append(_rect(4, y, width - 8, 36, "#f8d7da"))
-        body.append(text(label_w, y + 23, wrap(domain, label_w - 10, 13, 1), size=13,
+        lines = wrap(domain, label_w - 10, 13, 2)
+        body.append(text(label_w, y + 23 - 7 * (len(lines) - 1), lines, size=13,
                          anchor="end", weight="bold" if i in nobody else None,
                          fill=BAD if i in nobody else INK))
         for j in range(len(organisations)):

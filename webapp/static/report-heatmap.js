@@ -91,13 +91,13 @@
           badge.className = "heat-badge";
           badge.textContent = e.waiting_text.replace(/^fewer than /, "<");
           badge.title = labels.waiting + ": " + e.waiting_text;
-          overlays.add(shape.id, { position: { top: -12, right: 18 }, html: badge });
+          overlays.add(shape.id, { position: { top: -12, right: 18 }, scale: false, html: badge });
         }
         if (e.passed_text && e.passed_text !== "0" && !shape.type.endsWith("Gateway")) {
           var count = document.createElement("span");
           count.className = "heat-count";
           count.textContent = e.passed_text.replace(/^fewer than /, "<") + (e.median_text !== "–" ? " · " + e.median_text : "");
-          overlays.add(shape.id, { position: { bottom: 14, left: 0 }, html: count });
+          overlays.add(shape.id, { position: { bottom: 14, left: 0 }, scale: { min: 0.8 }, html: count });
         }
       });
       viewer.on("element.click", function (event) {

@@ -65,7 +65,18 @@ def element_titles(version: ProcessVersion | None) -> dict[str, str]:
         for task_spec in spec.task_specs.values():
             if getattr(task_spec, "bpmn_id", None):
                 titles[element_id(task_spec)] = element_title(task_spec)
-    return titles
+    # In the order the diagrams list them, the main process first: roughly the steps' order.
+    main = f'id="{version.process_id}"'
+    files = sorted((x for p, x in (version.files or {}).items() if p.endswith(".bpmn")),
+                   key=lambda x: (main not in x, x))
+
+    def position(element: str) -> tuple[int, int]:
+        for rank, xml in enumerate(files):
+            if (found := xml.find(f'id="{element}"')) >= 0:
+                return rank, found
+        return len(files), 0
+
+    return dict(sorted(titles.items(), key=lambda item: position(item[0])))
 
 
 def closure_criteria(version: ProcessVersion | None) -> dict[str, str]:
@@ -117,7 +128,10 @@ def heatmap_for(actor: Actor, period: Period) -> dict:
     version = _version(period)
     if version is None:
         raise NotFound("No process is deployed yet.")
-    data = heatmap(period, element_titles(version))
+    titles = element_titles(version)
+    order = {element: index for index, element in enumerate(titles)}
+    data = sorted(heatmap(period, titles), key=lambda e: (order.get(e["id"], len(order)),
+                                                          e["title"]))
     record(actor, "report_viewed", report="heatmap", **period.args())
     return {"version": version.label, "elements": data}
 

@@ -122,7 +122,7 @@ def closures_table(facts: Facts) -> Table:
     values = _sum(facts, "outcome", by="value")
     closures = {k: v for k, v in values.items() if k != cv.REOPENED}
     rows, total = _group_rows({k: str(v) for k, v in cv.CLOSURE_OUTCOMES.items()}, closures)
-    rows.append([_("Reopened after aftercare (not in the total)"),
+    rows.append([_("Reopened (not in the total)"),
                  suppression.one(values.get(cv.REOPENED, 0))])
     return Table("closures", _("Closures and reopenings"), [_("Outcome"), _("Cases")], rows,
                  total=total)
@@ -168,8 +168,10 @@ def open_table(facts: Facts, titles: dict[str, str]) -> Table:
 def durations_table(facts: Facts, titles: dict[str, str]) -> Table:
     """Per step completed by a person: how long it waited in the inbox."""
     rows = []
+    order = {element: index for index, element in enumerate(titles)}
     for (kind, element), histogram in sorted(facts.histograms.items(),
-                                             key=lambda i: titles.get(i[0][1], i[0][1])):
+                                             key=lambda i: (order.get(i[0][1], len(order)),
+                                                            i[0][1])):
         if kind != "done":
             continue
         duration = Duration.from_histogram(histogram)
