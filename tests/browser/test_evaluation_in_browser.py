@@ -28,7 +28,7 @@ def history(live_server):
     _, app = live_server
     with app.app_context():
         generate(random.Random(7))
-        from tests.webapp.evaluation_history import run, History
+        from tests.webapp.evaluation_history import History, run
 
         more = History()
         for index in range(6):
