@@ -14,6 +14,7 @@ INTEGER_SETTINGS = (
     "INBOX_PAGE_SIZE", "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES", "LOGIN_IP_MAX_FAILURES",
     "LOGIN_IP_WINDOW_MINUTES", "REAUTH_MINUTES", "RETENTION_YEARS", "RETENTION_CHECK_SECONDS",
     "PROXY_FIX_X_FOR", "SQLITE_CACHE_MB", "REPORT_MIN_COUNT",
+    "REPORT_ROLLUP_SECONDS",
 )
 
 
@@ -66,6 +67,9 @@ def _defaults(app: Flask) -> dict:
         # Evaluation reports show counts below this as "fewer than N" (and hide one more
         # count of the group, so the small one cannot be worked out from the total).
         "REPORT_MIN_COUNT": 5,
+        # How often the worker rebuilds the evaluation's monthly totals (reports are exact
+        # without them, only slower: they read every event of months without totals).
+        "REPORT_ROLLUP_SECONDS": 3600,
     }
 
 

@@ -214,3 +214,28 @@ def test_exports_are_safe_in_a_spreadsheet():
     text = table.csv()
     assert "'=HYPERLINK()" in text and "'@SUM(A1)" in text and "'+1" in text
     assert '"fewer than 5"' in text
+
+
+def test_monthly_totals_change_no_figure(app, history):
+    """The worker's monthly totals plus the events written since equal counting every
+    event, also when a month gets new events after its totals were made."""
+    from datetime import UTC, datetime
+
+    from webapp.models import CaseEventMonth
+    from webapp.services.evaluation import rollup
+
+    from .evaluation_history import run
+
+    before = {k: t.csv() for k, t in report().tables.items()}
+    built = rollup.roll_up()
+    assert built[:3] == ["2025-12", "2026-01", "2026-02"]
+    assert db.session.scalar(select(CaseEventMonth.id).limit(1)) is not None
+    assert rollup.roll_up() == []  # nothing new
+    assert {k: t.csv() for k, t in report().tables.items()} == before
+    import random
+
+    run(history, "urgent", datetime(2026, 1, 20, 9, tzinfo=UTC), random.Random(3))
+    counted = rows(report().tables["intake"])
+    assert counted["Urgent route"] == ["5"]  # 4 + the new one, counted live
+    assert rollup.roll_up() == ["2026-01"]
+    assert rows(report().tables["intake"]) == counted

@@ -12,7 +12,13 @@ from webapp.models.cases import (
 )
 from webapp.models.comments import CaseComment
 from webapp.models.drafts import TaskDraft
-from webapp.models.evaluation import CaseEvent, PartnerProfile, PartnerProfileRevision
+from webapp.models.evaluation import (
+    CaseEvent,
+    CaseEventMonth,
+    CaseEventMonthState,
+    PartnerProfile,
+    PartnerProfileRevision,
+)
 from webapp.models.involvement import Involvement, SharedItem
 from webapp.models.process_drafts import ProcessDraft
 from webapp.models.processes import ProcessVersion
@@ -23,5 +29,6 @@ __all__ = [
     "CaseSubject", "Contribution", "Membership", "Organisation", "ProcessVersion", "Task",
     "TaskDraft", "Timer", "User", "ProcessDraft",
     "utcnow", "Involvement", "SharedItem",
-    "CaseEvent", "PartnerProfile", "PartnerProfileRevision",
+    "CaseEvent", "CaseEventMonth", "CaseEventMonthState", "PartnerProfile",
+    "PartnerProfileRevision",
 ]

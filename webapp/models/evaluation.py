@@ -11,7 +11,7 @@ from webapp.extensions import db
 from webapp.models.types import JSONType, UTCDateTime, utcnow
 
 #: What a CaseEvent says happened (see services/case_events.py).
-EVENT_KINDS = ("open", "done", "left", "pass", "outcome", "tick", "action")
+EVENT_KINDS = ("open", "done", "left", "pass", "outcome", "tick", "action", "span")
 
 
 class CaseEvent(db.Model):
@@ -23,13 +23,16 @@ class CaseEvent(db.Model):
     pass: the engine ran an element (script, decision table, timer, end event);
     outcome: the case's outcome code changed (value); tick: a box ticked in a step's form
     (value: the field); action: an action plan gave an action in a life domain (element) to
-    an organisation (value: its code). ``age`` is the case's age in seconds at that moment,
-    so spans between two events of a case are a subtraction, in SQL, on any database."""
+    an organisation (value: its code); span: a milestone span ended (element: which one,
+    seconds: its length). ``age`` is the case's age in seconds at that moment.
+
+    Rows are only ever added, with ids in the order they were written: that is what lets
+    the monthly totals (CaseEventMonth) stay exact."""
 
     __table_args__ = (
         # Every period aggregate reads this index only (the rows are not touched).
         Index("ix_case_event_report", "kind", "at", "element", "value", "seconds",
-              "organisation_id", "process_version_id"),
+              "organisation_id", "late", "process_version_id"),
         # Spans between two events of one case (intake -> first consultation, ...).
         Index("ix_case_event_case", "case_id", "kind", "element", "age"),
     )
@@ -45,6 +48,34 @@ class CaseEvent(db.Model):
     age: Mapped[int] = mapped_column(Integer, default=0)
     late: Mapped[bool | None] = mapped_column(nullable=True)
     organisation_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class CaseEventMonth(db.Model):
+    """Monthly totals of case_event (written by the worker, see services/evaluation/rollup):
+    how many events of each kind, element, value, (signalling) organisation, lateness and
+    duration bucket happened in a month, counting the events with ids up to the month's
+    ``CaseEventMonthState.up_to_id``. Reports add the events written since then."""
+
+    __table_args__ = (Index("ix_case_event_month_month", "month", "process_version_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(String(7))
+    process_version_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(10))
+    element: Mapped[str] = mapped_column(String(200))
+    value: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    organisation_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    late: Mapped[bool | None] = mapped_column(nullable=True)
+    bucket: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class CaseEventMonthState(db.Model):
+    """Up to which case_event id a month's totals count."""
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)
+    up_to_id: Mapped[int] = mapped_column(Integer)
+    built_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
 #: The life domains of the screening instrument (forms/case-consultation.schema.json).

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import func, select
+
 from webapp.models import CaseEvent
 
 #: Fields whose value is the decision a step took, in the order they are looked for. The
@@ -117,6 +119,55 @@ class EventRows:
         if after and after != before:
             self.add("outcome", value=after[:VALUE_MAX])
 
+    def spans(self, connection) -> None:
+        """A "span" row (element: the span, seconds: its length) for each event of this step
+        that ends a milestone span (evaluation.conventions.SPANS) for the first time since
+        its start. Reads the case's history only when such an event is written (a few steps
+        of a case's life), one index lookup per start and end."""
+        from webapp.services.evaluation.conventions import SPANS
+
+        for span in SPANS:
+            ending = next((r for r in self.rows if any(_matches(m, r) for m in span.ends)),
+                          None)
+            if ending is None:
+                continue
+            if span.start is None:
+                started = 0
+                if self._latest(connection, span.ends, before=ending) is not None:
+                    continue  # counted when the case first got there
+            else:
+                started = self._latest(connection, (span.start,), before=ending)
+                if started is None:
+                    continue
+                ended = self._latest(connection, span.ends, before=ending)
+                if ended is not None and ended >= started:
+                    continue  # not the first end since that start
+            self.add("span", span.key, seconds=max(0, self.age - started))
+
+    def _latest(self, connection, matches, *, before: dict) -> int | None:
+        """The age of the latest earlier event of the case matching one of ``matches`` (this
+        step's own rows before ``before`` included)."""
+        ages = [r["age"] for r in self.rows[:self.rows.index(before)]
+                if any(_matches(m, r) for m in matches)]
+        for match in matches:
+            query = select(func.max(CaseEvent.age)).where(
+                CaseEvent.case_id == self.case_id, CaseEvent.kind == match.kind)
+            if match.element is not None:
+                query = query.where(CaseEvent.element == match.element)
+            if match.value is not None:
+                query = query.where(CaseEvent.value == match.value)
+            found = connection.execute(query).scalar()
+            if found is not None:
+                ages.append(found)
+        return max(ages) if ages else None
+
     def write(self, connection) -> None:
         if self.rows:
+            self.spans(connection)
             connection.execute(CaseEvent.__table__.insert(), self.rows)
+
+
+def _matches(match, row: dict) -> bool:
+    return (row["kind"] == match.kind
+            and (match.element is None or row["element"] == match.element)
+            and (match.value is None or row["value"] == match.value))

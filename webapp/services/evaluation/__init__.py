@@ -101,8 +101,8 @@ def evaluate(actor: Actor, period: Period) -> Evaluation:
     tables = [
         flow.signals_table(facts), flow.intake_table(facts), flow.closures_table(facts),
         flow.criteria_table(facts, closure_criteria(version)), flow.open_table(facts, titles),
-        flow.spans_table(period), flow.durations_table(facts, titles),
-        flow.waiting_table(facts, titles), flow.trends_table(period),
+        flow.spans_table(facts), flow.durations_table(facts, titles),
+        flow.waiting_table(facts, titles), flow.trends_table(facts, period),
     ]
     record(actor, "report_viewed", report="evaluation", **period.args())
     return Evaluation(period, {t.key: t for t in tables}, version)

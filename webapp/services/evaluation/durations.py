@@ -12,14 +12,9 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, exists, func, literal, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import case
 
-from webapp.extensions import db
-from webapp.models import CaseEvent
 from webapp.services import suppression
-
-from .period import Period
 
 DAY, HOUR = 86400, 3600
 SHORT = 2 * DAY
@@ -87,58 +82,14 @@ class Match:
     element: str | None = None
     value: str | None = None
 
-    def condition(self, event) -> object:
-        parts = [event.kind == self.kind]
-        if self.element is not None:
-            parts.append(event.element == self.element)
-        if self.value is not None:
-            parts.append(event.value == self.value)
-        return and_(*parts)
-
 
 @dataclass(frozen=True)
 class Span:
     """From the latest ``start`` event of a case (None: the case's registration) to the
-    first ``end`` event after it. It counts in the period in which it ends."""
+    first ``end`` event after it; written as a "span" event when it ends
+    (services.case_events), so it counts in the period in which it ends."""
 
     key: str
     label: str
     start: Match | None
     ends: tuple[Match, ...]
-
-
-def span_histogram(span: Span, period: Period) -> list[tuple[int, int]]:
-    """(bucket, count) of the span's durations ending in the period; one query."""
-    end = aliased(CaseEvent)
-    other = aliased(CaseEvent)
-    ends_at = [m.condition(end) for m in span.ends]
-    conditions = [end.at >= period.starts_at, end.at < period.ends_at,
-                  ends_at[0] if len(ends_at) == 1 else _or(ends_at)]
-    if period.version_id:
-        conditions.append(end.process_version_id == period.version_id)
-    if span.start is None:
-        started = literal(0)
-    else:
-        begin = aliased(CaseEvent)
-        started = (select(func.max(begin.age))
-                   .where(begin.case_id == end.case_id, span.start.condition(begin),
-                          begin.age <= end.age)
-                   .scalar_subquery())
-    other_ends = [m.condition(other) for m in span.ends]
-    earlier = exists().where(
-        other.case_id == end.case_id, other_ends[0] if len(other_ends) == 1 else _or(other_ends),
-        other.age >= started, other.age <= end.age, other.id < end.id,
-    )
-    inner = (select((end.age - started).label("seconds"))
-             .where(*conditions, ~earlier).subquery())
-    rows = db.session.execute(
-        select(bucket(inner.c.seconds).label("b"), func.count())
-        .where(inner.c.seconds.is_not(None)).group_by("b")
-    ).all()
-    return [(int(b), int(c)) for b, c in rows]
-
-
-def _or(conditions):
-    from sqlalchemy import or_
-
-    return or_(*conditions)

@@ -11,14 +11,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, select
 
 from webapp.extensions import db
-from webapp.models import Case, CaseEvent, PartnerProfile, Task, Timer
+from webapp.models import Case, PartnerProfile, Task, Timer
 from webapp.services import suppression
 
 from . import conventions as cv
-from .durations import Duration, bucket, hours_text, span_histogram
+from . import rollup
+from .durations import Duration, hours_text
 from .period import Period
 from .tables import Table
 
@@ -27,33 +28,16 @@ from .tables import Table
 class Facts:
     """What the database returned for a period, before anything is suppressed."""
 
-    counts: dict          # (kind, element, value, organisation_id, late) -> count
+    counts: dict          # (month index, kind, element, value, organisation_id, late) -> n
     histograms: dict      # (kind, element) -> [(bucket hours, count)]
     open_tasks: list      # (element, title, count)
     open_timers: list     # (element, count)
 
 
 def gather(period: Period) -> Facts:
-    """The four aggregate queries every part of the evaluation is built from."""
-    org = case((CaseEvent.kind == "open", CaseEvent.organisation_id), else_=None)
-    counts = {
-        (kind, element, value, org_id, late): n
-        for kind, element, value, org_id, late, n in db.session.execute(
-            select(CaseEvent.kind, CaseEvent.element, CaseEvent.value, org, CaseEvent.late,
-                   func.count())
-            .where(period.events("open", "done", "left", "pass", "outcome", "tick"))
-            .group_by(CaseEvent.kind, CaseEvent.element, CaseEvent.value, org, CaseEvent.late)
-        )
-    }
-    b = bucket(CaseEvent.seconds).label("b")
-    histograms: dict = defaultdict(list)
-    for kind, element, hours, n in db.session.execute(
-        select(CaseEvent.kind, CaseEvent.element, b, func.count())
-        .where(period.events("done", "left", "pass"), CaseEvent.seconds.is_not(None))
-        .group_by(CaseEvent.kind, CaseEvent.element, b)
-    ):
-        histograms[(kind, element)].append((int(hours), int(n)))
-    return Facts(counts, dict(histograms), *open_now(period.version_id))
+    """The period's totals (services.evaluation.rollup) and what is open now."""
+    totals = rollup.facts(period)
+    return Facts(totals.counts, totals.histograms, *open_now(period.version_id))
 
 
 def open_now(version_id: int | None) -> tuple[list, list]:
@@ -71,13 +55,13 @@ def open_now(version_id: int | None) -> tuple[list, list]:
 def _sum(facts: Facts, kind: str, element: str | None = None, value: str | None = None,
          late: bool | None = None, by: str | None = None) -> dict | int:
     """Counts of ``kind`` summed over what is not asked for; ``by`` keeps one field."""
-    index = {"element": 1, "value": 2, "organisation": 3, "late": 4}
+    index = {"month": 0, "element": 2, "value": 3, "organisation": 4, "late": 5}
     out: dict = defaultdict(int)
     total = 0
     for key, n in facts.counts.items():
-        if key[0] != kind or (element is not None and key[1] != element):
+        if key[1] != kind or (element is not None and key[2] != element):
             continue
-        if (value is not None and key[2] != value) or (late is not None and key[4] is not late):
+        if (value is not None and key[3] != value) or (late is not None and key[5] is not late):
             continue
         total += n
         if by:
@@ -211,10 +195,10 @@ def waiting_table(facts: Facts, titles: dict[str, str]) -> Table:
                                                   _("90th percentile")], rows)
 
 
-def spans_table(period: Period) -> Table:
+def spans_table(facts: Facts) -> Table:
     rows = []
     for span in cv.SPANS:
-        duration = Duration.from_histogram(span_histogram(span, period))
+        duration = Duration.from_histogram(facts.histograms.get(("span", span.key), []))
         rows.append([str(span.label), duration.count, hours_text(duration.median),
                      hours_text(duration.p90)])
     return Table("spans", _("Time between milestones"),
@@ -222,31 +206,26 @@ def spans_table(period: Period) -> Table:
                  note=_("Counted in the month the later milestone was reached."))
 
 
-def trends_table(period: Period) -> Table:
+def trends_table(facts: Facts, period: Period) -> Table:
     """Signals, cases taken to the table and closures per month."""
-    month = period.month_of(CaseEvent.at).label("m")
-    series = case(
-        (CaseEvent.kind == "open", "signals"),
-        (CaseEvent.kind == "done", "table"),
-        else_="closed",
-    ).label("s")
-    wanted = or_(CaseEvent.kind == "open",
-                 (CaseEvent.kind == "done") & (CaseEvent.element == cv.INTAKE_STEP)
-                 & (CaseEvent.value == "multi_agency"),
-                 (CaseEvent.kind == "outcome") & (CaseEvent.value != cv.REOPENED))
-    counts: dict = defaultdict(int)
-    for s, m, n in db.session.execute(
-        select(series, month, func.count())
-        .where(period.events("open", "done", "outcome"), wanted).group_by(series, month)
-    ):
-        counts[(s, int(m))] += n
     months = period.months()
+    series = {
+        "signals": _sum(facts, "open", by="month"),
+        "table": _sum(facts, "done", cv.INTAKE_STEP, "multi_agency", by="month"),
+        "closed": {m: n for m, n in _sum_outcomes_by_month(facts).items()},
+    }
     names = {"signals": _("Signals"), "table": _("Taken to the table"), "closed": _("Closed")}
-    columns = {s: suppression.group({str(i): counts[(s, i)] for i in range(len(months))})
+    columns = {s: suppression.group({str(i): series[s].get(i, 0) for i in range(len(months))})
                for s in names}
     rows = [[m.strftime("%Y-%m"), *(columns[s][str(i)] for s in names)]
             for i, m in enumerate(months)]
     return Table("trends", _("Month by month"), [_("Month"), *names.values()], rows,
-                 total=[_("Total"), *(suppression.one(sum(counts[(s, i)]
-                                                          for i in range(len(months))))
-                                      for s in names)])
+                 total=[_("Total"), *(suppression.one(sum(series[s].values())) for s in names)])
+
+
+def _sum_outcomes_by_month(facts: Facts) -> dict:
+    out: dict = defaultdict(int)
+    for key, n in facts.counts.items():
+        if key[1] == "outcome" and key[3] != cv.REOPENED:
+            out[key[0]] += n
+    return dict(out)

@@ -5,34 +5,28 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import func, select
-
-from webapp.extensions import db
-from webapp.models import CaseEvent
 from webapp.services import suppression
 
-from .durations import Duration, bucket, hours_text
-from .flow import open_now
+from .durations import Duration, hours_text
+from .flow import gather
 from .period import Period
 
 
 def heatmap(period: Period, titles: dict[str, str]) -> list[dict]:
-    """One query over the period's history, two over what is open now."""
-    b = bucket(CaseEvent.seconds).label("b")
+    """From the period's totals and what is open now."""
+    facts = gather(period)
     passed: dict = defaultdict(int)
+    for key, n in facts.counts.items():
+        if key[1] in ("done", "left", "pass"):
+            passed[key[2]] += n
     histograms: dict = defaultdict(list)
-    for element, hours, n in db.session.execute(
-        select(CaseEvent.element, b, func.count())
-        .where(period.events("done", "left", "pass")).group_by(CaseEvent.element, b)
-    ):
-        passed[element] += n
-        if hours is not None:
-            histograms[element].append((int(hours), int(n)))
-    tasks, timers = open_now(period.version_id)
+    for (kind, element), histogram in facts.histograms.items():
+        if kind in ("done", "left", "pass"):
+            histograms[element].extend(histogram)
     waiting_values: dict = defaultdict(int)
-    for element, _title, n in tasks:
+    for element, _title, n in facts.open_tasks:
         waiting_values[element] += n
-    for element, n in timers:
+    for element, n in facts.open_timers:
         if element:
             waiting_values[element] += n
     waiting = suppression.group(dict(waiting_values))
@@ -48,6 +42,5 @@ def heatmap(period: Period, titles: dict[str, str]) -> list[dict]:
             "waiting": now.value, "waiting_text": now.text(),
             "median_hours": duration.median, "median_text": hours_text(duration.median),
             "p90_text": hours_text(duration.p90),
-            "timed": duration.count.text() if histograms.get(element) else "0",
         })
     return out
