@@ -51,12 +51,14 @@ class CaseEvent(db.Model):
 
 
 class CaseEventMonth(db.Model):
-    """Monthly totals of case_event (written by the worker, see services/evaluation/rollup):
-    how many events of each kind, element, value, (signalling) organisation, lateness and
-    duration bucket happened in a month, counting the events with ids up to the month's
-    ``CaseEventMonthState.up_to_id``. Reports add the events written since then."""
+    """Monthly totals of case_event (written by the worker, see services/evaluation/rollup),
+    counting the events with ids up to the month's ``CaseEventMonthState.up_to_id`` (reports
+    add the events written since). Two sorts of rows: counts by kind, element, value,
+    (signalling) organisation and lateness; and, with ``histogram``, durations: how many of
+    a kind and element fell in each duration bucket."""
 
-    __table_args__ = (Index("ix_case_event_month_month", "month", "process_version_id"),)
+    __table_args__ = (Index("ix_case_event_month_month", "histogram", "month",
+                            "process_version_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     month: Mapped[str] = mapped_column(String(7))
@@ -66,6 +68,7 @@ class CaseEventMonth(db.Model):
     value: Mapped[str | None] = mapped_column(String(60), nullable=True)
     organisation_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     late: Mapped[bool | None] = mapped_column(nullable=True)
+    histogram: Mapped[bool] = mapped_column(default=False)
     bucket: Mapped[int | None] = mapped_column(Integer, nullable=True)
     count: Mapped[int] = mapped_column(Integer)
 

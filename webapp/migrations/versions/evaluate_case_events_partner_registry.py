@@ -39,12 +39,13 @@ def upgrade():
     sa.Column('value', sa.String(length=60), nullable=True),
     sa.Column('organisation_id', sa.Integer(), nullable=True),
     sa.Column('late', sa.Boolean(), nullable=True),
+    sa.Column('histogram', sa.Boolean(), nullable=False),
     sa.Column('bucket', sa.Integer(), nullable=True),
     sa.Column('count', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_event_month'))
     )
     with op.batch_alter_table('case_event_month', schema=None) as batch_op:
-        batch_op.create_index('ix_case_event_month_month', ['month', 'process_version_id'], unique=False)
+        batch_op.create_index('ix_case_event_month_month', ['histogram', 'month', 'process_version_id'], unique=False)
 
     op.create_table('case_event_month_state',
     sa.Column('month', sa.String(length=7), nullable=False),

@@ -23,7 +23,7 @@ SHORT = 2 * DAY
 def bucket(seconds) -> object:
     """SQL: the duration in hours, rounded down to the hour below two days, to the day beyond
     (integer division on every database)."""
-    return case((seconds < SHORT, seconds / HOUR), else_=(seconds / DAY) * 24)
+    return case((seconds < SHORT, seconds // HOUR), else_=(seconds // DAY) * 24)
 
 
 def bucket_of(seconds: int) -> int:

@@ -42,13 +42,20 @@ def gather(period: Period) -> Facts:
 
 def open_now(version_id: int | None) -> tuple[list, list]:
     """(element, title, count) of open inbox rows and (element, count) of pending timers."""
-    tasks = select(Task.spec_name, func.min(Task.title), func.count()).group_by(Task.spec_name)
+    # Grouped in the order of an inbox index (lane, organisation, step, title), which the
+    # database then reads alone, in order; the lanes and organisations are added up here.
+    tasks = (select(Task.spec_name, func.min(Task.title), func.count())
+             .group_by(Task.lane, Task.organisation_id, Task.spec_name))
     timers = select(Timer.element, func.count()).group_by(Timer.element)
     if version_id:
         in_version = select(Case.id).where(Case.process_version_id == version_id)
         tasks = tasks.where(Task.case_id.in_(in_version))
         timers = timers.where(Timer.case_id.in_(in_version))
-    return ([tuple(r) for r in db.session.execute(tasks)],
+    steps: dict = {}
+    for element, title, n in db.session.execute(tasks):
+        known = steps.get(element)
+        steps[element] = (min(title, known[0]) if known else title, n + (known[1] if known else 0))
+    return ([(element, title, n) for element, (title, n) in steps.items()],
             [tuple(r) for r in db.session.execute(timers)])
 
 

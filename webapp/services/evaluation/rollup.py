@@ -39,9 +39,13 @@ def _organisation():
     return case((CaseEvent.kind == "open", CaseEvent.organisation_id), else_=None)
 
 
-def _columns():
-    return (CaseEvent.process_version_id, CaseEvent.kind, CaseEvent.element, CaseEvent.value,
-            _organisation(), CaseEvent.late, bucket(CaseEvent.seconds))
+def _count_columns():
+    return (CaseEvent.kind, CaseEvent.element, CaseEvent.value, _organisation(),
+            CaseEvent.late)
+
+
+def _histogram_columns():
+    return (CaseEvent.kind, CaseEvent.element, bucket(CaseEvent.seconds))
 
 
 def roll_up(now: datetime | None = None) -> list[str]:
@@ -77,13 +81,21 @@ def _rebuild(month, up_to: int, now: datetime) -> None:
         db.session.execute(delete(CaseEventMonth).where(CaseEventMonth.month == month_key))
         db.session.execute(delete(CaseEventMonthState).where(
             CaseEventMonthState.month == month_key))
-        columns = _columns()
+        in_month = (CaseEvent.at >= start, CaseEvent.at < end, CaseEvent.id <= up_to)
+        counts = _count_columns()
         db.session.execute(insert(CaseEventMonth).from_select(
             ["month", "process_version_id", "kind", "element", "value", "organisation_id",
-             "late", "bucket", "count"],
-            select(literal(month_key), *columns, func.count())
-            .where(CaseEvent.at >= start, CaseEvent.at < end, CaseEvent.id <= up_to)
-            .group_by(*columns)))
+             "late", "histogram", "count"],
+            select(literal(month_key), CaseEvent.process_version_id, *counts, literal(False),
+                   func.count())
+            .where(*in_month).group_by(CaseEvent.process_version_id, *counts)))
+        durations = _histogram_columns()
+        db.session.execute(insert(CaseEventMonth).from_select(
+            ["month", "process_version_id", "kind", "element", "bucket", "histogram", "count"],
+            select(literal(month_key), CaseEvent.process_version_id, *durations, literal(True),
+                   func.count())
+            .where(*in_month, CaseEvent.seconds.is_not(None))
+            .group_by(CaseEvent.process_version_id, *durations)))
         db.session.add(CaseEventMonthState(month=month_key, up_to_id=up_to, built_at=now))
         db.session.commit()
     except Exception:
@@ -110,32 +122,42 @@ def facts(period: Period) -> Facts:
         .where(CaseEventMonthState.month.in_(list(index)))).all())
     counts: dict = defaultdict(int)
     histograms: dict = defaultdict(lambda: defaultdict(int))
-
-    def add(month: int, kind, element, value, org, late, hours, n) -> None:
-        counts[(month, kind, element, value, org, late)] += n
-        if hours is not None:
-            histograms[(kind, element)][int(hours)] += n
-
+    total = CaseEventMonth.count
+    version = ([CaseEventMonth.process_version_id == period.version_id]
+               if period.version_id else [])
     if states:
-        rolled = select(CaseEventMonth.month, CaseEventMonth.kind, CaseEventMonth.element,
-                        CaseEventMonth.value, CaseEventMonth.organisation_id,
-                        CaseEventMonth.late, CaseEventMonth.bucket,
-                        func.sum(CaseEventMonth.count)).where(
-            CaseEventMonth.month.in_(list(states)))
-        if period.version_id:
-            rolled = rolled.where(CaseEventMonth.process_version_id == period.version_id)
-        rolled = rolled.group_by(*list(rolled.selected_columns)[:7])
-        for month, kind, element, value, org, late, hours, n in db.session.execute(rolled):
-            add(index[month], kind, element, value, org, late, hours, int(n))
+        months_rolled = list(states)
+        for month, kind, element, value, org, late, n in db.session.execute(
+            select(CaseEventMonth.month, CaseEventMonth.kind, CaseEventMonth.element,
+                   CaseEventMonth.value, CaseEventMonth.organisation_id, CaseEventMonth.late,
+                   func.sum(total))
+            .where(CaseEventMonth.histogram.is_(False),
+                   CaseEventMonth.month.in_(months_rolled), *version)
+            .group_by(CaseEventMonth.month, CaseEventMonth.kind, CaseEventMonth.element,
+                      CaseEventMonth.value, CaseEventMonth.organisation_id, CaseEventMonth.late)
+        ):
+            counts[(index[month], kind, element, value, org, late)] += int(n)
+        for kind, element, hours, n in db.session.execute(
+            select(CaseEventMonth.kind, CaseEventMonth.element, CaseEventMonth.bucket,
+                   func.sum(total))
+            .where(CaseEventMonth.histogram.is_(True),
+                   CaseEventMonth.month.in_(months_rolled), *version)
+            .group_by(CaseEventMonth.kind, CaseEventMonth.element, CaseEventMonth.bucket)
+        ):
+            histograms[(kind, element)][int(hours)] += int(n)
+    month_of = period.month_of(CaseEvent.at)
     for conditions in _live_conditions(months, states):
-        live = (select(period.month_of(CaseEvent.at), *_columns()[1:], func.count())
-                .where(CaseEvent.at >= period.starts_at, CaseEvent.at < period.ends_at,
-                       *conditions)
-                .group_by(period.month_of(CaseEvent.at), *_columns()[1:]))
+        where = [CaseEvent.at >= period.starts_at, CaseEvent.at < period.ends_at,
+                 *conditions]
         if period.version_id:
-            live = live.where(CaseEvent.process_version_id == period.version_id)
-        for month_index, kind, element, value, org, late, hours, n in db.session.execute(live):
-            add(int(month_index), kind, element, value, org, late, hours, int(n))
+            where.append(CaseEvent.process_version_id == period.version_id)
+        columns = (*_count_columns(), bucket(CaseEvent.seconds))
+        for month_index, *group, hours, n in db.session.execute(
+                select(month_of, *columns, func.count()).where(*where)
+                .group_by(month_of, *columns)):
+            counts[(int(month_index), *group)] += int(n)
+            if hours is not None:
+                histograms[(group[0], group[1])][int(hours)] += int(n)
     return Facts(dict(counts), {k: sorted(v.items()) for k, v in histograms.items()})
 
 
