@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 from flask_login import current_user, login_required
 
+from webapp.auth.reauth import reauth_redirect
 from webapp.extensions import db
 from webapp.models.evaluation import LIFE_DOMAINS
 from webapp.services import network
@@ -36,6 +37,8 @@ def picture(code: str):
 @login_required
 def table(code: str):
     case = case_or_404(code, may_view_case)
+    if prompt := reauth_redirect():  # exports ask for the password again after a while
+        return prompt
     result = network.case_gaps(current_user, case)
     record(current_actor(), "case_gaps_viewed", case_id=case.id, form="csv")
     code = case.code

@@ -219,7 +219,7 @@ def trends_table(facts: Facts, period: Period) -> Table:
     series = {
         "signals": _sum(facts, "open", by="month"),
         "table": _sum(facts, "done", cv.INTAKE_STEP, "multi_agency", by="month"),
-        "closed": {m: n for m, n in _sum_outcomes_by_month(facts).items()},
+        "closed": _sum_outcomes_by_month(facts),
     }
     names = {"signals": _("Signals"), "table": _("Taken to the table"), "closed": _("Closed")}
     columns = {s: suppression.group({str(i): series[s].get(i, 0) for i in range(len(months))})
