@@ -105,3 +105,19 @@ def _artifact(name):
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS / f"{name}.png"
+
+
+def test_the_case_page_names_the_life_domains_without_an_action(as_user, live_server, history):
+    _, app = live_server
+    with app.app_context():
+        from webapp.models import Contribution
+
+        code = db.session.scalar(db.select(Task.case_code).where(
+            Task.spec_name == "carry_out_action").limit(1))
+        assert code and db.session.scalar(db.select(Contribution.id).limit(1))
+    page = as_user("coordinator")
+    page.goto(f"/cases/{code}")
+    gaps = page.locator("section.case-gaps")
+    expect(gaps).to_contain_text("1 life domain flagged vulnerable has no action")
+    expect(gaps).to_contain_text("Peers and leisure")
+    gaps.screenshot(path=str(_artifact("case-gaps")))
