@@ -34,6 +34,7 @@ from sqlalchemy import delete, func, insert, select, text, update
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.bench_evaluation import fill_history, time_evaluation  # noqa: E402
 from benchmarks.bench_mail import sender_throughput  # noqa: E402
 from tests.webapp.helpers import example, to_consultation  # noqa: E402
 from tests.webapp.test_scenarios import formdata  # noqa: E402
@@ -187,11 +188,13 @@ def main() -> None:
         db.session.commit()
         started = time.perf_counter()
         fill(n)
+        events = fill_history(db.session.scalars(select(Case.id)).all(),
+                              db.session.scalar(select(Case.process_version_id).limit(1)))
         if db.engine.dialect.name == "postgresql":  # what autovacuum does after a bulk load
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(text("VACUUM ANALYZE"))
-        print(f"filled {n} cases in {time.perf_counter() - started:.1f} s "
-              f"({db.engine.dialect.name})")
+        print(f"filled {n} cases ({events} history events) in "
+              f"{time.perf_counter() - started:.1f} s ({db.engine.dialect.name})")
 
     # From here on every request has its own application context, as under a WSGI server.
     clock, watch = ServerClock(app), Stopwatch(inbox_service, "load_inbox")
@@ -213,7 +216,8 @@ def main() -> None:
     inbox_ms = page_median(coordinator, clock, "/", 50)
     print(f"inbox page of a user with {n // 10} open tasks among {n} cases: "
           f"{inbox_ms:.2f} ms median")
-    figures = complete_tasks(app, clock, n, inbox_ms)
+    evaluation = time_evaluation(app, login(app, "evaluator"), clock)
+    figures = {**complete_tasks(app, clock, n, inbox_ms), **evaluation}
     figures["mail_per_s"] = sender_throughput()
     figures["overview_ms"] = overview_at_target(app, clock, overview_watch, n)
     engine_bench = ROOT / "benchmarks" / "bench_engine.py"

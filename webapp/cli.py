@@ -11,6 +11,7 @@ from werkzeug.serving import run_simple
 from webapp import retention_cli
 from webapp.extensions import db
 from webapp.models import Case
+from webapp.reports import cli as report_cli
 from webapp.services import accounts, bundles, timers
 from webapp.services.audit import Actor
 from webapp.services.errors import ServiceError
@@ -24,6 +25,7 @@ def register_commands(app: Flask) -> None:
                     serve):
         app.cli.add_command(command)
     retention_cli.register(app)
+    report_cli.register(app)
 
 
 def _done(message: str) -> None:
@@ -111,6 +113,7 @@ def run_worker_loop(app: Flask, stop: threading.Event, once: bool = False) -> No
                 if moved:
                     log.info("timers fired for %d case(s)", moved)
                 retention_cli.run_in_worker(app)
+                report_cli.run_in_worker(app)
             except Exception:
                 log.exception("timer pass failed")
             finally:

@@ -15,6 +15,7 @@ INTEGER_SETTINGS = (
     "LOGIN_IP_WINDOW_MINUTES", "REAUTH_MINUTES", "RETENTION_YEARS", "RETENTION_CHECK_SECONDS",
     "PROXY_FIX_X_FOR", "SQLITE_CACHE_MB",
     "ATTACHMENT_MAX_FILE_MB", "ATTACHMENT_MAX_CASE_MB", "ATTACHMENT_MAX_FILES", "MAX_REQUEST_MB",
+    "REPORT_MIN_COUNT", "REPORT_ROLLUP_SECONDS",
 )
 
 
@@ -92,6 +93,12 @@ def _defaults(app: Flask) -> dict:
         # Any request larger than this is refused before it is read (413); 0: room for the
         # most files one form may send, plus 2 MB.
         "MAX_REQUEST_MB": 0,
+        # Evaluation reports show counts below this as "fewer than N" (and hide one more
+        # count of the group, so the small one cannot be worked out from the total).
+        "REPORT_MIN_COUNT": 5,
+        # How often the worker rebuilds the evaluation's monthly totals (reports are exact
+        # without them, only slower: they read every event of months without totals).
+        "REPORT_ROLLUP_SECONDS": 3600,
     }
 
 

@@ -28,7 +28,18 @@ USERS = [
     ("auditor", "Ari Auditor (demo)", [("municipality", "auditor")]),
     ("owner", "Olivia Process-Owner (demo)", [("municipality", "process_owner")]),
     ("admin", "Alex Admin (demo)", [("municipality", "admin")]),
+    ("evaluator", "Eva Evaluator (demo)", [("municipality", "evaluator")]),
 ]
+#: The demo partner registry: kind, life domains, mandate at the table, contact.
+PARTNERS = {
+    "police": ("police", ["justice", "identity"], "decides", "Prevention desk (demo)"),
+    "social": ("social_services", ["family", "finances", "housing"], "reports_back",
+               "Social desk (demo)"),
+    "school": ("school", ["education_work", "peers_leisure"], "reports_back",
+               "Pupil guidance (demo)"),
+    "youthcare": ("youth_care", ["family", "peers_leisure", "health"], "decides",
+                  "Intake team (demo)"),
+}
 
 
 def seed(actor: Actor) -> list[str]:
@@ -43,7 +54,19 @@ def seed(actor: Actor) -> list[str]:
     for username, name, memberships in USERS:
         accounts.create_user(actor, username, name, DEMO_PASSWORD, memberships, is_demo=True,
                              email=None if username == "youthcare" else f"{username}@example.org")
+    _seed_registry()
     lines = ["Demo data loaded (DEMO ONLY: never use these accounts with real data).",
              f"All demo users have the password: {DEMO_PASSWORD}"]
     lines += [f"  {u:<14} {name}" for u, name, _ in USERS]
     return lines
+
+
+def _seed_registry() -> None:
+    from webapp.models import Organisation, PartnerProfile, PartnerProfileRevision
+
+    orgs = dict(db.session.execute(select(Organisation.code, Organisation.id)).all())
+    for code, (kind, domains, mandate, contact) in PARTNERS.items():
+        values = {"organisation_id": orgs[code], "kind": kind, "life_domains": domains,
+                  "mandate": mandate, "contact": contact}
+        db.session.add(PartnerProfile(**values))
+        db.session.add(PartnerProfileRevision(**values))

@@ -53,6 +53,12 @@ def register_blueprints(app: Flask) -> None:
     from webapp.attachments.routes import bp as attachments_bp
 
     app.register_blueprint(attachments_bp)
+    from webapp.partners.routes import bp as partners_bp
+    from webapp.reports.gaps import bp as gaps_bp
+    from webapp.reports.routes import bp as reports_bp
+
+    for blueprint in (reports_bp, gaps_bp, partners_bp):
+        app.register_blueprint(blueprint)
 
     @app.context_processor
     def _labels():

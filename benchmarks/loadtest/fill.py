@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select, text
 
-from tests.webapp.helpers import example
+from tests.webapp.helpers import example, requests_for
 from webapp.demo import DEMO_PASSWORD, seed
 from webapp.extensions import db
 from webapp.models import (
@@ -109,7 +109,7 @@ def _intake(name: str, **decision) -> int:
 def _information(pair) -> int:
     case_id = _intake("Template", intake_decision="multi_agency")
     _step(case_id, coordinator_name(1), "request_information",
-          example("request-information", partners=list(pair)))
+          example("request-information", partners=requests_for(*pair)))
     return case_id
 
 

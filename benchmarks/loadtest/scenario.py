@@ -33,7 +33,7 @@ COMPLETE_SHARE = 0.85  # ... and how many are completed (the others are left for
 
 def form_variants(bundle, partners) -> dict[str, list[dict]]:
     """step -> the form data (as a browser posts it) of a few answers to its form."""
-    from tests.webapp.helpers import example
+    from tests.webapp.helpers import example, requests_for
     from tests.webapp.test_scenarios import formdata
 
     pairs = [[partners[i], partners[(i + 1) % len(partners)]] for i in range(len(partners))]
@@ -42,7 +42,7 @@ def form_variants(bundle, partners) -> dict[str, list[dict]]:
         "confirm_intake_decision": [example("intake-decision", intake_decision="multi_agency")]
         * 4 + [example("intake-decision", intake_decision="out_of_scope",
                        intake_reasoning="Only opinions were reported.")],
-        "request_information": [example("request-information", partners=pair)
+        "request_information": [example("request-information", partners=requests_for(*pair))
                                 for pair in pairs],
         "case_consultation": [example("case-consultation", next_step=step)
                               for step in ("action_plan", "closure_review")],

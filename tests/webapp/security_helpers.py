@@ -34,6 +34,7 @@ def people(network):
         "police_rep": [("police", "partner_rep")],
         "school_rep": [("school", "partner_rep")],
         "auditor": [("municipality", "auditor")],
+        "evaluator": [("municipality", "evaluator")],
     }
     from ..conftest import PASSWORD
 

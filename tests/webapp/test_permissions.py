@@ -19,7 +19,7 @@ one_user_per_request, people, two_cases = (
     fixtures.one_user_per_request, fixtures.people, fixtures.two_cases)
 
 USERS = ("coordinator", "police", "school", "police_rep", "school_rep", "owner", "admin",
-         "auditor")
+         "auditor", "evaluator")
 EVERYONE = frozenset(USERS)
 # notifications.unsubscribe: the signed one-click link in every message, without login
 # (tests/webapp/test_notifications.py checks that it works only for stopping mail).
@@ -62,6 +62,14 @@ GET_ALLOWED: dict[str, frozenset | tuple[frozenset, frozenset]] = {
     # social services' answer on case A with a document: the table sees it, the police (not
     # shared with it) does not; case B has none (a missing one: 404 for everyone)
     "attachments.download": (frozenset({"coordinator", "police_rep"}), frozenset()),
+    # The evaluation: counts and durations for coordinators and evaluators, nothing of a case.
+    **dict.fromkeys(("reports.index", "reports.export_csv", "reports.chart", "reports.heatmap",
+                     "reports.heatmap_data", "reports.heatmap_diagram", "reports.coverage"),
+                    frozenset({"coordinator", "evaluator"})),
+    "partners.index": frozenset({"admin"}),
+    "partners.edit": frozenset({"admin"}),
+    "gaps.picture": (frozenset({"coordinator", "police_rep"}), frozenset({"coordinator"})),
+    "gaps.table": (frozenset({"coordinator", "police_rep"}), frozenset({"coordinator"})),
 }
 # Who is told the person's identity: the police (name and date of birth, asked on case A),
 # on its task and its view of the case; its representative on the view of the case.
@@ -107,6 +115,7 @@ POST_ALLOWED: dict[str, frozenset | tuple[frozenset, frozenset]] = {
     "coordination.review_now": frozenset({"coordinator"}),
     "coordination.change_coordinator": frozenset({"coordinator"}),
     "coordination.search": frozenset({"coordinator"}),
+    "partners.edit": frozenset({"admin"}),
 }
 # The process-owner workbench: process owners only; a draft that does not exist is a 404.
 WORKBENCH = "designer."
@@ -122,15 +131,22 @@ def allowed(table, endpoint: str, which: int) -> frozenset:
     return entry[which] if isinstance(entry, tuple) else entry
 
 
+# Arguments that differ per endpoint.
+ENDPOINT_VALUES = {"reports.chart": {"kind": "funnel"}}
+
+
 def url_values(rule, case, task_id: int, user_id: int, attachment_id: int = 0) -> dict:
     values = {}
     for arg in rule.arguments:
+        if arg in ENDPOINT_VALUES.get(rule.endpoint, {}):
+            values[arg] = ENDPOINT_VALUES[rule.endpoint][arg]
+            continue
         values[arg] = {
             "code": case.code, "task_id": task_id, "case_id": case.id, "user_id": user_id,
             "attachment_id": attachment_id,
             "process_id": "maw_case", "path": "processes/case.bpmn", "number": 1,
             "package": "bootstrap", "filename": "css/bootstrap.min.css",
-            "kind": "network_map",
+            "kind": "network_map", "key": "intake",
         }.get(arg, 1)
     return values
 
@@ -208,7 +224,7 @@ def _judge_get(rule, which, who, response) -> str | None:
     if who is None:
         return None if _redirects_to_login(response) else "anonymous not sent to login"
     if rule.endpoint not in GET_ALLOWED and not rule.endpoint.startswith(WORKBENCH):
-        uninvolved = who in {"school", "school_rep", "owner", "admin"} or (
+        uninvolved = who in {"school", "school_rep", "owner", "admin", "evaluator"} or (
             which and who in {"police", "police_rep"})
         if CASE_ARGS & set(rule.arguments) and status == 200 and uninvolved:
             return "uninvolved user reached a case"
@@ -405,7 +421,7 @@ def test_involved_partner_sees_only_its_part(app, two_cases, clients, login):
 
 def test_admins_and_process_owners_never_read_case_content(app, two_cases, clients):
     case_a, _ = two_cases
-    for who in ("admin", "owner", "auditor"):
+    for who in ("admin", "owner", "auditor", "evaluator"):
         client = clients[who]
         for url in (f"/cases/{case_a.code}", f"/shared/{case_a.code}",
                     f"/cases/{case_a.code}/person", f"/tasks/{task_of(case_a, 'police').id}"):

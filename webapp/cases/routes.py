@@ -12,7 +12,15 @@ from webapp.auth.reauth import reauth_redirect
 from webapp.extensions import db
 from webapp.models import CaseSubject, Contribution, Task, utcnow
 from webapp.models.cases import URGENT
-from webapp.services import bundles, caseview, coordination, exports, person_search, waiting
+from webapp.services import (
+    bundles,
+    caseview,
+    coordination,
+    exports,
+    network,
+    person_search,
+    waiting,
+)
 from webapp.services import cases as case_service
 from webapp.services import comments as comment_service
 from webapp.services.audit import record
@@ -117,6 +125,7 @@ def show(code: str):
     lanes = {t.spec_name: bundle.lane_name(t.spec_name) for t in open_tasks}  # e.g. "Table"
     now = utcnow()
     waits = waiting.waiting_for(case)
+    gaps = network.case_gaps(current_user, case)
     record(actor, "case_viewed", case_id=case.id)
     db.session.commit()
     return render_template(
@@ -126,7 +135,7 @@ def show(code: str):
         progress=caseview.progress(case, waits.elements),
         days_open=caseview.days_open(case, now),
         comment_max=comment_service.MAX_LENGTH,
-        may_comment=may_comment(current_user, case), waiting=waits, URGENT=URGENT,
+        may_comment=may_comment(current_user, case), waiting=waits, URGENT=URGENT, gaps=gaps,
         coordinators=(coordination.coordinators()
                       if may_change_coordinator(current_user, case) else []),
     )

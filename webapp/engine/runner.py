@@ -35,6 +35,7 @@ class PendingTimer:
 
     task_id: str
     due_at: datetime
+    element: str = ""
 
 
 @dataclass
@@ -269,7 +270,7 @@ def _timers(wf: BpmnWorkflow) -> list[PendingTimer]:
             continue
         due = timer_due(task)
         if due is not None:
-            timers.append(PendingTimer(str(task.id), due))
+            timers.append(PendingTimer(str(task.id), due, element_id(task.task_spec)))
     return sorted(timers, key=lambda t: (t.due_at, t.task_id))
 
 

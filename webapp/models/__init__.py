@@ -14,6 +14,13 @@ from webapp.models.cases import (
 from webapp.models.comments import CaseComment
 from webapp.models.disclosure import IDENTIFIERS, Disclosure, PartnerQuestion
 from webapp.models.drafts import TaskDraft
+from webapp.models.evaluation import (
+    CaseEvent,
+    CaseEventMonth,
+    CaseEventMonthState,
+    PartnerProfile,
+    PartnerProfileRevision,
+)
 from webapp.models.involvement import Involvement, SharedItem
 from webapp.models.notifications import Notification, NotificationEvent, NotificationSettings
 from webapp.models.process_drafts import ProcessDraft, ProcessScenario
@@ -27,4 +34,6 @@ __all__ = [
     "utcnow", "Involvement", "SharedItem", "ProcessScenario", "WorkbenchSetting",
     "Notification", "NotificationEvent", "NotificationSettings",
     "Attachment", "AttachmentContent", "Disclosure", "IDENTIFIERS", "PartnerQuestion",
+    "CaseEvent", "CaseEventMonth", "CaseEventMonthState", "PartnerProfile",
+    "PartnerProfileRevision",
 ]

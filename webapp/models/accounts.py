@@ -9,7 +9,8 @@ from webapp.models.types import UTCDateTime, utcnow
 
 # partner_rep: a partner's representative at the multi-agency table (sees the table's view of
 # the cases their organisation has a seat for); auditor: reads the audit trail, not case content.
-ROLES = ("coordinator", "partner", "partner_rep", "process_owner", "admin", "auditor")
+ROLES = ("coordinator", "partner", "partner_rep", "process_owner", "admin", "auditor",
+         "evaluator")
 ROLE_LABELS = {
     "coordinator": "Coordinator",
     "partner": "Partner",
@@ -17,6 +18,8 @@ ROLE_LABELS = {
     "process_owner": "Process owner",
     "admin": "Administrator",
     "auditor": "Auditor",
+    # Reads the network's evaluation (counts and durations), nothing of any case.
+    "evaluator": "Evaluator",
 }
 # Roles whose tasks belong to the whole network; a partner task always names its organisation.
 NETWORK_ROLES = frozenset({"coordinator", "process_owner", "admin"})

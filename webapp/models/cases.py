@@ -127,6 +127,9 @@ class Timer(db.Model):
     case_id: Mapped[int] = mapped_column(ForeignKey("case.id"), index=True)
     spiff_task_id: Mapped[str] = mapped_column(String(36))
     due_at = mapped_column(UTCDateTime, nullable=False, index=True)
+    # The timer's BPMN element and when the case reached it (for the evaluation's durations).
+    element: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    started_at = mapped_column(UTCDateTime, nullable=True)
 
 
 class Contribution(db.Model):

@@ -21,7 +21,15 @@ from webapp.models import (
     utcnow,
 )
 from webapp.models.cases import NORMAL, URGENT
-from webapp.services import assignment, attachments, bundles, disclosure, involvement, notifications
+from webapp.services import (
+    assignment,
+    attachments,
+    bundles,
+    case_events,
+    disclosure,
+    involvement,
+    notifications,
+)
 from webapp.services.audit import Actor, record
 from webapp.services.errors import NotAllowed, NotFound, StepFailed
 from webapp.services.policy import may_register_case
@@ -65,8 +73,12 @@ def start_process(bundle, code: str, now: datetime) -> engine.Step:
 
 def open_case(version, code: str, step: engine.Step, *, coordinator_id: int | None,
               created_by: Actor, person: tuple[str, str | None, str | None],
-              now: datetime) -> Case:
-    """Store a new case with its state, its person details (apart) and its inbox rows."""
+              now: datetime, signalled_by: int | None = None,
+              done: case_events.Completion | None = None) -> Case:
+    """Store a new case with its state, its person details (apart) and its inbox rows.
+
+    ``signalled_by``: the partner organisation that reported the signal (for the evaluation);
+    ``done``: the step that partner completed before the case existed."""
     full_name, date_of_birth, address = person
     case = Case(code=code, process_version_id=version.id, state=step.state,
                 coordinator_id=coordinator_id, created_by_id=created_by.user.id,
@@ -75,7 +87,8 @@ def open_case(version, code: str, step: engine.Step, *, coordinator_id: int | No
     db.session.flush()
     db.session.add(CaseSubject(case_id=case.id, full_name=(full_name or "").strip(),
                                date_of_birth=date_of_birth or None, address=address or None))
-    apply_step(case, step, now=now, by=created_by)
+    apply_step(case, step, now=now, by=created_by, done=done, opened_by=signalled_by,
+               opening=True)
     return case
 
 
@@ -149,8 +162,10 @@ _UPDATE_CASE = (
         "state", "updated_at", "current_step", "status", "outcome", "closure_reason",
         "closed_at", "version")})
 )
-_TASK_ROWS = select(Task.spiff_task_id, Task.id, Task.form).where(
-    Task.case_id == bindparam("case_id"))
+_TASK_ROWS = select(Task.spiff_task_id, Task.id, Task.form, Task.spec_name, Task.created_at,
+                    Task.due_at, Task.organisation_id).where(Task.case_id == bindparam("case_id"))
+_TIMER_ROWS = select(Timer.spiff_task_id, Timer.id, Timer.element, Timer.started_at).where(
+    Timer.case_id == bindparam("case_id"))
 _DELETE_TASKS = delete(Task).where(Task.id.in_(bindparam("ids", expanding=True)))
 
 
@@ -169,14 +184,17 @@ def get_case(code: str) -> Case:
 
 
 def apply_step(case: Case, step: engine.Step, *, now: datetime, by: Actor | None = None,
-               notices=()) -> None:
-    """Store the new state and rebuild the case's inbox rows and timers from the engine step,
-    and write its notification events (services.notifications.write_step: a new task for
-    each new row, plus ``notices``; whoever made the step is not told about it).
+               notices=(), done: case_events.Completion | None = None,
+               opened_by: int | None = None, opening: bool = False) -> None:
+    """Store the new state, rebuild the case's inbox rows and timers from the engine step,
+    write its notification events (services.notifications.write_step: a new task for each
+    new row, plus ``notices``; whoever made the step is not told about it) and append what
+    happened to the case history (one INSERT; see services/case_events).
 
-    ``by``: who made the step (None: a timer), recorded with an identity it discloses.
-    Raises StaleDataError when someone else saved the case since it was read (its version
-    counter moved on); the caller rolls back."""
+    ``by``: who made the step (None: a timer), recorded with an identity it discloses;
+    ``done``: the step a person completed in this call. Raises StaleDataError when someone
+    else saved the case since it was read (its version counter moved on); the caller rolls
+    back."""
     values = {"state": step.state, "updated_at": now,
               "current_step": ", ".join(dict.fromkeys(t.title for t in step.ready))[:500],
               "outcome": case.outcome, "closure_reason": case.closure_reason,
@@ -191,11 +209,16 @@ def apply_step(case: Case, step: engine.Step, *, now: datetime, by: Actor | None
         values["status"] = "aftercare"
     else:
         values["status"] = "open"
+    events = case_events.EventRows(case, now)
+    if opening:
+        events.opened(opened_by)
+    events.outcome(case.outcome, values["outcome"])
     _write_case(case, values)
-    new_rows = _sync_tasks(case, step, now, by)
+    new_rows = _sync_tasks(case, step, now, by, events, done)
     notifications.write_step(db.session.connection(), case, new_rows, now=now,
                              actor_id=by.user.id if by and by.user else None, notices=notices)
-    _sync_timers(case, step)
+    _sync_timers(case, step, now, events)
+    events.write(db.session.connection())
 
 
 def _write_case(case: Case, values: dict) -> None:
@@ -212,22 +235,25 @@ def _write_case(case: Case, values: dict) -> None:
 
 
 def _sync_tasks(case: Case, step: engine.Step, now: datetime,
-                by: Actor | None = None) -> list[dict]:
+                by: Actor | None, events: case_events.EventRows,
+                done: case_events.Completion | None) -> list[dict]:
     # Plain statements on the transaction's connection: the ORM's bookkeeping (autoflush,
     # identity map) is not needed for rows nobody holds as objects here, and costs more than
     # the statements themselves on every step.
     connection = db.session.connection()
-    existing: dict[str, list[int]] = {}
-    existing_forms: dict[int, str | None] = {}
-    for spiff_id, row_id, form in connection.execute(_TASK_ROWS, {"case_id": case.id}):
-        existing.setdefault(spiff_id, []).append(row_id)
-        existing_forms[row_id] = form
+    existing: dict[str, list] = {}
+    for row in connection.execute(_TASK_ROWS, {"case_id": case.id}):
+        existing.setdefault(row.spiff_task_id, []).append(row)
+    existing_forms = {row.id: row.form for rows in existing.values() for row in rows}
     ready = {t.id: t for t in step.ready}
     new = [t for t in step.ready if t.id not in existing]
     # Before anything is written: a step whose next task reaches nobody fails as a whole.
     owners = assignment.owners(new, case.id) if new else {}
-    gone = [row_id for spiff_id, row_ids in existing.items() if spiff_id not in ready
-            for row_id in row_ids]
+    gone_rows = [rows for spiff_id, rows in existing.items() if spiff_id not in ready]
+    # the history counts an engine task once, whatever the number of its owners' rows
+    events.tasks_gone([(r.spiff_task_id, r.spec_name, r.created_at, r.due_at, r.organisation_id)
+                       for r in (rows[0] for rows in gone_rows)], done)
+    gone = [row.id for rows in gone_rows for row in rows]
     if gone:
         connection.execute(_DELETE_TASKS, {"ids": gone})
         for row_id in gone:  # a loaded row that is gone keeps what it said, detached
@@ -277,15 +303,26 @@ def _last_performers(case_id: int, steps: set[str]) -> dict[str, int]:
     return {name: user_id for name, user_id in rows}
 
 
-def _sync_timers(case: Case, step: engine.Step) -> None:
+def _sync_timers(case: Case, step: engine.Step, now: datetime,
+                 events: case_events.EventRows) -> None:
+    """Keep the timer rows a step left as they were (with when the case reached them), drop
+    those gone, add the new ones; fired timers go into the history with their wait."""
     if not step.timers_changed:
+        events.engine_ran(step.completed, {})
         return
     connection = db.session.connection()
-    connection.execute(delete(Timer).where(Timer.case_id == case.id))
-    if step.timers:
+    existing = {row[0]: row for row in connection.execute(_TIMER_ROWS, {"case_id": case.id})}
+    pending = {t.task_id for t in step.timers}
+    gone = [row for spiff_id, row in existing.items() if spiff_id not in pending]
+    events.engine_ran(step.completed, {row[2]: row[3] for row in gone if row[2]})
+    if gone:
+        connection.execute(delete(Timer).where(Timer.id.in_([row[1] for row in gone])))
+    new = [t for t in step.timers if t.task_id not in existing]
+    if new:
         connection.execute(insert(Timer), [
-            {"case_id": case.id, "spiff_task_id": t.task_id, "due_at": t.due_at}
-            for t in step.timers
+            {"case_id": case.id, "spiff_task_id": t.task_id, "due_at": t.due_at,
+             "element": t.element[:200], "started_at": now}
+            for t in new
         ])
 
 

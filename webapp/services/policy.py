@@ -25,7 +25,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "case.register", "case.list", "case.export", "case.read", "case.read_person",
         "case.share", "case.comment", "case.access_log", "case.access_log_export",
         "subject.rectify", "subject.erase", "subject.access_export", "task.reassign",
-        "task.work",
+        "task.work", "report.read", "report.export",
         # Following the network's work across cases (see "Coordinating" below).
         "task.overview", "task.remind", "case.urgency", "case.search_person",
         "case.review_now", "case.change_coordinator",
@@ -43,9 +43,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # Administrators manage accounts and organisations; they never read case content.
     # mail.outbox: the notifications (kinds and case codes only), failures and who cannot
     # be reached by mail.
-    "admin": frozenset({"accounts.manage", "mail.outbox"}),
+    "admin": frozenset({"accounts.manage", "mail.outbox", "partners.manage"}),
     # Auditors read the audit trail (who accessed what), not the case content.
     "auditor": frozenset({"audit.read", "case.access_log", "case.access_log_export"}),
+    # Evaluators read the network's evaluation (counts and durations), nothing of any case.
+    "evaluator": frozenset({"report.read", "report.export"}),
 }
 
 
@@ -312,3 +314,18 @@ def may_download_attachment(user: User, contribution: Contribution | None,
     if contribution is None:
         return user.id == uploaded_by_id
     return may_see_contribution(user, contribution)
+
+
+def may_read_reports(user: User) -> bool:
+    """The flow evaluation, the heatmap and the coverage matrix: counts and durations only,
+    small counts suppressed."""
+    return can(user, "report.read")
+
+
+def may_export_reports(user: User) -> bool:
+    return can(user, "report.export")
+
+
+def may_manage_partners(user: User) -> bool:
+    """The partner registry: the life domains, mandate and contact of each organisation."""
+    return can(user, "partners.manage")

@@ -16,6 +16,7 @@ from webapp.extensions import db
 from webapp.models import Case, Contribution, Organisation, User, utcnow
 from webapp.services import cases, involvement, notifications, policy, urgency
 from webapp.services.audit import Actor, record
+from webapp.services.case_events import Completion
 from webapp.services.errors import InvalidInput, NotAllowed, StepFailed
 from webapp.services.tasks import check_form_data
 
@@ -87,7 +88,9 @@ def submit_signal(actor: Actor, data: dict, *, full_name: str = "",
                          "after it; nothing was saved. Please tell the coordinator.",
                          0, f"{first.spec_name}: {error}") from error
     case = cases.open_case(version, code, step, coordinator_id=None, created_by=actor,
-                           person=(full_name, date_of_birth, address), now=now)
+                           person=(full_name, date_of_birth, address), now=now,
+                           signalled_by=organisation.id,
+                           done=Completion(first.id, first.spec_name, data, organisation.id))
     db.session.add(Contribution(
         case_id=case.id, task_id=None, spiff_task_id=first.id, spec_name=first.spec_name,
         title=first.title, lane=_reporting_role(user, organisation), form=first.form,

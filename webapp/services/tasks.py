@@ -24,6 +24,7 @@ from webapp.models import (
 )
 from webapp.services import attachments, bundles, notifications, urgency
 from webapp.services.audit import Actor, record
+from webapp.services.case_events import Completion
 from webapp.services.cases import apply_step, lock_case_of_task
 from webapp.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, StepFailed
 from webapp.services.policy import (
@@ -236,7 +237,8 @@ def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | Non
     try:
         apply_step(case, step, now=now, by=actor,
                    notices=notifications.answer_arrived(case, task, actor_id=actor.user.id,
-                                                        now=now))
+                                                        now=now),
+                   done=Completion(spiff_id, spec_name, data, task.organisation_id))
         db.session.flush()
     except StaleDataError as error:
         raise _already_done(case_id, spiff_id) from error

@@ -11,7 +11,7 @@ from markupsafe import Markup
 from webapp import pictures, recorded
 from webapp.extensions import db
 from webapp.services import advice as advice_service
-from webapp.services import attachments, bundles, caseview, drafts, reachability
+from webapp.services import attachments, bundles, caseview, drafts, network, reachability
 from webapp.services import cases as case_service
 from webapp.services import tasks as task_service
 from webapp.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, StepFailed
@@ -56,6 +56,7 @@ def show(task_id: int):
                            formdata=request.form if posted else None,
                            data=prefill, option_sources=option_sources())
     context = caseview.task_context(actor, view.task, view.data)
+    gaps = network.task_gaps(actor.user, view.task)
     db.session.commit()  # the read is audited even if the submit below fails
     files_refused = _take_files(actor, view, action) if posted else None
     page = {"view": view, "form": form, "draft": draft, "context": context,
@@ -65,7 +66,8 @@ def show(task_id: int):
             "advice": advice_service.advice_for(view.task, form.to_data()),
             "claimer": task_service.claimer_name(view.task) if view.task.claimed_by_id else None,
             "second_pair": (task_service.second_pair(view.task)
-                            if view.task.four_eyes_user_id == actor.user.id else None)}
+                            if view.task.four_eyes_user_id == actor.user.id else None),
+            "gaps": gaps}
     if files_refused:
         flash(files_refused, "danger")
         return render_template("tasks/show.html", **page), 422

@@ -1,0 +1,165 @@
+"""Charts of the evaluation, drawn as SVG text: bars for the funnel, small multiples for the
+months, the coverage grid and a case's life-domain gaps. Each takes plain values (label,
+number or None for a hidden count, the text to print) and knows nothing of Flask or the
+database. Every chart has a table behind it on the page; the SVG's description says so.
+"""
+
+from __future__ import annotations
+
+from .svg import BAD, GOOD, INK, LINE, MIXED, MUTED, attrs, document, num, text, wrap
+
+WIDTH = 860
+BAR = "#3d5a80"
+SOFT = "#e9ecef"
+HATCH = "#ced4da"
+
+
+def _rect(x, y, w, h, fill, **extra) -> str:
+    return "<rect " + attrs(x=num(x), y=num(y), width=num(max(0, w)), height=num(h), fill=fill,
+                            **extra) + "/>"
+
+
+def bars(title: str, groups: list[tuple[str, list[tuple[str, int | None, str]]]],
+         ident: str = "funnel") -> str:
+    """Horizontal bars in titled groups: (group title, [(label, value or None, text)]).
+    A hidden count is drawn as a short grey stub with its text ("fewer than 5")."""
+    label_w, bar_x = 300, 320
+    bar_w = WIDTH - bar_x - 150
+    top = max([v for _, rows in groups for _, v, _ in rows if v is not None] or [1]) or 1
+    body, y = [], 18
+    for heading, rows in groups:
+        body.append(text(16, y + 14, heading, size=15, weight="bold"))
+        y += 30
+        for label, value, shown in rows:
+            body.append(text(label_w, y + 17, wrap(label, label_w - 20, 13, 1), size=13,
+                             anchor="end"))
+            body.append(_rect(bar_x, y + 2, bar_w, 22, SOFT))
+            if value is None:
+                body.append(_rect(bar_x, y + 2, 14, 22, HATCH))
+                body.append(text(bar_x + 22, y + 18, shown, size=13, fill=MUTED))
+            else:
+                width = bar_w * value / top
+                body.append(_rect(bar_x, y + 2, width, 22, BAR))
+                body.append(text(bar_x + width + 8, y + 18, shown, size=13, weight="600"))
+            y += 30
+        y += 10
+    description = "; ".join(
+        f"{heading}: " + ", ".join(f"{label} {shown}" for label, _, shown in rows)
+        for heading, rows in groups)
+    return document(WIDTH, y + 8, title, description + ". The table below the chart holds "
+                    "the same figures.", body, ident)
+
+
+def months(title: str, series: list[tuple[str, list[tuple[str, int | None, str]]]],
+           ident: str = "trends") -> str:
+    """One row of columns per series (small multiples), months along the bottom."""
+    label_w, left = 170, 190
+    count = max((len(points) for _, points in series), default=1) or 1
+    step = (WIDTH - left - 20) / count
+    row_h = 96
+    body = []
+    for index, (name, points) in enumerate(series):
+        base = 20 + index * (row_h + 24) + row_h
+        top = max([v for _, v, _ in points if v is not None] or [1]) or 1
+        body.append(text(label_w, base - row_h / 2, wrap(name, label_w - 10, 14, 2), size=14,
+                         anchor="end", weight="600"))
+        body.append("<line " + attrs(x1=left, y1=base, x2=num(WIDTH - 20), y2=base,
+                                     stroke=LINE) + "/>")
+        for position, (_month, value, shown) in enumerate(points):
+            x = left + position * step + step * 0.15
+            width = step * 0.7
+            if value is None:
+                body.append(_rect(x, base - 10, width, 10, HATCH))
+                body.append(text(x + width / 2, base - 14, "<" + shown.split()[-1]
+                                 if shown.startswith("fewer") else "–", size=11,
+                                 anchor="middle", fill=MUTED))
+            else:
+                height = (row_h - 22) * value / top
+                body.append(_rect(x, base - height, width, height, BAR))
+                body.append(text(x + width / 2, base - height - 4, shown, size=11,
+                                 anchor="middle"))
+    bottom = 20 + len(series) * (row_h + 24)
+    first = series[0][1] if series else []
+    for position, (month, _value, _shown) in enumerate(first):
+        body.append(text(left + position * step + step / 2, bottom, month[2:], size=11,
+                         anchor="middle", fill=MUTED))
+    description = "; ".join(f"{name}: " + ", ".join(f"{m} {s}" for m, _, s in points)
+                            for name, points in series)
+    return document(WIDTH, bottom + 16, title, description + ". The table below the chart "
+                    "holds the same figures.", body, ident)
+
+
+def coverage(title: str, domains: list[str], organisations: list[str],
+             cells: dict[tuple[int, int], tuple[bool, int | None, str]],
+             nobody: set[int], ident: str = "coverage") -> str:
+    """Life domains (rows) x organisations (columns). A cell: the registry's word (a filled
+    square: says it covers the domain) and the actions agreed in the period. Rows no one
+    covers are red; "says so, never did" cells amber."""
+    label_w, left = 220, 236
+    col = max(70, min(130, (WIDTH - left - 10) / max(1, len(organisations))))
+    width = left + col * len(organisations) + 10
+    head = 64
+    body = []
+    for j, name in enumerate(organisations):
+        body.append(text(left + j * col + col / 2, 22, wrap(name, col - 6, 12, 2), size=12,
+                         anchor="middle", weight="600"))
+    for i, domain in enumerate(domains):
+        y = head + i * 40
+        if i in nobody:
+            body.append(_rect(4, y, width - 8, 36, "#f8d7da"))
+        lines = wrap(domain, label_w - 10, 13, 2)
+        body.append(text(label_w, y + 23 - 7 * (len(lines) - 1), lines, size=13,
+                         anchor="end", weight="bold" if i in nobody else None,
+                         fill=BAD if i in nobody else INK))
+        for j in range(len(organisations)):
+            says, value, shown = cells[(i, j)]
+            x = left + j * col
+            if says and not value:
+                body.append(_rect(x + 2, y + 2, col - 4, 32, "#fff3cd"))
+            body.append(_rect(x + 8, y + 11, 14, 14, GOOD if says else "#ffffff",
+                              stroke=GOOD if says else MUTED, stroke_width=1.5))
+            body.append(text(x + 28, y + 23, shown, size=12,
+                             fill=MIXED if says and not value else INK,
+                             weight="600" if value else None))
+    legend_y = head + len(domains) * 40 + 22
+    body.append(_rect(16, legend_y - 12, 14, 14, GOOD, stroke=GOOD))
+    body.append(text(36, legend_y, "in the registry", size=12, fill=MUTED))
+    body.append(_rect(150, legend_y - 12, 14, 14, "#ffffff", stroke=MUTED))
+    body.append(text(170, legend_y, "not in the registry", size=12, fill=MUTED))
+    body.append(_rect(310, legend_y - 12, 14, 14, "#fff3cd"))
+    body.append(text(330, legend_y, "in the registry, no action in the period", size=12,
+                     fill=MUTED))
+    body.append(_rect(600, legend_y - 12, 14, 14, "#f8d7da"))
+    body.append(text(620, legend_y, "nobody covers this domain", size=12, fill=MUTED))
+    description = ("Numbers are the actions agreed in action plans in the period. "
+                   + "; ".join(f"{d}: " + ", ".join(
+                       f"{o} {'registry yes' if cells[(i, j)][0] else 'registry no'}, "
+                       f"{cells[(i, j)][2]}" for j, o in enumerate(organisations))
+                       for i, d in enumerate(domains)))
+    return document(max(width, 800), legend_y + 14, title, description, body, ident)
+
+
+def gaps(title: str, domains: list[tuple[str, bool, bool]], ident: str = "gaps") -> str:
+    """A case's life domains: (label, flagged vulnerable, covered by an action). A gap
+    (vulnerable, not covered) is red and says so in words."""
+    body, y = [], 16
+    body.append(text(300, y + 10, "Screening", size=12, anchor="middle", fill=MUTED))
+    body.append(text(470, y + 10, "Action plan", size=12, anchor="middle", fill=MUTED))
+    y += 22
+    for label, vulnerable, covered in domains:
+        gap = vulnerable and not covered
+        if gap:
+            body.append(_rect(4, y, 752, 30, "#f8d7da"))
+        body.append(text(200, y + 20, label, size=13, anchor="end",
+                         weight="bold" if gap else None, fill=BAD if gap else INK))
+        body.append(text(300, y + 20, "vulnerable" if vulnerable else "–", size=13,
+                         anchor="middle", fill=INK if vulnerable else MUTED))
+        body.append(text(470, y + 20, "action agreed" if covered else "no action", size=13,
+                         anchor="middle", fill=GOOD if covered else MUTED))
+        if gap:
+            body.append(text(600, y + 20, "GAP: no action", size=13, weight="bold", fill=BAD))
+        y += 34
+    missing = [label for label, v, c in domains if v and not c]
+    description = ("Life domains flagged vulnerable in the screening that no action covers: "
+                   + (", ".join(missing) if missing else "none") + ".")
+    return document(760, y + 8, title, description, body, ident)

@@ -1,0 +1,161 @@
+"""The network looks at itself: the flow evaluation and the heatmap on the process diagram.
+
+Only counts and durations leave this package, suppressed where small
+(services.suppression); never case codes, free text or names. Who may read it is decided
+in services.policy (``report.read``, ``report.export``); every view and export is audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import select
+
+from webapp.engine.taskinfo import element_id, element_title
+from webapp.extensions import db
+from webapp.models import ProcessVersion
+from webapp.services import bundles
+from webapp.services.audit import Actor, record
+from webapp.services.errors import NotAllowed, NotFound
+from webapp.services.policy import may_export_reports, may_read_reports
+
+from . import conventions, flow
+from .heatmap import heatmap
+from .period import Period
+from .tables import Table
+
+__all__ = ["Evaluation", "Period", "Table", "conventions", "diagram_xml", "evaluate",
+           "export_table", "heatmap_for", "record_export", "versions"]
+
+
+@dataclass
+class Evaluation:
+    period: Period
+    tables: dict[str, Table]
+    version: ProcessVersion | None
+
+
+def versions() -> list[ProcessVersion]:
+    """The case process's versions, newest first (for the report's choice)."""
+    process_id = current_app.config.get("CASE_PROCESS_ID", "maw_case")
+    return list(db.session.scalars(
+        select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+        .order_by(ProcessVersion.version.desc())))
+
+
+def _version(period: Period) -> ProcessVersion | None:
+    if period.version_id:
+        version = db.session.get(ProcessVersion, period.version_id)
+        if version is None:
+            raise NotFound("There is no such process version.")
+        return version
+    chosen = versions()
+    return chosen[0] if chosen else None
+
+
+def element_titles(version: ProcessVersion | None) -> dict[str, str]:
+    """BPMN element id -> name in every process of the version (the newest when None)."""
+    if version is None:
+        return {}
+    bundle = bundles.bundle_for(version)
+    titles = {}
+    for spec in [bundle.spec, *bundle.subprocess_specs.values()]:
+        for task_spec in spec.task_specs.values():
+            if getattr(task_spec, "bpmn_id", None):
+                titles[element_id(task_spec)] = element_title(task_spec)
+    # In the order the diagrams list them, the main process first: roughly the steps' order.
+    main = f'id="{version.process_id}"'
+    files = sorted((x for p, x in (version.files or {}).items() if p.endswith(".bpmn")),
+                   key=lambda x: (main not in x, x))
+
+    def position(element: str) -> tuple[int, int]:
+        for rank, xml in enumerate(files):
+            if (found := xml.find(f'id="{element}"')) >= 0:
+                return rank, found
+        return len(files), 0
+
+    return dict(sorted(titles.items(), key=lambda item: position(item[0])))
+
+
+def closure_criteria(version: ProcessVersion | None) -> dict[str, str]:
+    """The yes/no questions of the closure review form: field -> its title."""
+    if version is None:
+        return {}
+    bundle = bundles.bundle_for(version)
+    form = bundle.task_properties(conventions.CLOSURE_REVIEW_STEP).get("formJsonSchemaFilename")
+    schema = bundle.form(form) if form else None
+    return {name: str(prop.get("title") or name)
+            for name, prop in ((schema or {}).get("properties") or {}).items()
+            if isinstance(prop, dict) and prop.get("type") == "boolean"}
+
+
+def evaluate(actor: Actor, period: Period) -> Evaluation:
+    """Every table of the flow evaluation for the period. Raises NotAllowed, NotFound."""
+    if actor.user is None or not may_read_reports(actor.user):
+        raise NotAllowed("Only coordinators and evaluators read the evaluation.")
+    version = _version(period)
+    titles = element_titles(version)
+    facts = flow.gather(period)
+    tables = [
+        flow.signals_table(facts), flow.intake_table(facts), flow.closures_table(facts),
+        flow.criteria_table(facts, closure_criteria(version)), flow.open_table(facts, titles),
+        flow.spans_table(facts), flow.durations_table(facts, titles),
+        flow.waiting_table(facts, titles), flow.trends_table(facts, period),
+    ]
+    record(actor, "report_viewed", report="evaluation", **period.args())
+    return Evaluation(period, {t.key: t for t in tables}, version)
+
+
+def export_table(actor: Actor, period: Period, key: str) -> Table:
+    """One table of the evaluation, for its CSV. Raises NotAllowed, NotFound."""
+    if actor.user is None or not may_export_reports(actor.user):
+        raise NotAllowed("Only coordinators and evaluators export the evaluation.")
+    evaluation = evaluate(actor, period)
+    table = evaluation.tables.get(key)
+    if table is None:
+        raise NotFound("There is no such table.")
+    record(actor, "report_exported", report=key, **period.args())
+    return table
+
+
+def heatmap_for(actor: Actor, period: Period) -> dict:
+    """Per BPMN element of the version: times passed, waiting now, median time (suppressed),
+    and the diagram to draw them on. Raises NotAllowed, NotFound."""
+    if actor.user is None or not may_read_reports(actor.user):
+        raise NotAllowed("Only coordinators and evaluators read the evaluation.")
+    version = _version(period)
+    if version is None:
+        raise NotFound("No process is deployed yet.")
+    titles = element_titles(version)
+    order = {element: index for index, element in enumerate(titles)}
+    data = sorted(heatmap(period, titles), key=lambda e: (order.get(e["id"], len(order)),
+                                                          e["title"]))
+    record(actor, "report_viewed", report="heatmap", **period.args())
+    return {"version": version.label, "elements": data}
+
+
+def record_export(actor: Actor, period: Period, key: str) -> None:
+    """Audit the export of a table built elsewhere (the coverage matrix)."""
+    if actor.user is None or not may_export_reports(actor.user):
+        raise NotAllowed("Only coordinators and evaluators export the evaluation.")
+    record(actor, "report_exported", report=key, **period.args())
+
+
+def diagram_xml(period: Period) -> str:
+    """The BPMN XML of the version's main process (the heatmap's diagram). Raises NotFound."""
+    version = _version(period)
+    if version is None:
+        raise NotFound("No process is deployed yet.")
+    marker = f'id="{version.process_id}"'
+    for path, xml in sorted((version.files or {}).items()):
+        if path.endswith(".bpmn") and marker in xml:
+            return xml
+    raise NotFound("The diagram of this process version is missing.")
+
+
+def today() -> date:
+    from webapp.models import utcnow
+
+    return utcnow().date()

@@ -1,0 +1,95 @@
+"""Durations as median and 90th percentile, computed from histograms the database builds.
+
+A duration is counted in whole hours up to two days and in whole days (as hours) beyond, so
+the database returns a few hundred (bucket, count) pairs per step instead of every row, and
+the percentiles are exact at that resolution: the nearest-rank percentile (the value below
+which at least p of the durations lie) of the rounded-down durations.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import case
+
+from webapp.services import suppression
+
+DAY, HOUR = 86400, 3600
+SHORT = 2 * DAY
+
+
+def bucket(seconds) -> object:
+    """SQL: the duration in hours, rounded down to the hour below two days, to the day beyond
+    (integer division on every database)."""
+    return case((seconds < SHORT, seconds // HOUR), else_=(seconds // DAY) * 24)
+
+
+def bucket_of(seconds: int) -> int:
+    """The same bucket computed in Python (for tests and the case page)."""
+    return seconds // HOUR if seconds < SHORT else (seconds // DAY) * 24
+
+
+def nearest_rank(histogram: Iterable[tuple[int, int]], share: float) -> int | None:
+    """The nearest-rank percentile of ``histogram`` ((value, count) pairs)."""
+    pairs = sorted((v, c) for v, c in histogram if v is not None and c)
+    total = sum(c for _, c in pairs)
+    if not total:
+        return None
+    rank = max(1, math.ceil(share * total))
+    seen = 0
+    for value, count in pairs:
+        seen += count
+        if seen >= rank:
+            return value
+    return pairs[-1][0]
+
+
+@dataclass(frozen=True)
+class Duration:
+    """How long something took over ``count`` occurrences (hours; None when hidden)."""
+
+    count: suppression.Count
+    median: int | None
+    p90: int | None
+
+    @classmethod
+    def from_histogram(cls, histogram: list[tuple[int, int]]) -> Duration:
+        total = sum(c for v, c in histogram if v is not None)
+        if not suppression.enough(total):
+            return cls(suppression.one(total), None, None)
+        return cls(suppression.one(total), nearest_rank(histogram, 0.5),
+                   nearest_rank(histogram, 0.9))
+
+
+def hours_text(hours: int | None) -> str:
+    if hours is None:
+        return "–"
+    if hours < 48:
+        return f"{hours} h"
+    return f"{hours // 24} days"
+
+
+# ---------------------------------------------------------------------------------------
+# Spans: from one event of a case to a later one
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Match:
+    """Events of one kind, optionally of one element and one value."""
+
+    kind: str
+    element: str | None = None
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class Span:
+    """From the latest ``start`` event of a case (None: the case's registration) to the
+    first ``end`` event after it; written as a "span" event when it ends
+    (services.case_events), so it counts in the period in which it ends."""
+
+    key: str
+    label: str
+    start: Match | None
+    ends: tuple[Match, ...]
