@@ -13,8 +13,9 @@ DEV_SECRET = "dev-only-not-secret"  # noqa: S105 - refused outside development, 
 INTEGER_SETTINGS = (
     "INBOX_PAGE_SIZE", "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES", "LOGIN_IP_MAX_FAILURES",
     "LOGIN_IP_WINDOW_MINUTES", "REAUTH_MINUTES", "RETENTION_YEARS", "RETENTION_CHECK_SECONDS",
-    "PROXY_FIX_X_FOR", "SQLITE_CACHE_MB",
+    "PROXY_FIX_X_FOR", "SQLITE_CACHE_MB", "ENGINE_WORKERS", "ENGINE_MEMORY_MB",
 )
+FLOAT_SETTINGS = ("ENGINE_STEP_SECONDS", "SCRIPT_SECONDS")
 
 
 class ConfigError(RuntimeError):
@@ -63,6 +64,15 @@ def _defaults(app: Flask) -> dict:
         # Behind a reverse proxy, how many X-Forwarded-For hops to trust (0: none), so the
         # audit trail records the real client address.
         "PROXY_FIX_X_FOR": 0,
+        # Code process owners write (scripts, conditions, decision tables, timers, expressions,
+        # instructions) runs in engine worker processes (webapp.engine.isolation): at most
+        # ENGINE_WORKERS per web or timer process, each with ENGINE_MEMORY_MB of memory; one
+        # engine call may take ENGINE_STEP_SECONDS (then its worker is killed and the step
+        # fails, nothing saved), one script SCRIPT_SECONDS.
+        "ENGINE_WORKERS": 2,
+        "ENGINE_MEMORY_MB": 512,
+        "ENGINE_STEP_SECONDS": 5.0,
+        "SCRIPT_SECONDS": 2.0,
     }
 
 
@@ -109,6 +119,8 @@ def load_config(app: Flask, overrides: dict | None) -> None:
         )
     for key in INTEGER_SETTINGS:  # numbers from the environment arrive as text
         app.config[key] = int(app.config[key])
+    for key in FLOAT_SETTINGS:
+        app.config[key] = float(app.config[key])
     synchronous = str(app.config["SQLITE_SYNCHRONOUS"]).upper()
     if synchronous not in {"NORMAL", "FULL", "EXTRA"}:
         raise ConfigError(f"SQLITE_SYNCHRONOUS must be NORMAL, FULL or EXTRA, not {synchronous!r}.")

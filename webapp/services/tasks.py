@@ -36,6 +36,7 @@ class TaskView:
     ui_schema: dict | None
     instructions: str
     data: dict
+    instructions_error: str | None = None
 
 
 # A task's role and organisation id; None for the tasks of a network role naming no organisation.
@@ -119,7 +120,12 @@ def open_task(actor: Actor, task_id: int) -> TaskView:
     task = get_task_for(actor.user, task_id)
     version = task.case.process_version
     bundle = bundles.bundle_for(version)
-    ready = {t.id: t for t in engine.snapshot(bundle, task.case.state).ready}
+    try:
+        ready = {t.id: t for t in engine.snapshot(bundle, task.case.state).ready}
+    except engine.EngineError as error:
+        raise StepFailed("This task cannot be shown now: the process could not describe it. "
+                         "The coordinator has been told.", task.case_id,
+                         f"{task.spec_name}: {error}") from error
     live = ready.get(task.spiff_task_id)
     if live is None:
         raise NotFound("This task is no longer open.")
@@ -130,6 +136,7 @@ def open_task(actor: Actor, task_id: int) -> TaskView:
         ui_schema=bundle.form(live.ui_form) if live.ui_form else None,
         instructions=live.instructions,
         data=live.data,
+        instructions_error=live.instructions_error,
     )
 
 
