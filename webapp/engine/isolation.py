@@ -21,6 +21,7 @@ Knows nothing of Flask: the app passes its settings to :func:`configure`.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import io
 import mmap
 import os
@@ -158,7 +159,7 @@ class _Lost(Exception):
 def _worker_environment() -> dict[str, str]:
     """What a worker needs of the environment: where Python finds its packages, never the
     database address or the app's secret key."""
-    keep = ("NOCPU", "NOMEM", "NOWHERE", "PATH", "PYTHONPATH", "VIRTUAL_ENV", "LANG", "LC_ALL", "TZ", "TMPDIR", "HOME")
+    keep = ("PATH", "PYTHONPATH", "VIRTUAL_ENV", "LANG", "LC_ALL", "TZ", "TMPDIR", "HOME")
     env = {k: os.environ[k] for k in keep if k in os.environ}
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
@@ -236,10 +237,8 @@ class _Worker:
 
     def close(self, wait: float = 5.0) -> None:
         for stream in (self.proc.stdin, self.proc.stdout):
-            try:
+            with contextlib.suppress(OSError):
                 stream.close()
-            except OSError:
-                pass
         try:
             self.proc.wait(timeout=wait)
         except subprocess.TimeoutExpired:
@@ -392,8 +391,8 @@ def run(operation: str, bundle, *args, **kwargs):
 def _stopped(bundle, element: str | None, overran: bool, budget: Limits) -> ScriptError:
     subject = "its code" if element else "the process step"
     if overran:
-        message = (f"{subject} ran longer than the {budget.step_seconds:g} seconds a process "
-                   "step may take, so it was stopped")
+        message = (f"{subject} ran longer than a process step may take "
+                   f"({budget.step_seconds:g} s), so it was stopped")
     else:
         message = (f"the process engine stopped while running {subject} (it may have needed "
                    "more memory than a process step may use)")
@@ -401,14 +400,15 @@ def _stopped(bundle, element: str | None, overran: bool, budget: Limits) -> Scri
 
 
 def _title(bundle, element: str | None) -> str | None:
+    """The element's name in the diagram (a multi-instance task's name is on its child)."""
     if element is None:
         return None
     for process in [bundle.spec, *bundle.subprocess_specs.values()]:
         for name in (element, f"{element} [child]"):
-            spec = process.task_specs.get(name)
-            if spec is not None:
-                return getattr(spec, "bpmn_name", None) or element
-    return None
+            title = getattr(process.task_specs.get(name), "bpmn_name", None)
+            if title:
+                return title
+    return element
 
 
 # --- the engine's calls, each in a worker ---------------------------------------------------------
