@@ -14,6 +14,7 @@ INTEGER_SETTINGS = (
     "INBOX_PAGE_SIZE", "LOGIN_MAX_FAILURES", "LOGIN_LOCKOUT_MINUTES", "LOGIN_IP_MAX_FAILURES",
     "LOGIN_IP_WINDOW_MINUTES", "REAUTH_MINUTES", "RETENTION_YEARS", "RETENTION_CHECK_SECONDS",
     "PROXY_FIX_X_FOR", "SQLITE_CACHE_MB", "ENGINE_WORKERS", "ENGINE_MEMORY_MB",
+    "MAX_CONTENT_LENGTH", "MAX_FORM_MEMORY_SIZE",
 )
 FLOAT_SETTINGS = ("ENGINE_STEP_SECONDS", "SCRIPT_SECONDS")
 
@@ -69,6 +70,10 @@ def _defaults(app: Flask) -> dict:
         # ENGINE_WORKERS per web or timer process, each with ENGINE_MEMORY_MB of memory; one
         # engine call may take ENGINE_STEP_SECONDS (then its worker is killed and the step
         # fails, nothing saved), one script SCRIPT_SECONDS.
+        # The largest request accepted (a form, an uploaded bundle); larger ones get a clear
+        # 413 page. MAX_FORM_MEMORY_SIZE: the text fields of one form together.
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
         "ENGINE_WORKERS": 2,
         "ENGINE_MEMORY_MB": 512,
         "ENGINE_STEP_SECONDS": 5.0,

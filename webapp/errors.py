@@ -15,6 +15,9 @@ MESSAGES = {
                                   "be, ask the coordinator."),
     404: ("Not found", "This page does not exist or is not yours to see."),
     409: ("Someone else was first", "Nothing of what you sent was saved."),
+    413: ("What you sent is too large", "Nothing was saved. Send less at once (a smaller file, "
+                                         "shorter text), or ask the administrator about the "
+                                         "limit."),
     422: ("This could not be saved", "Some of what was sent is not valid. Go back and check "
                                      "the marked fields."),
     500: ("Something went wrong on our side", "Nothing was saved. Please try again; if it "

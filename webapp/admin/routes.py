@@ -50,7 +50,8 @@ class ActionForm(FlaskForm):
 def index():
     users = db.session.scalars(select(User).order_by(User.username)).all()
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
-    return render_template("admin/index.html", users=users, orgs=orgs, action=ActionForm())
+    return render_template("admin/index.html", users=users, orgs=orgs, action=ActionForm(),
+                           locked=accounts.locked_addresses(u.id for u in users))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

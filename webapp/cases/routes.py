@@ -23,7 +23,7 @@ from webapp.services.policy import (
     may_view_case,
 )
 from webapp.services.tasks import inbox_query
-from webapp.web import case_or_404, current_actor
+from webapp.web import case_or_404, current_actor, page_number
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -40,8 +40,10 @@ class RegisterCaseForm(FlaskForm):
 def index():
     flt = exports.CaseFilter.from_args(request.args)
     exports.check_may_list(current_actor())
-    page = db.paginate(exports.cases_query(flt), page=request.args.get("page", 1, type=int),
-                       per_page=50, error_out=False)
+    page = db.paginate(exports.cases_query(flt), page=page_number(), per_page=50,
+                       error_out=False)
+    if page.pages and page.page > page.pages:  # past the end: the last page
+        page = db.paginate(exports.cases_query(flt), page=page.pages, per_page=50)
     record(current_actor(), "cases_listed", page=page.page, **flt.args())
     db.session.commit()
     return render_template("cases/index.html", page=page, flt=flt, statuses=exports.STATUSES,

@@ -9,7 +9,7 @@ from webapp.services import inbox as inbox_service
 from webapp.services import tasks as task_service
 from webapp.services.errors import Conflict, InvalidInput
 from webapp.services.policy import can
-from webapp.web import current_actor, safe_next, url_for_ids
+from webapp.web import current_actor, page_number, safe_next, url_for_ids
 
 bp = Blueprint("inbox", __name__)
 
@@ -21,7 +21,7 @@ def index():
     now = utcnow()
     reassigner = can(current_user, "task.reassign")
     inbox = inbox_service.load_inbox(
-        current_user, flt, page=request.args.get("page", 1, type=int),
+        current_user, flt, page=page_number(),
         per_page=int(current_app.config["INBOX_PAGE_SIZE"]), now=now,
         with_candidates=reassigner,
     )

@@ -15,6 +15,7 @@ from webapp.models.drafts import TaskDraft
 from webapp.models.involvement import Involvement, SharedItem
 from webapp.models.process_drafts import ProcessDraft
 from webapp.models.processes import ProcessVersion
+from webapp.models.safeguards import ClosedTask, DenialTally, LoginLock, RoleGrant
 from webapp.models.types import utcnow
 
 __all__ = [
@@ -22,4 +23,5 @@ __all__ = [
     "CaseSubject", "Contribution", "Membership", "Organisation", "ProcessVersion", "Task",
     "TaskDraft", "Timer", "User", "ProcessDraft",
     "utcnow", "Involvement", "SharedItem",
+    "ClosedTask", "DenialTally", "LoginLock", "RoleGrant",
 ]

@@ -21,7 +21,7 @@ from webapp.models import (
     Timer,
     utcnow,
 )
-from webapp.services import bundles, involvement
+from webapp.services import bundles, involvement, unanswered
 from webapp.services.audit import Actor, record
 from webapp.services.errors import NotAllowed, NotFound, StepFailed
 from webapp.services.policy import may_register_case
@@ -166,8 +166,11 @@ def get_case(code: str) -> Case:
     return case
 
 
-def apply_step(case: Case, step: engine.Step, *, now: datetime) -> None:
+def apply_step(case: Case, step: engine.Step, *, now: datetime,
+               completed_task_id: int | None = None) -> None:
     """Store the new state and rebuild the case's inbox rows and timers from the engine step.
+    ``completed_task_id``: the row of the task this step completed; any other row that goes
+    went without an answer (services.unanswered).
 
     Raises StaleDataError when someone else saved the case since it was read (its version
     counter moved on); the caller rolls back."""
@@ -186,7 +189,7 @@ def apply_step(case: Case, step: engine.Step, *, now: datetime) -> None:
     else:
         values["status"] = "open"
     _write_case(case, values)
-    _sync_tasks(case, step, now)
+    _sync_tasks(case, step, now, completed_task_id)
     _sync_timers(case, step)
 
 
@@ -203,7 +206,8 @@ def _write_case(case: Case, values: dict) -> None:
         set_committed_value(case, key, value)
 
 
-def _sync_tasks(case: Case, step: engine.Step, now: datetime) -> None:
+def _sync_tasks(case: Case, step: engine.Step, now: datetime,
+                completed_task_id: int | None = None) -> None:
     # Plain statements on the transaction's connection: the ORM's bookkeeping (autoflush,
     # identity map) is not needed for rows nobody holds as objects here, and costs more than
     # the statements themselves on every step.
@@ -211,7 +215,10 @@ def _sync_tasks(case: Case, step: engine.Step, now: datetime) -> None:
     existing = dict(connection.execute(_TASK_ROWS, {"case_id": case.id}).all())
     ready = {t.id: t for t in step.ready}
     gone = [row_id for spiff_id, row_id in existing.items() if spiff_id not in ready]
+    unanswered_drafts = []
     if gone:
+        if closed := [row_id for row_id in gone if row_id != completed_task_id]:
+            unanswered_drafts = unanswered.remember(connection, closed, now)
         connection.execute(_DELETE_TASKS, {"ids": gone})
         for row_id in gone:  # a loaded row that is gone keeps what it said, detached
             loaded = db.session.identity_map.get(identity_key(Task, row_id))
@@ -236,6 +243,8 @@ def _sync_tasks(case: Case, step: engine.Step, now: datetime) -> None:
     ]
     connection.execute(insert(Task), rows)
     involvement.involve_for_tasks(case.id, rows)
+    if unanswered_drafts:
+        unanswered.carry_drafts(connection, case.id, [t.id for t in new], unanswered_drafts)
 
 
 def _sync_timers(case: Case, step: engine.Step) -> None:

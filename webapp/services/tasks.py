@@ -13,7 +13,7 @@ from webapp import engine
 from webapp.engine.formschema import validate_data
 from webapp.extensions import db
 from webapp.models import NETWORK_ROLES, Contribution, Organisation, Task, User, utcnow
-from webapp.services import bundles
+from webapp.services import bundles, unanswered
 from webapp.services.audit import Actor, record
 from webapp.services.cases import apply_step, lock_case_of_task
 from webapp.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, StepFailed
@@ -112,6 +112,8 @@ def get_task_for(user: User, task_id: int, *, lean: bool = False, lock: bool = F
         done = db.session.scalar(select(Contribution).where(Contribution.task_id == task_id))
         if done is not None and may_work_on(user, done):
             raise _conflict_message(done)
+        if (replaced := unanswered.explain(user, task_id)) is not None:
+            raise replaced
     raise NotFound("This task does not exist or is not yours to see.")
 
 
@@ -222,7 +224,7 @@ def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | Non
     if case.coordinator_id is None and may_register_case(actor.user):
         case.coordinator_id = actor.user.id  # a partner's signal: the first coordinator to act
     try:
-        apply_step(case, step, now=now)
+        apply_step(case, step, now=now, completed_task_id=task.id)
         db.session.flush()
     except StaleDataError as error:
         raise _already_done(case_id, spiff_id) from error

@@ -8,6 +8,7 @@ from flask_login import login_required
 from markupsafe import Markup
 
 from webapp import pictures, recorded
+from webapp.errors import render_error
 from webapp.extensions import db
 from webapp.services import advice as advice_service
 from webapp.services import bundles, caseview, drafts
@@ -36,45 +37,65 @@ def _entered() -> dict:
 @login_required
 def show(task_id: int):
     actor = current_actor()
-    submitted = request.method == "POST" and request.form.get("action", "complete") == "complete"
-    if submitted and (done := _complete_directly(actor, task_id)) is not None:
-        return done
-    try:
-        view = task_service.open_task(actor, task_id)
-    except Conflict as error:
-        db.session.rollback()
-        if request.method != "POST":
-            raise
-        return _not_saved(error)
     posted = request.method == "POST"
     action = request.form.get("action", "complete") if posted else None
-    draft = drafts.get_draft(actor, task_id)
-    prefill = {**view.data, **(draft.data if draft else {})}
-    form = build_task_form(view.schema or {"type": "object", "properties": {}}, view.ui_schema,
-                           formdata=request.form if posted else None,
-                           data=prefill, option_sources=option_sources())
-    context = caseview.task_context(actor, view.task, view.data)
-    db.session.commit()  # the read is audited even if the submit below fails
-    page = {"view": view, "form": form, "draft": draft, "context": context,
-            "live_pictures": _pictures(form.to_data()) if _has_pictures(view.schema) else None,
-            "advice": advice_service.advice_for(view.task, form.to_data()),
-            "claimer": task_service.claimer_name(view.task) if view.task.claimed_by_id else None}
-    if posted and form.row_action():
-        return render_template("tasks/show.html", **page)
+    if action == "complete" and (done := _complete_directly(actor, task_id)) is not None:
+        return done
     if action == "draft":
-        return _save_draft(actor, task_id, form, view)
+        return _save_draft(actor, task_id)
     if action == "discard":
         drafts.discard_draft(actor, task_id)
         db.session.commit()
         flash("Your draft is discarded; the form shows the task as it was.", "info")
         return redirect(url_for("tasks.show", task_id=task_id))
-    if posted and form.validate_task():
-        return _complete(actor, task_id, form, page)
-    if posted:
+    try:
+        page = _page(actor, task_id, posted)
+    except Conflict as error:
+        db.session.rollback()
+        if not posted:
+            raise
+        return _not_saved(error)
+    except StepFailed as error:
+        return _cannot_show(actor, error)
+    form = page["form"]
+    if posted and not form.row_action() and form.validate_task():
+        return _complete(actor, task_id, page)
+    if posted and not form.row_action():
         flash("Nothing was saved yet: please correct the marked fields and send the form "
               "again. What you entered is kept.", "danger")
-        return render_template("tasks/show.html", **page), 422
-    return render_template("tasks/show.html", **page)
+        return _render(page, 422)
+    return _render(page)
+
+
+def _page(actor, task_id: int, posted: bool) -> dict:
+    """Everything the task page shows, read (and its reads audited) before anything is
+    committed: nothing on the page is read from the database after the commit, when a
+    colleague may have completed the task. Raises Conflict, NotFound, StepFailed."""
+    view = task_service.open_task(actor, task_id)
+    draft = drafts.get_draft(actor, task_id)
+    prefill = {**view.data, **(draft.data if draft else {})}
+    form = build_task_form(view.schema or {"type": "object", "properties": {}}, view.ui_schema,
+                           formdata=request.form if posted else None,
+                           data=prefill, option_sources=option_sources())
+    return {"view": view, "form": form, "draft": draft,
+            "context": caseview.task_context(actor, view.task, view.data),
+            "live_pictures": _pictures(form.to_data()) if _has_pictures(view.schema) else None,
+            "advice": advice_service.advice_for(view.task, form.to_data()),
+            "claimer": task_service.claimer_name(view.task) if view.task.claimed_by_id else None}
+
+
+def _render(page: dict, status: int = 200):
+    """Render the page, then commit the audited reads: the page never reads after a commit."""
+    html = render_template("tasks/show.html", **page)
+    db.session.commit()
+    return html, status
+
+
+def _cannot_show(actor, error: StepFailed):
+    db.session.rollback()
+    case_service.record_failure(actor, error.case_id, None, error.detail)
+    db.session.commit()
+    return render_error(500, error.message)
 
 
 def _complete_directly(actor, task_id: int):
@@ -125,10 +146,10 @@ def _not_saved(error: Conflict):
     schema, ui = recorded.forms_of(error.done) if error.done is not None else (None, None)
     if schema is None:
         return render_template("tasks/conflict.html", message=error.message, data=_entered(),
-                               schema=None), 409
+                               schema=None, successor=error.successor), 409
     form = build_task_form(schema, ui, formdata=request.form, option_sources=option_sources())
     return render_template("tasks/conflict.html", message=error.message, data=form.to_data(),
-                           schema=schema, ui=ui), 409
+                           schema=schema, ui=ui, successor=error.successor), 409
 
 
 def _pictures(data: dict) -> list[tuple[str, Markup]]:
@@ -174,53 +195,76 @@ def live_advice(task_id: int):
 @login_required
 def autosave(task_id: int):
     """Save the form as this user's draft without leaving the page (forms.js calls this a
-    while after typing), so an expired session or a closed laptop loses nothing."""
+    while after typing), so an expired session or a closed laptop loses nothing. When the task
+    was completed or replaced meanwhile, say so; the text stays in the browser's form."""
     actor = current_actor()
-    task = task_service.get_task_for(actor.user, task_id)
-    form = _posted_form(task)
-    draft = drafts.save_draft(actor, task_id, form.to_data())
-    db.session.commit()
-    return {"saved_at": draft.saved_at.strftime("%H:%M")}
-
-
-def _save_draft(actor, task_id, form, view):
     try:
+        task = task_service.get_task_for(actor.user, task_id)
+        form = _posted_form(task)
+        saved_at = drafts.save_draft(actor, task_id, form.to_data())
+        db.session.commit()
+    except (Conflict, NotFound, InvalidInput) as error:
+        db.session.rollback()
+        status = 409 if isinstance(error, Conflict) else 404 if isinstance(error, NotFound) else 422
+        return {"error": f"Your draft was not saved: {error.message} What you typed is still "
+                         "in the form: copy it before leaving this page."}, status
+    return {"saved_at": saved_at.strftime("%H:%M")}
+
+
+def _save_draft(actor, task_id):
+    try:
+        task = task_service.get_task_for(actor.user, task_id)
+        title = task.title
+        form = _posted_form(task)
         drafts.save_draft(actor, task_id, form.to_data())
         db.session.commit()
+    except Conflict as error:  # completed or replaced meanwhile: keep the text in view
+        db.session.rollback()
+        return _not_saved(error)
     except InvalidInput as error:
         db.session.rollback()
         flash(f"The draft could not be saved: {error.message}", "danger")
         return redirect(url_for("tasks.show", task_id=task_id))
-    flash(f"Draft of “{view.task.title}” saved. Only you can see it; it is kept when you log "
+    flash(f"Draft of “{title}” saved. Only you can see it; it is kept when you log "
           "out. Open the task again to continue.", "success")
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
-def _complete(actor, task_id, form, page):
-    view = page["view"]
-    code = view.task.case.code
+def _complete(actor, task_id, page):
+    """The full path's submit (the direct path found something to explain). On a refusal the
+    page is read again, as it is now, with what was entered kept in the form."""
+    view, form = page["view"], page["form"]
+    code, title, spiff_id = view.task.case.code, view.task.title, view.task.spiff_task_id
+    schema, ui, entered = view.schema, view.ui_schema, form.to_data()
     try:
-        task_service.complete_task(actor, task_id, form.to_data(),
-                                   checked_against=form.checked_schema)
+        task_service.complete_task(actor, task_id, entered, checked_against=form.checked_schema)
         db.session.commit()
     except InvalidInput as error:
         db.session.rollback()
-        for field_error in error.errors:
-            form.form_errors.append(field_error.message)
-        flash(error.message, "danger")
-        return render_template("tasks/show.html", **page), 422
+        return _again(actor, task_id, error.message, 422,
+                      [e.message for e in error.errors])
     except NotAllowed as error:  # claimed by a colleague meanwhile, or four eyes
         db.session.rollback()
-        flash(error.message, "danger")
-        return render_template("tasks/show.html", **page), 403
+        return _again(actor, task_id, error.message, 403)
     except Conflict as error:
         db.session.rollback()
-        return render_template("tasks/conflict.html", message=error.message,
-                               data=form.to_data(), schema=view.schema, ui=view.ui_schema), 409
+        return render_template("tasks/conflict.html", message=error.message, data=entered,
+                               schema=schema, ui=ui, successor=error.successor), 409
     except StepFailed as error:
         db.session.rollback()
-        case_service.record_failure(actor, error.case_id, view.task.spiff_task_id, error.detail)
+        case_service.record_failure(actor, error.case_id, spiff_id, error.detail)
         db.session.commit()
-        flash(error.message, "danger")
-        return render_template("tasks/show.html", **page), 500
-    return _done(view.task.title, code)
+        return _again(actor, task_id, error.message, 500)
+    return _done(title, code)
+
+
+def _again(actor, task_id: int, message: str, status: int, errors: list[str] | None = None):
+    """The task page once more after a refused submit, read afresh, the entry kept."""
+    try:
+        page = _page(actor, task_id, posted=True)
+    except Conflict as error:
+        db.session.rollback()
+        return _not_saved(error)
+    page["form"].form_errors.extend(errors or [])
+    flash(message, "danger")
+    return _render(page, status)
