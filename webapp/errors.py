@@ -1,13 +1,19 @@
 """Error pages in the app's layout, and domain errors mapped to HTTP status codes."""
 
+import logging
 from urllib.parse import urlsplit
 
 from flask import Flask, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from webapp.extensions import db
+from webapp.services import denials
 from webapp.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from webapp.web import current_actor
+
+log = logging.getLogger(__name__)
 
 MESSAGES = {
     400: ("Something in this request was not right", "Go back, reload the page and try again."),
@@ -55,12 +61,43 @@ DOMAIN_ERRORS = {NotFound: 404, NotAllowed: 403, Conflict: 409, InvalidInput: 42
 def _domain_error(error):
     db.session.rollback()
     status = next(s for cls, s in DOMAIN_ERRORS.items() if isinstance(error, cls))
+    if status in REFUSALS:
+        _record_refusal(status)
     return render_error(status, error.message)
+
+
+#: Answers that refuse access: recorded (aggregated) in the audit trail.
+REFUSALS = {403, 404}
+
+
+def _refused(status: int):
+    def handler(error):
+        db.session.rollback()
+        _record_refusal(status)
+        return render_error(status)
+    return handler
+
+
+def _record_refusal(status: int) -> None:
+    """Put a refusal on the record (services.denials aggregates repeats). A 404 counts only
+    on a page that exists for a logged-in person (a case or task that is not theirs, or gone);
+    a mistyped address is no refusal. Never makes the answer fail."""
+    if status == 404 and (request.url_rule is None or not current_user.is_authenticated):
+        return
+    try:
+        denials.record_denial(current_actor(), route=request.endpoint or "-",
+                              method=request.method, path=request.path, status=status)
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("could not record a refused request")
 
 
 def register_error_handlers(app: Flask) -> None:
     for status in MESSAGES:
-        if status != 500:
+        if status in REFUSALS:
+            app.register_error_handler(status, _refused(status))
+        elif status != 500:
             app.register_error_handler(status, lambda e, s=status: render_error(s))
     for error_class in DOMAIN_ERRORS:
         app.register_error_handler(error_class, _domain_error)

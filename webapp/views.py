@@ -44,6 +44,9 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(pictures_bp)
     app.register_blueprint(signals_bp)
+    from webapp.roles.routes import bp as roles_bp
+
+    app.register_blueprint(roles_bp)
 
     @app.context_processor
     def _labels():

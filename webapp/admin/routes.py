@@ -1,6 +1,7 @@
 """Administration of users and organisations. Administrators never read case content."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -10,7 +11,7 @@ from wtforms.validators import DataRequired, Length
 
 from webapp.extensions import db
 from webapp.models import ROLE_LABELS, ROLES, Organisation, User
-from webapp.services import accounts
+from webapp.services import accounts, role_grants
 from webapp.services.errors import InvalidInput
 from webapp.services.policy import may_manage_accounts
 from webapp.web import current_actor
@@ -50,8 +51,12 @@ class ActionForm(FlaskForm):
 def index():
     users = db.session.scalars(select(User).order_by(User.username)).all()
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    waiting: dict[int, list] = {}
+    for grant in role_grants.pending():
+        waiting.setdefault(grant.user_id, []).append(grant)
     return render_template("admin/index.html", users=users, orgs=orgs, action=ActionForm(),
-                           locked=accounts.locked_addresses(u.id for u in users))
+                           locked=accounts.locked_addresses(u.id for u in users),
+                           waiting=waiting)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -64,8 +69,13 @@ def new_user():
             user = accounts.create_user(current_actor(), form.username.data,
                                         form.display_name.data, form.password.data,
                                         [(form.organisation.data, form.role.data)])
+            waiting = bool(role_grants.pending(user))
             db.session.commit()
             flash(f"User {user.username} created.", "success")
+            if waiting:
+                flash(_("This role lets its holder read cases, so it takes effect once a "
+                        "coordinator confirms it. The coordinators see the request in their "
+                        "inbox."), "info")
             return redirect(url_for("admin.index"))
         except InvalidInput as error:
             db.session.rollback()

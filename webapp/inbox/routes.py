@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from webapp.extensions import db
 from webapp.models import utcnow
 from webapp.services import inbox as inbox_service
+from webapp.services import role_grants
 from webapp.services import tasks as task_service
 from webapp.services.errors import Conflict, InvalidInput
 from webapp.services.policy import can
@@ -29,6 +30,7 @@ def index():
         ("task", "tasks.show"), ("claim", "inbox.claim"), ("release", "inbox.release"),
         ("reassign", "inbox.reassign"))}
     return render_template("inbox/index.html", inbox=inbox, flt=flt, now=now,
+                           roles_to_confirm=role_grants.pending_count(current_user),
                            tabs=inbox_service.shown_tabs(current_user, inbox.counts),
                            due_filters=inbox_service.DUE_FILTERS,
                            sorts=inbox_service.SORTS, due_state=inbox_service.due_state,

@@ -7,8 +7,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.extensions import db
 from webapp.models import ROLES, LoginLock, Membership, Organisation, User, utcnow
+from webapp.services import role_grants
 from webapp.services.audit import Actor, record
 from webapp.services.errors import InvalidInput
+from webapp.services.policy import role_reads_cases
 from webapp.services.upsert import insert
 
 MIN_PASSWORD_LENGTH = 12
@@ -33,7 +35,11 @@ def create_organisation(
 
 def create_user(actor: Actor, username: str, display_name: str, password: str,
                 memberships: list[tuple[str, str]], *, is_demo: bool = False) -> User:
-    """Create a user with (organisation code, role) memberships. Raises InvalidInput."""
+    """Create a user with (organisation code, role) memberships. Raises InvalidInput.
+
+    A role that reads cases, given by a person (an administrator), is only asked for: a
+    coordinator confirms it (services.role_grants). Given by the system (the command line,
+    the demo data) it holds at once."""
     username = username.strip().lower()
     if not username:
         raise InvalidInput("A user needs a username.")
@@ -43,16 +49,23 @@ def create_user(actor: Actor, username: str, display_name: str, password: str,
         raise InvalidInput(f"The username '{username}' is taken.")
     user = User(username=username, display_name=display_name.strip() or username,
                 password_hash=generate_password_hash(password, method="scrypt"), is_demo=is_demo)
+    asked = []
     for org_code, role in memberships:
         if role not in ROLES:
             raise InvalidInput(f"Unknown role '{role}'. Roles: {', '.join(ROLES)}.")
         org = db.session.scalar(select(Organisation).where(Organisation.code == org_code))
         if org is None:
             raise InvalidInput(f"Unknown organisation '{org_code}'.")
-        user.memberships.append(Membership(organisation=org, role=role))
+        if actor.user is not None and role_reads_cases(role):
+            asked.append((org, role))  # a coordinator confirms it (services.role_grants)
+        else:
+            user.memberships.append(Membership(organisation=org, role=role))
     db.session.add(user)
     db.session.flush()
-    record(actor, "user_created", username=username, roles=[r for _, r in memberships])
+    record(actor, "user_created", username=username,
+           roles=[m.role for m in user.memberships], roles_asked=[r for _, r in asked])
+    for org, role in asked:
+        role_grants.request_grant(actor, user, org, role)
     return user
 
 
