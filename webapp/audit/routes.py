@@ -35,8 +35,9 @@ def index():
 def case_access(code: str):
     case = case_or_404(code, may_view_access_log)
     rows = access_log.view_access_list(current_actor(), case)
+    html = render_template("audit/case.html", case=case, rows=rows)
     db.session.commit()
-    return render_template("audit/case.html", case=case, rows=rows)
+    return html
 
 
 @bp.route("/cases/<code>/access.csv")

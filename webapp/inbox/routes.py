@@ -46,39 +46,47 @@ def _back():
 def claim(task_id: int):
     try:
         task = task_service.claim_task(current_actor(), task_id)
+        title, code = task.title, task.case_code
         db.session.commit()
     except Conflict as error:
         db.session.rollback()
         flash(error.message, "warning")
         return _back()
-    flash(f"You claimed “{task.title}” for case {task.case.code}. Colleagues see that you "
-          "are on it.", "success")
+    flash(f"You claimed “{title}” for case {code}. Colleagues see that you are on it.",
+          "success")
     return _back()
 
 
 @bp.route("/tasks/<int:task_id>/release", methods=["POST"])
 @login_required
 def release(task_id: int):
-    task = task_service.release_task(current_actor(), task_id)
-    db.session.commit()
-    flash(f"“{task.title}” for case {task.case.code} is back in the shared inbox.", "success")
+    try:
+        task = task_service.release_task(current_actor(), task_id)
+        title, code = task.title, task.case_code
+        db.session.commit()
+    except Conflict as error:
+        db.session.rollback()
+        flash(error.message, "warning")
+        return _back()
+    flash(f"“{title}” for case {code} is back in the shared inbox.", "success")
     return _back()
 
 
 @bp.route("/tasks/<int:task_id>/reassign", methods=["POST"])
 @login_required
 def reassign(task_id: int):
-    user_id = request.form.get("user_id", 0, type=int)
+    raw = request.form.get("user_id", "")
+    user_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else 0
     if not user_id:
         flash("Choose the person to hand the task over to, then press Reassign.", "warning")
         return _back()
     try:
         task = task_service.reassign_task(current_actor(), task_id, user_id)
+        title, code, name = task.title, task.case_code, task_service.claimer_name(task)
         db.session.commit()
-    except InvalidInput as error:
+    except (InvalidInput, Conflict) as error:
         db.session.rollback()
         flash(error.message, "danger")
         return _back()
-    name = task_service.claimer_name(task)
-    flash(f"“{task.title}” for case {task.case.code} is now with {name}.", "success")
+    flash(f"“{title}” for case {code} is now with {name}.", "success")
     return _back()

@@ -312,9 +312,14 @@ def claim_task(actor: Actor, task_id: int) -> Task:
         update(Task).where(Task.id == task.id, Task.claimed_by_id.is_(None))
         .values(claimed_by_id=actor.user.id).execution_options(synchronize_session=False)
     ).rowcount
-    db.session.refresh(task)
     if not claimed:
+        holder = db.session.execute(
+            select(Task.claimed_by_id).where(Task.id == task.id)).first()
+        if holder is None:  # completed (or closed) by someone else meanwhile
+            raise Conflict("This task was completed or closed meanwhile. Nothing was changed.")
+        set_committed_value(task, "claimed_by_id", holder.claimed_by_id)
         raise Conflict(f"{claimer_name(task)} claimed this task first. Nothing was changed.")
+    set_committed_value(task, "claimed_by_id", actor.user.id)
     record(actor, "task_claimed", case_id=task.case_id, task_ref=task.spiff_task_id,
            step=task.title)
     return task
@@ -329,7 +334,7 @@ def release_task(actor: Actor, task_id: int) -> Task:
         raise NotAllowed(f"{claimer_name(task)} claimed this task; only they or a "
                          "coordinator can release it.")
     previous = task.claimed_by_id
-    task.claimed_by_id = None
+    _set_claim(task, None)
     record(actor, "task_released", case_id=task.case_id, task_ref=task.spiff_task_id,
            step=task.title, previous=previous)
     return task
@@ -346,10 +351,21 @@ def reassign_task(actor: Actor, task_id: int, user_id: int) -> Task:
     if target is None or not target.active or not may_work_on(target, task):
         raise InvalidInput("That person cannot work on this task.")
     previous = task.claimed_by_id
-    task.claimed_by_id = target.id
+    _set_claim(task, target.id)
     record(actor, "task_reassigned", case_id=task.case_id, task_ref=task.spiff_task_id,
            step=task.title, to=target.id, previous=previous)
     return task
+
+
+def _set_claim(task: Task, user_id: int | None) -> None:
+    """Write who holds the task in one statement; Conflict if the row went meanwhile (a
+    colleague completed it), instead of a failing flush at the commit."""
+    written = db.session.execute(
+        update(Task).where(Task.id == task.id).values(claimed_by_id=user_id)
+        .execution_options(synchronize_session=False)).rowcount
+    if not written:
+        raise Conflict("This task was completed or closed meanwhile. Nothing was changed.")
+    set_committed_value(task, "claimed_by_id", user_id)
 
 
 def claimer_name(task: Task) -> str:

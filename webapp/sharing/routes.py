@@ -46,9 +46,10 @@ def case(code: str):
     """What the user's organisation may see of a case (the table sees the whole file)."""
     case = case_or_404(code, policy.may_view_involved_case)
     view = involvement.involved_view(current_actor(), case)
-    db.session.commit()
     workable = {t.id for t in view.open_tasks if policy.may_work_on(current_user, t)}
-    return render_template("sharing/case.html", view=view, workable=workable)
+    html = render_template("sharing/case.html", view=view, workable=workable)
+    db.session.commit()  # after rendering: a task completed meanwhile must not break the page
+    return html
 
 
 def _sharing_forms(case):
