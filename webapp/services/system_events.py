@@ -105,7 +105,7 @@ class Row:
 def describe(event: AuditEvent) -> Row:
     """One event in words (a refusal also says how many of its kind the window saw)."""
     detail = dict(event.detail or {})
-    parts = []
+    parts, typed = [], ""
     if event.action == "access_denied":
         so_far = denials.tally(detail.get("key", ""), detail.get("window_start", ""))
         count = max(so_far or 0, int(detail.get("count") or 1))
@@ -114,9 +114,10 @@ def describe(event: AuditEvent) -> Row:
         if count > 1:
             parts.append(f"{count} refusals of this kind within the hour")
     else:
+        typed = detail.pop("username", "") if event.user is None else ""  # an unknown name
         parts += [f"{k}: {_text(v)}" for k, v in sorted(detail.items())]
     return Row(at=event.at, who=event.user.display_name if event.user else "—",
-               username=event.user.username if event.user else "",
+               username=event.user.username if event.user else str(typed or ""),
                what=LABELS.get(event.action, event.action.replace("_", " ")),
                detail="; ".join(p for p in parts if p), remote_addr=event.remote_addr or "")
 
