@@ -117,7 +117,17 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def _busy(error):
         db.session.rollback()
-        if "locked" in str(error).lower():
+        if _is_busy(error):
             return render_error(409, "The case was busy with another change. Nothing was "
                                      "saved; please send the form again.")
         raise error
+
+
+#: PostgreSQL's answers when two transactions get in each other's way: a deadlock, a lock
+#: not available, a serialization failure. SQLite says "database is locked".
+BUSY_CODES = {"40P01", "55P03", "40001"}
+
+
+def _is_busy(error: OperationalError) -> bool:
+    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    return code in BUSY_CODES or "database is locked" in str(error).lower()

@@ -72,13 +72,14 @@ def _while_running(request, login, app):
             answered["r"] = request()
         reached.set()  # also when the request never reached the engine
 
+    police = login("police")
     isolation._Worker.call = call
     try:
         running = threading.Thread(target=in_thread)
         running.start()
         reached.wait(30)
         started = time.monotonic()
-        inbox = login("police").get("/")
+        inbox = police.get("/")
         seconds = time.monotonic() - started
         running.join()
     finally:

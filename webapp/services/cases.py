@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, event, insert, select, update
+from sqlalchemy import bindparam, delete, event, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, joinedload, lazyload, undefer
 from sqlalchemy.orm.attributes import set_committed_value
@@ -95,8 +95,11 @@ def next_code(year: int) -> str:
 
 
 def lock_case(case_id: int, *, skip_locked: bool = False) -> Case | None:
-    """Load a case row FOR UPDATE (PostgreSQL; SQLite serialises writers by itself), with its
-    state and its process version.
+    """Load a case row FOR NO KEY UPDATE (PostgreSQL; SQLite serialises writers by itself),
+    with its state and its process version. Two steps of one case wait for each other, but
+    rows that only refer to the case (audit events, drafts, contributions) are written
+    meanwhile: their foreign-key checks need only a key-share lock, which FOR UPDATE would
+    block, and a draft saved during a completion would deadlock with it.
 
     With skip_locked, a case another transaction holds is skipped (returns None). Locking a
     case again in the same transaction reads nothing: the row is held and the session's copy
@@ -108,7 +111,7 @@ def lock_case(case_id: int, *, skip_locked: bool = False) -> Case | None:
     query = (
         select(Case).where(Case.id == case_id)
         .options(undefer(Case.state), joinedload(Case.process_version))
-        .with_for_update(skip_locked=skip_locked, of=Case)
+        .with_for_update(skip_locked=skip_locked, of=Case, key_share=True)
         .execution_options(populate_existing=True)
     )
     case = db.session.scalars(query).first()
@@ -123,7 +126,9 @@ def lock_case_of_task(task_id: int) -> Task | None:
     The task row was read as the lock was asked for: whoever held the lock may have changed
     it meanwhile (read it again for anything that can change)."""
     known = db.session.identity_map.get(identity_key(Task, task_id))
-    if known is not None and known.case_id in db.session.info.get(_LOCKED, ()):
+    # Read without loading: an expired row may be gone (completed by someone else).
+    known_case = inspect(known).dict.get("case_id") if known is not None else None
+    if known_case is not None and known_case in db.session.info.get(_LOCKED, ()):
         return known
     task = db.session.scalars(_TASK_WITH_LOCKED_CASE, {"task_id": task_id}).first()
     if task is not None:
@@ -139,7 +144,7 @@ _TASK_WITH_LOCKED_CASE = (
     select(Task).join(Task.case).where(Task.id == bindparam("task_id"))
     .options(lazyload(Task.organisation), contains_eager(Task.case).options(
         undefer(Case.state), joinedload(Case.process_version)))
-    .with_for_update(of=Case)
+    .with_for_update(of=Case, key_share=True)
     .execution_options(populate_existing=True)
 )
 _UPDATE_CASE = (

@@ -58,7 +58,8 @@ def pending_count(user: User) -> int:
 def decide(actor: Actor, grant_id: int, confirm: bool) -> RoleGrant:
     """Confirm (the membership is made now) or refuse a request. Raises NotFound, NotAllowed
     (not a coordinator, or their own request or role) and Conflict (decided already)."""
-    grant = db.session.get(RoleGrant, grant_id, with_for_update=True)
+    grant = db.session.scalar(select(RoleGrant).where(RoleGrant.id == grant_id)
+                              .with_for_update(of=RoleGrant))
     if grant is None:
         raise NotFound("There is no such request.")
     if not policy.may_confirm_role(actor.user, grant):
