@@ -96,9 +96,10 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_role_grant_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_role_grant_user_id'), ['user_id'], unique=False)
 
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.drop_column('locked_until')
-        batch_op.drop_column('failed_logins')
+    # Native DROP COLUMN (SQLite 3.35+, PostgreSQL): a batch rebuild of "user" would drop the
+    # table every other table refers to, which fails (or cascades) on a database with rows.
+    op.execute('ALTER TABLE "user" DROP COLUMN locked_until')
+    op.execute('ALTER TABLE "user" DROP COLUMN failed_logins')
 
     dialect = op.get_bind().dialect.name
     for statement in {"sqlite": SQLITE_TRIGGERS, "postgresql": POSTGRES_TRIGGERS}.get(dialect, []):
