@@ -217,3 +217,24 @@ def test_engine_limits_are_checked():
         isolation.configure(step_seconds=0)
     with pytest.raises(ValueError):
         isolation.configure(memory_mb=16)
+
+
+def test_a_step_whose_result_is_too_big_fails_and_the_engine_goes_on(files, engine_limits):
+    engine_limits(step_seconds=20)
+    bundle = build_bundle(variant(files, CASE, "deadline_days = 7",
+                                  "deadline_days = 7\nblob = 'x' * (40 * 10**6)"))
+    step = _at_register(bundle)
+    with pytest.raises(engine.EngineError, match="more data than a case may hold"):
+        _complete_register(bundle, step)
+    assert engine.snapshot(bundle, step.state, now=T0).ready[0].spec_name == "register"
+
+
+def test_a_worker_whose_memory_ran_out_is_replaced_before_the_next_step(files, engine_limits):
+    engine_limits(step_seconds=20)
+    bundle = build_bundle(variant(files, CASE, "deadline_days = 7",
+                                  "deadline_days = 7\nblob = 'x' * (300 * 10**6)"))
+    step = _at_register(bundle)
+    with pytest.raises(engine.EngineError, match="^the step needed more memory than"):
+        _complete_register(bundle, step)  # the script fits; saving its state does not
+    for _ in range(3):  # no later step lands on the worker that stopped
+        assert engine.snapshot(bundle, step.state, now=T0).ready[0].spec_name == "register"

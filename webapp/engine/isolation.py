@@ -182,7 +182,10 @@ class _Worker:
     def __init__(self, memory_mb: int):
         self.memory_mb = memory_mb
         self.bundles: set[str] = set()
-        fd = _shared_page()
+        try:
+            fd = _shared_page()
+        except OSError as error:
+            raise EngineError(f"the process engine could not start a worker: {error}") from error
         try:
             self.where = mmap.mmap(fd, WHERE_SIZE)
             self.proc = subprocess.Popen(  # noqa: S603 - our own module, no shell
@@ -190,6 +193,8 @@ class _Worker:
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, pass_fds=(fd,), bufsize=0,
                 env=_worker_environment(), start_new_session=True,
             )
+        except OSError as error:
+            raise EngineError(f"the process engine could not start a worker: {error}") from error
         finally:
             os.close(fd)
         try:
@@ -215,7 +220,7 @@ class _Worker:
         try:
             return _load_reply(reply)
         except Exception:  # noqa: BLE001 - whatever came back, it is not ours
-            return ("error", EngineError("the step produced values that cannot be kept"))
+            return ("error", EngineError("the step produced values that cannot be kept"), True)
 
     def _cpu_limit_hit(self) -> bool:
         try:
@@ -369,7 +374,7 @@ def run(operation: str, bundle, *args, **kwargs):
         payload = None if bundle.hash in worker.bundles else (bundle.files, bundle.spec_json())
         reply = worker.call(pickle.dumps((operation, bundle.hash, payload, args, kwargs, limits),
                                          protocol=pickle.HIGHEST_PROTOCOL), budget.step_seconds)
-        if reply[0] == "need":
+        if reply[0] == "need":  # it no longer keeps this bundle
             reply = worker.call(pickle.dumps(
                 (operation, bundle.hash, (bundle.files, bundle.spec_json()), args, kwargs,
                  limits), protocol=pickle.HIGHEST_PROTOCOL), budget.step_seconds)
@@ -380,9 +385,12 @@ def run(operation: str, bundle, *args, **kwargs):
     except BaseException:
         _pool.discard(worker)
         raise
+    status, value, retire = reply
     worker.bundles.add(bundle.hash)
-    _pool.checkin(worker)
-    status, value = reply
+    if retire:  # it stops after this reply: never hand it out again
+        _pool.discard(worker)
+    else:
+        _pool.checkin(worker)
     if status == "error":
         raise value
     return value

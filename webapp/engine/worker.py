@@ -116,21 +116,22 @@ class Worker:
             return ("error", error)
 
 
-def _reply(out: int, reply: tuple) -> bool:
-    """Send a reply; returns False when the worker should stop after it (memory ran out)."""
+def _reply(out: int, reply: tuple, retire: bool = False) -> bool:
+    """Send a reply, saying whether this worker stops after it (its memory ran out: better a
+    fresh one); returns whether it goes on."""
     try:
-        body = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
+        body = pickle.dumps((*reply, retire), protocol=pickle.HIGHEST_PROTOCOL)
     except MemoryError:
-        body, reply = None, ("error", EngineError(isolation.MEMORY_MESSAGE))
+        body, reply, retire = None, ("error", EngineError(isolation.MEMORY_MESSAGE)), True
     except Exception as error:  # noqa: BLE001 - a value that cannot travel is the step's fault
         body = None
         reply = ("error", EngineError(f"the step produced a value that cannot be kept: {error}"))
     if body is not None and len(body) > isolation.MAX_REPLY_BYTES:
         body, reply = None, ("error", EngineError(isolation.TOO_BIG_MESSAGE))
     if body is None:
-        body = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
+        body = pickle.dumps((*reply, retire), protocol=pickle.HIGHEST_PROTOCOL)
     isolation.write_frame(out, body)
-    return not isinstance(reply[1], EngineError) or reply[1].args != (isolation.MEMORY_MESSAGE,)
+    return not retire
 
 
 def main(argv: list[str]) -> int:
@@ -148,13 +149,14 @@ def main(argv: list[str]) -> int:
         body = isolation.read_frame(requests, None)
         if body is None:  # the parent went away
             return 0
+        retire = False
         try:
             reply = worker.handle(pickle.loads(body))  # noqa: S301 - from our own parent
         except MemoryError:
-            reply = ("error", EngineError(isolation.MEMORY_MESSAGE))
+            reply, retire = ("error", EngineError(isolation.MEMORY_MESSAGE)), True
         except Exception as error:  # noqa: BLE001 - report it; the parent decides
             reply = ("error", EngineError(f"the engine failed: {type(error).__name__}: {error}"))
-        if not _reply(replies, reply):
+        if not _reply(replies, reply, retire):
             return 0
 
 
