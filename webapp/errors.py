@@ -48,8 +48,10 @@ def _back_link() -> str | None:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def render_error(status: int, message: str | None = None, **context):
-    title, hint = MESSAGES.get(status, MESSAGES[500])
+def render_error(status: int, message: str | None = None, title: str | None = None,
+                 **context):
+    default_title, hint = MESSAGES.get(status, MESSAGES[500])
+    title = title or default_title
     context.setdefault("next_step", NEXT_STEPS.get(status))
     return render_template("error.html", status=status, title=title, message=message or hint,
                            back=_back_link(), **context), status

@@ -2,7 +2,7 @@
 scripts), and what the database cannot store refused at the edge (NUL bytes, ids out of
 range)."""
 
-from flask import Flask, render_template, request, session
+from flask import Flask, request, session
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -85,10 +85,11 @@ def _refused(status: int, fields: list[str] | None):
     entered = [(key.replace("\x00", ""), value.replace("\x00", ""))
                for key, value in request.form.items(multi=True)
                if key not in ("csrf_token", "action") and "password" not in key and value]
-    return render_template("error.html", status=status, title=_("This could not be used"),
-                           message=message, entered=entered if fields is not None else [],
-                           bad_fields=[f.replace("\x00", "") for f in fields or []],
-                           back=None), status
+    from webapp.errors import render_error
+
+    return render_error(status, message, title=_("This could not be used"),
+                        entered=entered if fields is not None else [],
+                        bad_fields=[f.replace("\x00", "") for f in fields or []])
 
 
 def register_security(app: Flask) -> None:

@@ -102,10 +102,17 @@ class Row:
     remote_addr: str
 
 
+#: Login attempts for a name nobody has: the name typed is shown, not "the system".
+ANONYMOUS_ATTEMPTS = ("login_failed", "login_rate_limited")
+
+
 def describe(event: AuditEvent) -> Row:
     """One event in words (a refusal also says how many of its kind the window saw)."""
     detail = dict(event.detail or {})
-    parts, typed = [], ""
+    parts = []
+    typed = ""
+    if event.user is None and event.action in ANONYMOUS_ATTEMPTS:
+        typed = str(detail.pop("username", "") or "")
     if event.action == "access_denied":
         so_far = denials.tally(detail.get("key", ""), detail.get("window_start", ""))
         count = max(so_far or 0, int(detail.get("count") or 1))
@@ -114,10 +121,12 @@ def describe(event: AuditEvent) -> Row:
         if count > 1:
             parts.append(f"{count} refusals of this kind within the hour")
     else:
-        typed = detail.pop("username", "") if event.user is None else ""  # an unknown name
-        parts += [f"{k}: {_text(v)}" for k, v in sorted(detail.items())]
-    return Row(at=event.at, who=event.user.display_name if event.user else "—",
-               username=event.user.username if event.user else str(typed or ""),
+        parts += [f"{k}: {_text(v)}" for k, v in sorted(detail.items()) if v not in ("", [], None)]
+    if event.user is not None:
+        who = event.user.display_name
+    else:
+        who = "Unknown name" if typed else "The system"
+    return Row(at=event.at, who=who, username=event.user.username if event.user else typed,
                what=LABELS.get(event.action, event.action.replace("_", " ")),
                detail="; ".join(p for p in parts if p), remote_addr=event.remote_addr or "")
 
@@ -125,7 +134,8 @@ def describe(event: AuditEvent) -> Row:
 def _text(value) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
-    return str(value)
+    text = str(value)
+    return text[:12] + "…" if len(text) == 64 and text.isalnum() else text  # a hash
 
 
 def view_events(actor: Actor, flt: EventFilter, page: int):
