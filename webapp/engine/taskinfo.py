@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -136,7 +137,7 @@ def render_instructions_checked(text: str, data: dict) -> tuple[str, str | None]
     if not text or "{" not in text:
         return text or "", None
     try:
-        rendered = _JINJA.from_string(text).render(**copy.deepcopy(data))
+        rendered = _template(text).render(**copy.deepcopy(data))
     except MemoryError:
         return text, "the placeholders need more memory than a process step may use"
     except Exception as err:  # noqa: BLE001 - whatever the template does, the task shows
@@ -145,6 +146,13 @@ def render_instructions_checked(text: str, data: dict) -> tuple[str, str | None]
         return text, (f"the filled-in instructions are longer than {MAX_INSTRUCTIONS:,} "
                       "characters")
     return rendered, None
+
+
+@functools.lru_cache(maxsize=512)
+def _template(text: str):
+    """A compiled instructions template, once per text (compiling costs more than rendering).
+    Raises the template's syntax errors (not cached: compiling them again is cheap)."""
+    return _JINJA.from_string(text)
 
 
 def ready_task(task) -> ReadyTask:
