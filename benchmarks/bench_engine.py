@@ -1,4 +1,6 @@
-"""Per-step engine cost on the engine test bundle: load state + complete + save (median ms).
+"""Per-step engine cost on the engine test bundle: load state + complete + save (median ms),
+in-process (engine.runner: the engine's own cost) and in a worker process (engine.isolation,
+what the application pays: the step plus sending the state there and back).
 
 Run: .venv/bin/python benchmarks/bench_engine.py [runs]
 """
@@ -12,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from webapp import engine
+from webapp.engine import isolation, runner
 
 ROOT = Path(__file__).resolve().parents[1]
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -23,8 +26,9 @@ def _timed(func):
     return result, (time.perf_counter() - started) * 1000
 
 
-def one_case(bundle) -> dict[str, float]:
-    """Run one case through every step; return ms per named step."""
+def one_case(bundle, engine=runner) -> dict[str, float]:
+    """Run one case through every step with ``engine`` (runner or isolation); return ms per
+    named step."""
     times = {}
     step, times["start"] = _timed(lambda: engine.start(bundle, {"case_code": "B-1"}, now=T0))
     data = {"urgency": "high", "partners": ["police", "school", "youth_care"]}
@@ -51,13 +55,19 @@ def main(runs: int = 200) -> None:
     spec_json = bundle.spec_json()
     _, stored_ms = _timed(lambda: engine.Bundle.from_stored(files, spec_json))
     samples: dict[str, list[float]] = {}
+    isolated: dict[str, list[float]] = {}
+    one_case(bundle, isolation)  # the worker starts and receives the bundle
     for _ in range(runs):
         for name, ms in one_case(bundle).items():
             samples.setdefault(name, []).append(ms)
+        for name, ms in one_case(bundle, isolation).items():
+            isolated.setdefault(name, []).append(ms)
     print(f"compile_bundle: {compile_ms:.1f} ms; Bundle.from_stored: {stored_ms:.2f} ms; "
           f"spec_json {len(spec_json)} chars")  # fmt: skip
+    print(f"{'':30s} {'in-process':>17s} {'in a worker':>12s}")
     for name, values in samples.items():
-        print(f"{name:30s} median {statistics.median(values):6.2f} ms")
+        print(f"{name:30s} median {statistics.median(values):6.2f} ms "
+              f"{statistics.median(isolated[name]):9.2f} ms")
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from webapp import create_app
 from webapp.config import normalise_database_url
+from webapp.engine import isolation
 from webapp.extensions import db
 from webapp.services import accounts, bundles
 from webapp.services.audit import Actor
@@ -80,6 +81,14 @@ def app(tmp_path):
         if BACKEND == "postgres":
             db.drop_all()
         db.engine.dispose()
+
+
+@pytest.fixture
+def engine_limits(monkeypatch):
+    """``engine_limits(step_seconds=1, script_seconds=0.2)``: other engine limits for one test
+    (restored after it)."""
+    monkeypatch.setattr(isolation, "_limits", isolation.limits())
+    return isolation.configure
 
 
 @pytest.fixture

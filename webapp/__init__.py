@@ -18,4 +18,22 @@ def create_app(config: dict | None = None) -> Flask:
     views.register_blueprints(app)
     errors.register_error_handlers(app)
     cli.register_commands(app)
+    _register_engine(app)
     return app
+
+
+def _register_engine(app: Flask) -> None:
+    """The engine's worker processes: their limits from the settings, and one started in the
+    background with the first request, so nobody waits for it."""
+    from webapp.engine import isolation
+
+    try:
+        isolation.configure(
+            workers=app.config["ENGINE_WORKERS"], memory_mb=app.config["ENGINE_MEMORY_MB"],
+            step_seconds=app.config["ENGINE_STEP_SECONDS"],
+            script_seconds=app.config["SCRIPT_SECONDS"])
+    except ValueError as error:
+        from webapp.config import ConfigError
+
+        raise ConfigError(str(error)) from error
+    app.before_request(isolation.prestart)

@@ -16,7 +16,9 @@ INTEGER_SETTINGS = (
     "PROXY_FIX_X_FOR", "SQLITE_CACHE_MB",
     "ATTACHMENT_MAX_FILE_MB", "ATTACHMENT_MAX_CASE_MB", "ATTACHMENT_MAX_FILES", "MAX_REQUEST_MB",
     "REPORT_MIN_COUNT", "REPORT_ROLLUP_SECONDS",
+    "ENGINE_WORKERS", "ENGINE_MEMORY_MB", "MAX_CONTENT_LENGTH", "MAX_FORM_MEMORY_SIZE",
 )
+FLOAT_SETTINGS = ("ENGINE_STEP_SECONDS", "SCRIPT_SECONDS")
 
 
 class ConfigError(RuntimeError):
@@ -90,8 +92,8 @@ def _defaults(app: Flask) -> dict:
         "ATTACHMENT_MAX_FILE_MB": 10,
         "ATTACHMENT_MAX_CASE_MB": 100,
         "ATTACHMENT_MAX_FILES": 5,
-        # Any request larger than this is refused before it is read (413); 0: room for the
-        # most files one form may send, plus 2 MB.
+        # A task form sending files larger than this is refused before it is read (413); 0:
+        # room for the most files one form may send, plus 2 MB.
         "MAX_REQUEST_MB": 0,
         # Evaluation reports show counts below this as "fewer than N" (and hide one more
         # count of the group, so the small one cannot be worked out from the total).
@@ -99,6 +101,19 @@ def _defaults(app: Flask) -> dict:
         # How often the worker rebuilds the evaluation's monthly totals (reports are exact
         # without them, only slower: they read every event of months without totals).
         "REPORT_ROLLUP_SECONDS": 3600,
+        # The largest request accepted (a form, an uploaded bundle); larger ones get a clear
+        # 413 page. MAX_FORM_MEMORY_SIZE: the text fields of one form together.
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 1024 * 1024,
+        # Code process owners write (scripts, conditions, decision tables, timers, expressions,
+        # instructions) runs in engine worker processes (webapp.engine.isolation): at most
+        # ENGINE_WORKERS per web or timer process, each with ENGINE_MEMORY_MB of memory; one
+        # engine call may take ENGINE_STEP_SECONDS (then its worker is killed and the step
+        # fails, nothing saved), one script SCRIPT_SECONDS.
+        "ENGINE_WORKERS": 2,
+        "ENGINE_MEMORY_MB": 512,
+        "ENGINE_STEP_SECONDS": 5.0,
+        "SCRIPT_SECONDS": 2.0,
     }
 
 
@@ -146,7 +161,11 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     for key in INTEGER_SETTINGS:  # numbers from the environment arrive as text
         app.config[key] = int(app.config[key])
     files_mb = app.config["ATTACHMENT_MAX_FILE_MB"] * app.config["ATTACHMENT_MAX_FILES"]
-    app.config["MAX_CONTENT_LENGTH"] = (app.config["MAX_REQUEST_MB"] or files_mb + 2) * 1024 * 1024
+    # A task form that takes files may send them all at once (see tasks.routes); every other
+    # request keeps MAX_CONTENT_LENGTH.
+    app.config["TASK_FORM_MAX_BYTES"] = (app.config["MAX_REQUEST_MB"] or files_mb + 2) * 1024 * 1024
+    for key in FLOAT_SETTINGS:
+        app.config[key] = float(app.config[key])
     synchronous = str(app.config["SQLITE_SYNCHRONOUS"]).upper()
     if synchronous not in {"NORMAL", "FULL", "EXTRA"}:
         raise ConfigError(f"SQLITE_SYNCHRONOUS must be NORMAL, FULL or EXTRA, not {synchronous!r}.")

@@ -1,13 +1,19 @@
 """Error pages in the app's layout, and domain errors mapped to HTTP status codes."""
 
+import logging
 from urllib.parse import urlsplit
 
 from flask import Flask, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from webapp.extensions import db
+from webapp.services import denials
 from webapp.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from webapp.web import current_actor
+
+log = logging.getLogger(__name__)
 
 MESSAGES = {
     400: ("Something in this request was not right", "Go back, reload the page and try again."),
@@ -15,8 +21,9 @@ MESSAGES = {
                                   "be, ask the coordinator."),
     404: ("Not found", "This page does not exist or is not yours to see."),
     409: ("Someone else was first", "Nothing of what you sent was saved."),
-    413: ("What you sent is too large", "Nothing was saved. Attach fewer or smaller files: "
-                                        "the limits are next to the file field."),
+    413: ("What you sent is too large", "Nothing was saved. Send less at once: fewer or smaller "
+                                        "files (the limits are next to the file field) or "
+                                        "shorter text."),
     422: ("This could not be saved", "Some of what was sent is not valid. Go back and check "
                                      "the marked fields."),
     500: ("Something went wrong on our side", "Nothing was saved. Please try again; if it "
@@ -41,8 +48,10 @@ def _back_link() -> str | None:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def render_error(status: int, message: str | None = None, **context):
-    title, hint = MESSAGES.get(status, MESSAGES[500])
+def render_error(status: int, message: str | None = None, title: str | None = None,
+                 **context):
+    default_title, hint = MESSAGES.get(status, MESSAGES[500])
+    title = title or default_title
     context.setdefault("next_step", NEXT_STEPS.get(status))
     return render_template("error.html", status=status, title=title, message=message or hint,
                            back=_back_link(), **context), status
@@ -54,12 +63,43 @@ DOMAIN_ERRORS = {NotFound: 404, NotAllowed: 403, Conflict: 409, InvalidInput: 42
 def _domain_error(error):
     db.session.rollback()
     status = next(s for cls, s in DOMAIN_ERRORS.items() if isinstance(error, cls))
+    if status in REFUSALS:
+        _record_refusal(status)
     return render_error(status, error.message)
+
+
+#: Answers that refuse access: recorded (aggregated) in the audit trail.
+REFUSALS = {403, 404}
+
+
+def _refused(status: int):
+    def handler(error):
+        db.session.rollback()
+        _record_refusal(status)
+        return render_error(status)
+    return handler
+
+
+def _record_refusal(status: int) -> None:
+    """Put a refusal on the record (services.denials aggregates repeats). A 404 counts only
+    on a page that exists for a logged-in person (a case or task that is not theirs, or gone);
+    a mistyped address is no refusal. Never makes the answer fail."""
+    if status == 404 and (request.url_rule is None or not current_user.is_authenticated):
+        return
+    try:
+        denials.record_denial(current_actor(), route=request.endpoint or "-",
+                              method=request.method, path=request.path, status=status)
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("could not record a refused request")
 
 
 def register_error_handlers(app: Flask) -> None:
     for status in MESSAGES:
-        if status != 500:
+        if status in REFUSALS:
+            app.register_error_handler(status, _refused(status))
+        elif status != 500:
             app.register_error_handler(status, lambda e, s=status: render_error(s))
     for error_class in DOMAIN_ERRORS:
         app.register_error_handler(error_class, _domain_error)
@@ -79,7 +119,17 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     def _busy(error):
         db.session.rollback()
-        if "locked" in str(error).lower():
+        if _is_busy(error):
             return render_error(409, "The case was busy with another change. Nothing was "
                                      "saved; please send the form again.")
         raise error
+
+
+#: PostgreSQL's answers when two transactions get in each other's way: a deadlock, a lock
+#: not available, a serialization failure. SQLite says "database is locked".
+BUSY_CODES = {"40P01", "55P03", "40001"}
+
+
+def _is_busy(error: OperationalError) -> bool:
+    code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    return code in BUSY_CODES or "database is locked" in str(error).lower()

@@ -59,6 +59,9 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (reports_bp, gaps_bp, partners_bp):
         app.register_blueprint(blueprint)
+    from webapp.roles.routes import bp as roles_bp
+
+    app.register_blueprint(roles_bp)
 
     @app.context_processor
     def _labels():

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import abort, request, url_for
 from flask_login import current_user, login_required
@@ -45,10 +46,33 @@ def role_required(*roles: str):
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only same-site relative paths are followed after login."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """Only same-site paths are followed after login, re-authentication, claim, release...
+
+    Refused: anything with a scheme or a host once parsed, protocol-relative ``//``, back
+    slashes, and control characters (browsers drop tabs and line breaks from addresses, so
+    a slash, a tab and ``/evil.example`` would become ``//evil.example``; a line break would
+    end up in a header)."""
+    if not target or len(target) > MAX_NEXT or not target.startswith("/"):
+        return None
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in target) or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return None
+    return target
+
+
+MAX_NEXT = 2000
+MAX_PAGE = 1_000_000
+
+
+def page_number(name: str = "page") -> int:
+    """The page asked for in the query string: 1 for anything that is not a number or is
+    below 1, at most MAX_PAGE (callers show their last page for any page past it)."""
+    raw = request.args.get(name, "")
+    if not (raw.isascii() and raw.isdigit()):
+        return 1
+    return max(1, min(int(raw) if len(raw) <= 7 else MAX_PAGE, MAX_PAGE))
 
 
 def case_or_404(code: str, allowed: Callable[[User, Case], bool] | None = None) -> Case:

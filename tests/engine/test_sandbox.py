@@ -8,7 +8,6 @@ import time
 import pytest
 
 from webapp import engine
-from webapp.engine import runner
 from webapp.engine.bundle import build_bundle
 from webapp.engine.sandbox import RestrictedEnvironment
 
@@ -34,8 +33,8 @@ def _run_register(bundle):
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_hostile_script_raises_script_error_and_keeps_state_usable(files, name, monkeypatch):
-    monkeypatch.setattr(runner._SCRIPT_ENGINE.environment, "time_limit", 0.2)
+def test_hostile_script_raises_script_error_and_keeps_state_usable(files, name, engine_limits):
+    engine_limits(script_seconds=0.2)
     script, _static = HOSTILE[name]
     bundle = build_bundle(variant(files, CASE, SCRIPT, script))
     step, run = _run_register(bundle)

@@ -120,7 +120,8 @@ def run(history: History, path: str, opened: datetime, rng: random.Random) -> Re
         record.outcome = "urgent"
     else:
         driver.step("coordinator", "request_information",
-                    example("request-information", partners=requests_for("police")), rng.randint(1, 20))
+                    example("request-information", partners=requests_for("police")),
+                    rng.randint(1, 20))
         driver.step("police", "answer_information_request", example("information-answer"),
                     rng.randint(5, 150))
         if path == "table_open":

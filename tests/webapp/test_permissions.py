@@ -42,6 +42,9 @@ GET_ALLOWED: dict[str, frozenset | tuple[frozenset, frozenset]] = {
     "audit.index": frozenset({"coordinator", "auditor"}),
     "audit.case_access": frozenset({"coordinator", "auditor"}),
     "audit.case_access_csv": frozenset({"coordinator", "auditor"}),
+    "audit.events": frozenset({"auditor"}),
+    "audit.events_csv": frozenset({"auditor"}),
+    "roles.pending": frozenset({"coordinator"}),
     "cases.index": frozenset({"coordinator"}),
     "cases.new": frozenset({"coordinator"}),
     "signals.new": frozenset({"police", "school", "police_rep", "school_rep"}),
@@ -116,6 +119,8 @@ POST_ALLOWED: dict[str, frozenset | tuple[frozenset, frozenset]] = {
     "coordination.change_coordinator": frozenset({"coordinator"}),
     "coordination.search": frozenset({"coordinator"}),
     "partners.edit": frozenset({"admin"}),
+    "roles.confirm": frozenset({"coordinator"}),
+    "roles.refuse": frozenset({"coordinator"}),
 }
 # The process-owner workbench: process owners only; a draft that does not exist is a 404.
 WORKBENCH = "designer."

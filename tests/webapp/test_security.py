@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 
 from webapp.auth.reauth import SESSION_KEY
 from webapp.engine import BundleInvalid
-from webapp.engine import runner as engine_runner
 from webapp.engine.bundle import parse_xml
 from webapp.extensions import db
 from webapp.models import AuditEvent, Case, Contribution, User, utcnow
@@ -192,8 +191,8 @@ def test_hostile_scripts_are_refused_at_deployment(app, network, tmp_path, name)
 
 @pytest.mark.parametrize("name", sorted(RUNTIME_ESCAPES))
 def test_hostile_scripts_fail_clearly_and_leave_the_case_unchanged(
-        app, network, login, tmp_path, monkeypatch, name):
-    monkeypatch.setattr(engine_runner._SCRIPT_ENGINE.environment, "time_limit", 0.3)
+        app, network, login, tmp_path, engine_limits, name):
+    engine_limits(script_seconds=0.3)
     bundles.deploy_bundle(Actor.system(), _bundle(tmp_path, RUNTIME_ESCAPES[name]))
     db.session.commit()
     bundles.set_case_process(Actor.system(), "failing_case")

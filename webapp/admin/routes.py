@@ -1,6 +1,7 @@
 """Administration of users and organisations. Administrators never read case content."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -11,7 +12,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.extensions import db
 from webapp.models import ROLE_LABELS, ROLES, Organisation, User
-from webapp.services import accounts, reachability
+from webapp.services import accounts, reachability, role_grants
 from webapp.services.errors import InvalidInput
 from webapp.services.policy import may_manage_accounts
 from webapp.web import current_actor
@@ -53,8 +54,13 @@ class ActionForm(FlaskForm):
 def index():
     users = db.session.scalars(select(User).order_by(User.username)).all()
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
+    waiting: dict[int, list] = {}
+    for grant in role_grants.pending():
+        waiting.setdefault(grant.user_id, []).append(grant)
     return render_template("admin/index.html", users=users, orgs=orgs, action=ActionForm(),
-                           unreachable=reachability.unreachable_ids())
+                           unreachable=reachability.unreachable_ids(),
+                           locked=accounts.locked_addresses(u.id for u in users),
+                           waiting=waiting)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -68,8 +74,13 @@ def new_user():
                                         form.display_name.data, form.password.data,
                                         [(form.organisation.data, form.role.data)],
                                         email=form.email.data)
+            waiting = bool(role_grants.pending(user))
             db.session.commit()
             flash(f"User {user.username} created.", "success")
+            if waiting:
+                flash(_("This role lets its holder read cases, so it takes effect once a "
+                        "coordinator confirms it. The coordinators see the request in their "
+                        "inbox."), "info")
             return redirect(url_for("admin.index"))
         except InvalidInput as error:
             db.session.rollback()

@@ -102,7 +102,7 @@ def reauth():
             mark_reauthenticated()
             return redirect(target)
         db.session.commit()
-        if user is None and current_user.locked_until:
+        if user is None and accounts.is_locked(current_user, request.remote_addr):
             logout_user()
             session.clear()
             flash("Too many wrong passwords: you are logged out and the account is locked "

@@ -33,7 +33,7 @@ from webapp.services.policy import (
     may_view_case,
 )
 from webapp.services.tasks import inbox_query
-from webapp.web import case_or_404, current_actor
+from webapp.web import case_or_404, current_actor, page_number
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -50,13 +50,16 @@ class RegisterCaseForm(FlaskForm):
 def index():
     flt = exports.CaseFilter.from_args(request.args)
     exports.check_may_list(current_actor())
-    page = db.paginate(exports.cases_query(flt), page=request.args.get("page", 1, type=int),
-                       per_page=50, error_out=False)
+    page = db.paginate(exports.cases_query(flt), page=page_number(), per_page=50,
+                       error_out=False)
+    if page.pages and page.page > page.pages:  # past the end: the last page
+        page = db.paginate(exports.cases_query(flt), page=page.pages, per_page=50)
     record(current_actor(), "cases_listed", page=page.page, **flt.args())
-    db.session.commit()
-    return render_template("cases/index.html", page=page, flt=flt, statuses=exports.STATUSES,
+    html = render_template("cases/index.html", page=page, flt=flt, statuses=exports.STATUSES,
                            steps=exports.step_choices(),
                            coordinators=exports.coordinator_names(page.items), now=utcnow())
+    db.session.commit()
+    return html
 
 
 @bp.route("/export.csv")
@@ -91,18 +94,19 @@ def new():
         try:
             case = case_service.register_case(actor, full_name=form.full_name.data or "",
                                               date_of_birth=dob, address=form.address.data)
+            code = case.code
+            first = db.session.scalar(
+                inbox_query(current_user).with_only_columns(Task.id)
+                .where(Task.case_id == case.id).limit(1))
             db.session.commit()
         except StepFailed as error:
             db.session.rollback()
             flash(f"{error.message} ({error.detail})", "danger")
             return render_template("cases/new.html", form=form), 500
-        flash(f"Case {case.code} is registered.", "success")
-        first = db.session.scalar(
-            inbox_query(current_user).where(Task.case_id == case.id).limit(1)
-        )
+        flash(f"Case {code} is registered.", "success")
         if first is not None:
-            return redirect(url_for("tasks.show", task_id=first.id))
-        return redirect(url_for("cases.show", code=case.code))
+            return redirect(url_for("tasks.show", task_id=first))
+        return redirect(url_for("cases.show", code=code))
     return render_template("cases/new.html", form=form), 422 if form.is_submitted() else 200
 
 
@@ -127,8 +131,8 @@ def show(code: str):
     waits = waiting.waiting_for(case)
     gaps = network.case_gaps(current_user, case)
     record(actor, "case_viewed", case_id=case.id)
-    db.session.commit()
-    return render_template(
+    # Rendered before the commit: a task a colleague completes meanwhile must not break it.
+    html = render_template(
         "cases/show.html", case=case, subject=subject, open_tasks=open_tasks,
         contributions=contributions, timeline=caseview.timeline(case), comments=comments,
         lanes=lanes,
@@ -139,6 +143,8 @@ def show(code: str):
         coordinators=(coordination.coordinators()
                       if may_change_coordinator(current_user, case) else []),
     )
+    db.session.commit()
+    return html
 
 
 @bp.route("/<code>/diagram.bpmn")

@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 from .bundle import Bundle
 from .errors import EngineError
 from .formschema import validate_data
-from .runner import Step, complete, fire_timers, start
+from .isolation import complete, fire_timers, start  # owner code: in a worker process
+from .runner import Step
 from .taskinfo import ReadyTask
 
 #: How far past a timer's due time "jump to the next timer" sets the clock: a timer fires when

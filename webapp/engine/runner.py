@@ -20,7 +20,7 @@ from . import serializer
 from .bundle import Bundle
 from .compact import compact
 from .errors import DataRejected, NotWaiting, ScriptError, TaskNotReady
-from .sandbox import RestrictedScriptEngine
+from .sandbox import RestrictedScriptEngine, ScriptTimeout
 from .taskinfo import ReadyTask, annotate, element_id, element_title, ready_task, spec_properties
 from .timers.clock import frozen
 from .waiting import WaitingEvent, catching, message_catcher, timer_due, waiting_events
@@ -165,13 +165,21 @@ def waiting(bundle: Bundle, state: str) -> list[WaitingEvent]:
     return waiting_events(_load(bundle, state))
 
 
+def advance(bundle: Bundle, state: str, *, now: datetime | None = None) -> Step:
+    """Run a stored state on as far as it goes (after moving it onto another version, whose
+    reset tasks must be predicted and run again). Raises ScriptError, StateError."""
+    wf = _load(bundle, state)
+    with frozen(now):
+        before = _completed_ids(wf)
+        _guarded(wf.do_engine_steps)
+        return _step(bundle, wf, before)
+
+
 def snapshot(bundle: Bundle, state: str, *, now: datetime | None = None) -> Step:
     """Describe a stored state without changing it (``Step.state`` is ``state`` itself)."""
     wf = _load(bundle, state)
     with frozen(now):
-        step = _step(bundle, wf, None)
-    step.state = state
-    return step
+        return _step(bundle, wf, None, state=state)
 
 
 def check_data(data: object, path: str = "data") -> None:
@@ -226,7 +234,7 @@ def _script_errors(task_spec=None) -> Iterator[None]:
         ) from err
     except Exception as err:  # our own expressions, timer parsing, sandbox violations
         raise ScriptError(
-            f"{type(err).__name__}: {err}",
+            _limit_hit(err) or f"{type(err).__name__}: {err}",
             task_name=element_id(task_spec) if task_spec is not None else None,
             task_title=element_title(task_spec) if task_spec is not None else None,
             line_number=getattr(err, "lineno", None),
@@ -234,9 +242,25 @@ def _script_errors(task_spec=None) -> Iterator[None]:
 
 
 def _message(err: SpiffWorkflowException) -> str:
+    if (limit := _limit_hit(err)) is not None:
+        return limit
     text = str(err.args[0]) if err.args else type(err).__name__
     notes = [n for n in getattr(err, "notes", []) if n]
     return ". ".join([text, *notes])
+
+
+def _limit_hit(err: BaseException) -> str | None:
+    """The plain words for a script stopped by a limit (memory, time), wherever SpiffWorkflow
+    wrapped it; None for any other error."""
+    seen = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        if isinstance(err, MemoryError):
+            return "it needed more memory than a process step may use, so it was stopped"
+        if isinstance(err, ScriptTimeout):
+            return str(err)
+        err = err.__cause__ or err.__context__
+    return None
 
 
 def _guarded(func: Callable[[], None]) -> None:
@@ -275,7 +299,9 @@ def _timers(wf: BpmnWorkflow) -> list[PendingTimer]:
 
 
 def _step(bundle: Bundle, wf: BpmnWorkflow, before: set | None,
-          timers_before: list[PendingTimer] | None = None) -> Step:
+          timers_before: list[PendingTimer] | None = None, state: str | None = None) -> Step:
+    """The Step of ``wf`` after a call; ``state``: the stored state a snapshot describes (it is
+    returned as it was, nothing is saved)."""
     tasks = wf.get_tasks(state=TaskState.READY, manual=True)
     for task in tasks:
         with _script_errors(task.task_spec):
@@ -295,7 +321,7 @@ def _step(bundle: Bundle, wf: BpmnWorkflow, before: set | None,
         wf.get_events()
     timers = _timers(wf)
     return Step(
-        state=serializer.dump_state(wf, bundle.hash),
+        state=serializer.dump_state(wf, bundle.hash) if state is None else state,
         ready=ready,
         timers=timers,
         finished=finished,

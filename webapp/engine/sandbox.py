@@ -3,6 +3,11 @@
 Diagram editors must not be able to run arbitrary code on the server: scripts get a small set
 of builtins, no imports, no names or attributes starting with ``_``, guarded item/attribute
 access, and a wall-clock budget enforced with a trace function.
+
+The trace function only fires between Python steps: one long C-level operation (a huge power,
+a giant string) escapes it. The hard limits on time and memory are those of the worker process
+every engine call runs in (engine.isolation); the trace function stays as the first, friendly
+line of defence (it names the line, and the worker survives).
 """
 
 from __future__ import annotations
@@ -36,6 +41,23 @@ MAX_RANGE = 100_000
 
 class ScriptTimeout(Exception):
     """A script ran longer than its time budget."""
+
+
+#: Called with the BPMN element id whose owner code is about to run (engine.worker writes it
+#: where the parent process can read it if the worker has to be stopped). None: not reported.
+_where_reporter = None
+
+
+def set_where_reporter(reporter) -> None:
+    """Tell the sandbox whom to tell which element's code runs next (or None)."""
+    global _where_reporter
+    _where_reporter = reporter
+
+
+def report_where(element: str) -> None:
+    """Say that the owner code of ``element`` (a BPMN element id) runs from now on."""
+    if _where_reporter is not None:
+        _where_reporter(element)
 
 
 class _Policy(RestrictingNodeTransformer):
@@ -183,10 +205,25 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
 
 
 class RestrictedScriptEngine(PythonScriptEngine):
-    """SpiffWorkflow script engine whose every evaluation goes through the sandbox."""
+    """SpiffWorkflow script engine whose every evaluation goes through the sandbox, and which
+    reports the element whose code runs (see report_where)."""
 
     def __init__(self, time_limit: float = DEFAULT_TIME_LIMIT):
         super().__init__(environment=RestrictedEnvironment(time_limit))
+
+    @staticmethod
+    def _where(task) -> None:
+        spec = getattr(task, "task_spec", None)
+        if spec is not None and _where_reporter is not None:
+            _where_reporter(spec.bpmn_id or spec.name.removesuffix(" [child]"))
+
+    def evaluate(self, task, expression, external_context=None):
+        self._where(task)
+        return super().evaluate(task, expression, external_context)
+
+    def execute(self, task, script, external_context=None):
+        self._where(task)
+        return super().execute(task, script, external_context)
 
     def evaluate_expression(self, expression: str, data: dict) -> Any:
         """Evaluate one of our own expressions (assignedOrganisation, dueIn) on ``data``.

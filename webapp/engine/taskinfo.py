@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import copy
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from jinja2 import TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from .sandbox import report_where
 from .timers.clock import utcnow
 
-_JINJA = SandboxedEnvironment(autoescape=True)
+# Immutable: a template cannot change the data it reads ({{ x.pop() }}, {{ d.update() }}).
+_JINJA = ImmutableSandboxedEnvironment(autoescape=True)
 _ORG_KEY = "mawflow_organisation"
 _DUE_KEY = "mawflow_due_at"
 _OWNERS_KEY = "mawflow_lane_owners"
@@ -24,6 +26,9 @@ _ASKED_KEY = "mawflow_asked"
 #: never enter the process).
 IDENTIFIER_CODES = ("name", "date_of_birth", "address")
 _PURPOSE_MAX = 300
+_INSTRUCTIONS_KEY = "mawflow_instructions"
+#: Filled-in instructions longer than this are refused (the page would be unreadable anyway).
+MAX_INSTRUCTIONS = 100_000
 
 
 @dataclass
@@ -52,6 +57,9 @@ class ReadyTask:
     disclose: dict | None = None
     # partnerQuestion / sharedContext: {"question": text, "context": text or None}, or None
     asked: dict | None = None
+    #: Why the instructions' placeholders could not be filled in (then ``instructions`` is the
+    #: text as written); for the process owner. None when they were filled in.
+    instructions_error: str | None = None
 
 
 #: Lanes named for who meets rather than for a role, and the role whose members do their tasks.
@@ -92,14 +100,18 @@ def spec_properties(task_spec) -> dict:
 
 
 def annotate(task, script_engine) -> None:
-    """Evaluate assignedOrganisation, dueIn (or dueAt) and summary once, when a task is first
-    seen READY, and keep the results in the task's internal data so later snapshots return the
-    same values.
+    """Evaluate assignedOrganisation, dueIn (or dueAt), summary, the disclosure and the
+    question, and fill in the instructions once, when a task is first seen READY, and keep the
+    results in the task's internal data so later snapshots return the same values (and run no
+    owner code again).
 
     Raises whatever assignedOrganisation and the due date expressions raise; the caller turns
     that into ScriptError. A summary that fails is left out: it only describes the task."""
     if task.internal_data.get(_DUE_KEY, False) is not False:
+        if _INSTRUCTIONS_KEY not in task.internal_data:  # a state saved before this was kept
+            task.internal_data[_INSTRUCTIONS_KEY] = _instructions(task)
         return
+    report_where(element_id(task.task_spec))
     props = spec_properties(task.task_spec)
     organisation = None
     if props.get("assignedOrganisation"):
@@ -125,6 +137,7 @@ def annotate(task, script_engine) -> None:
     task.internal_data[_DUE_KEY] = due
     task.internal_data[_OWNERS_KEY] = None if organisation else lane_owners(task)
     task.internal_data[_SUMMARY_KEY] = _summary(props.get("summary"), task.data, script_engine)
+    task.internal_data[_INSTRUCTIONS_KEY] = _instructions(task)
 
 
 def lane_owners(task) -> list[str] | None:
@@ -198,6 +211,13 @@ def _asked(question, context) -> dict | None:
     return {"question": question, "context": context} if question or context else None
 
 
+def _instructions(task) -> list:
+    """[text, error] of the task's instructions filled in from its data (see render)."""
+    text = ((getattr(task.task_spec, "extensions", None) or {})
+            .get("instructionsForEndUser", ""))
+    return list(render_instructions_checked(text, task.data))
+
+
 def _due_at(value) -> str | None:
     """An ISO date (end of that day, UTC) or an ISO datetime as an aware UTC ISO string."""
     if value in (None, ""):
@@ -213,20 +233,43 @@ def _due_at(value) -> str | None:
 def render_instructions(text: str, data: dict) -> str:
     """Fill ``{{ placeholders }}`` from ``data`` in a sandboxed, autoescaping Jinja; on any
     template error return the raw text (a broken placeholder must not hide the task)."""
+    return render_instructions_checked(text, data)[0]
+
+
+def render_instructions_checked(text: str, data: dict) -> tuple[str, str | None]:
+    """(filled-in text, None), or (the text as written, why it could not be filled in).
+
+    The template runs in an immutable sandbox on a copy of the data, so it cannot change the
+    task's data; its time and memory are those of the engine's worker process. Any error
+    (unknown filters, ``range(10**9)``, a string too big for memory...) is returned as a
+    message for the process owner, never raised."""
     if not text or "{" not in text:
-        return text or ""
+        return text or "", None
     try:
-        return _JINJA.from_string(text).render(**data)
-    except (TemplateError, TypeError, ValueError):
-        return text
+        rendered = _template(text).render(**copy.deepcopy(data))
+    except MemoryError:
+        return text, "the placeholders need more memory than a process step may use"
+    except Exception as err:  # noqa: BLE001 - whatever the template does, the task shows
+        return text, f"{type(err).__name__}: {err}"[:500]
+    if len(rendered) > MAX_INSTRUCTIONS:
+        return text, (f"the filled-in instructions are longer than {MAX_INSTRUCTIONS:,} "
+                      "characters")
+    return rendered, None
+
+
+@functools.lru_cache(maxsize=512)
+def _template(text: str):
+    """A compiled instructions template, once per text (compiling costs more than rendering).
+    Raises the template's syntax errors (not cached: compiling them again is cheap)."""
+    return _JINJA.from_string(text)
 
 
 def ready_task(task) -> ReadyTask:
     """Describe an annotated READY user task."""
     spec = task.task_spec  # for multi-instance: the "[child]" spec, which has id, name, lane
     props = spec_properties(spec)
-    extensions = getattr(spec, "extensions", None) or {}
     due = task.internal_data.get(_DUE_KEY)
+    instructions, problem = task.internal_data.get(_INSTRUCTIONS_KEY) or _instructions(task)
     return ReadyTask(
         id=str(task.id),
         spec_name=element_id(spec),
@@ -234,7 +277,8 @@ def ready_task(task) -> ReadyTask:
         lane=role_name(spec.lane),
         form=props.get("formJsonSchemaFilename"),
         ui_form=props.get("formUiSchemaFilename"),
-        instructions=render_instructions(extensions.get("instructionsForEndUser", ""), task.data),
+        instructions=instructions,
+        instructions_error=problem,
         organisation=task.internal_data.get(_ORG_KEY),
         due_at=datetime.fromisoformat(due) if due else None,
         data=copy.deepcopy(task.data),

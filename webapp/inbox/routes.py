@@ -8,10 +8,11 @@ from webapp.extensions import db
 from webapp.models import utcnow
 from webapp.models.cases import URGENT
 from webapp.services import inbox as inbox_service
+from webapp.services import role_grants
 from webapp.services import tasks as task_service
 from webapp.services.errors import Conflict, InvalidInput
 from webapp.services.policy import can
-from webapp.web import current_actor, safe_next, url_for_ids
+from webapp.web import current_actor, page_number, safe_next, url_for_ids
 
 bp = Blueprint("inbox", __name__)
 
@@ -23,7 +24,7 @@ def index():
     now = utcnow()
     reassigner = can(current_user, "task.reassign")
     inbox = inbox_service.load_inbox(
-        current_user, flt, page=request.args.get("page", 1, type=int),
+        current_user, flt, page=page_number(),
         per_page=int(current_app.config["INBOX_PAGE_SIZE"]), now=now,
         with_candidates=reassigner,
     )
@@ -31,6 +32,7 @@ def index():
         ("task", "tasks.show"), ("claim", "inbox.claim"), ("release", "inbox.release"),
         ("reassign", "inbox.reassign"))}
     return render_template("inbox/index.html", inbox=inbox, flt=flt, now=now,
+                           roles_to_confirm=role_grants.pending_count(current_user),
                            tabs=inbox_service.shown_tabs(current_user, inbox.counts),
                            due_filters=inbox_service.DUE_FILTERS,
                            sorts=inbox_service.SORTS, due_state=inbox_service.due_state,
@@ -60,39 +62,47 @@ def _back():
 def claim(task_id: int):
     try:
         task = task_service.claim_task(current_actor(), task_id)
+        title, code = task.title, task.case_code
         db.session.commit()
     except Conflict as error:
         db.session.rollback()
         flash(error.message, "warning")
         return _back()
-    flash(f"You claimed “{task.title}” for case {task.case.code}. Colleagues see that you "
-          "are on it.", "success")
+    flash(f"You claimed “{title}” for case {code}. Colleagues see that you are on it.",
+          "success")
     return _back()
 
 
 @bp.route("/tasks/<int:task_id>/release", methods=["POST"])
 @login_required
 def release(task_id: int):
-    task = task_service.release_task(current_actor(), task_id)
-    db.session.commit()
-    flash(f"“{task.title}” for case {task.case.code} is back in the shared inbox.", "success")
+    try:
+        task = task_service.release_task(current_actor(), task_id)
+        title, code = task.title, task.case_code
+        db.session.commit()
+    except Conflict as error:
+        db.session.rollback()
+        flash(error.message, "warning")
+        return _back()
+    flash(f"“{title}” for case {code} is back in the shared inbox.", "success")
     return _back()
 
 
 @bp.route("/tasks/<int:task_id>/reassign", methods=["POST"])
 @login_required
 def reassign(task_id: int):
-    user_id = request.form.get("user_id", 0, type=int)
+    raw = request.form.get("user_id", "")
+    user_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else 0
     if not user_id:
         flash("Choose the person to hand the task over to, then press Reassign.", "warning")
         return _back()
     try:
         task = task_service.reassign_task(current_actor(), task_id, user_id)
+        title, code, name = task.title, task.case_code, task_service.claimer_name(task)
         db.session.commit()
-    except InvalidInput as error:
+    except (InvalidInput, Conflict) as error:
         db.session.rollback()
         flash(error.message, "danger")
         return _back()
-    name = task_service.claimer_name(task)
-    flash(f"“{task.title}” for case {task.case.code} is now with {name}.", "success")
+    flash(f"“{title}” for case {code} is now with {name}.", "success")
     return _back()

@@ -25,6 +25,7 @@ from webapp.models.involvement import Involvement, SharedItem
 from webapp.models.notifications import Notification, NotificationEvent, NotificationSettings
 from webapp.models.process_drafts import ProcessDraft, ProcessScenario
 from webapp.models.processes import ProcessVersion, WorkbenchSetting
+from webapp.models.safeguards import ClosedTask, DenialTally, LoginLock, RoleGrant
 from webapp.models.types import utcnow
 
 __all__ = [
@@ -36,4 +37,5 @@ __all__ = [
     "Attachment", "AttachmentContent", "Disclosure", "IDENTIFIERS", "PartnerQuestion",
     "CaseEvent", "CaseEventMonth", "CaseEventMonthState", "PartnerProfile",
     "PartnerProfileRevision",
+    "ClosedTask", "DenialTally", "LoginLock", "RoleGrant",
 ]

@@ -64,9 +64,10 @@ def person(code: str):
             status = 422
     elif form.is_submitted():
         status = 422
-    db.session.commit()  # the read is audited
-    return render_template("privacy/person.html", case=case, subject=subject, form=form,
-                           erase=EraseForm()), status
+    html = render_template("privacy/person.html", case=case, subject=subject, form=form,
+                           erase=EraseForm())
+    db.session.commit()  # the read is audited (after rendering: nothing is read after it)
+    return html, status
 
 
 @bp.route("/cases/<code>/person/erase", methods=["POST"])

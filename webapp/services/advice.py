@@ -4,7 +4,7 @@ evaluated on the task's data and the answers typed so far, before anything is su
 from dataclasses import replace
 
 from webapp import engine
-from webapp.engine.advice import Advice, advice_decision, advise
+from webapp.engine.advice import Advice, advice_decision
 from webapp.engine.formlabels import choice_labels
 from webapp.models import Task
 from webapp.services import bundles
@@ -20,12 +20,15 @@ def advice_for(task: Task, entered: dict) -> Advice | None:
     task page showing the form has logged the read, as for the live pictures. Raises NotFound
     when the task is no longer open."""
     bundle = bundles.bundle_for(task.case.process_version)
-    if advice_decision(bundle, task.spec_name) is None:
+    decision = advice_decision(bundle, task.spec_name)
+    if decision is None:
         return None
     try:
-        advice = advise(bundle, task.case.state, task.spiff_task_id, entered)
+        advice = engine.advise(bundle, task.case.state, task.spiff_task_id, entered)
     except engine.TaskNotReady as error:
         raise NotFound("This task is no longer open.") from error
+    except engine.EngineError as error:  # its cells overran their time or memory
+        return Advice(decision, decision, problem=str(error))
     if advice is not None and advice.outputs and task.form:
         ui_name = bundle.task_properties(task.spec_name).get("formUiSchemaFilename")
         words = form_words(bundle.form(task.form), bundle.form(ui_name) if ui_name else None)

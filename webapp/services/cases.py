@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, event, insert, select, update
+from sqlalchemy import bindparam, delete, event, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, joinedload, lazyload, undefer
 from sqlalchemy.orm.attributes import set_committed_value
@@ -29,6 +29,7 @@ from webapp.services import (
     disclosure,
     involvement,
     notifications,
+    unanswered,
 )
 from webapp.services.audit import Actor, record
 from webapp.services.errors import NotAllowed, NotFound, StepFailed
@@ -109,8 +110,11 @@ def next_code(year: int) -> str:
 
 
 def lock_case(case_id: int, *, skip_locked: bool = False) -> Case | None:
-    """Load a case row FOR UPDATE (PostgreSQL; SQLite serialises writers by itself), with its
-    state and its process version.
+    """Load a case row FOR NO KEY UPDATE (PostgreSQL; SQLite serialises writers by itself),
+    with its state and its process version. Two steps of one case wait for each other, but
+    rows that only refer to the case (audit events, drafts, contributions) are written
+    meanwhile: their foreign-key checks need only a key-share lock, which FOR UPDATE would
+    block, and a draft saved during a completion would deadlock with it.
 
     With skip_locked, a case another transaction holds is skipped (returns None). Locking a
     case again in the same transaction reads nothing: the row is held and the session's copy
@@ -122,7 +126,7 @@ def lock_case(case_id: int, *, skip_locked: bool = False) -> Case | None:
     query = (
         select(Case).where(Case.id == case_id)
         .options(undefer(Case.state), joinedload(Case.process_version))
-        .with_for_update(skip_locked=skip_locked, of=Case)
+        .with_for_update(skip_locked=skip_locked, of=Case, key_share=True)
         .execution_options(populate_existing=True)
     )
     case = db.session.scalars(query).first()
@@ -137,7 +141,9 @@ def lock_case_of_task(task_id: int) -> Task | None:
     The task row was read as the lock was asked for: whoever held the lock may have changed
     it meanwhile (read it again for anything that can change)."""
     known = db.session.identity_map.get(identity_key(Task, task_id))
-    if known is not None and known.case_id in db.session.info.get(_LOCKED, ()):
+    # Read without loading: an expired row may be gone (completed by someone else).
+    known_case = inspect(known).dict.get("case_id") if known is not None else None
+    if known_case is not None and known_case in db.session.info.get(_LOCKED, ()):
         return known
     task = db.session.scalars(_TASK_WITH_LOCKED_CASE, {"task_id": task_id}).first()
     if task is not None:
@@ -153,7 +159,7 @@ _TASK_WITH_LOCKED_CASE = (
     select(Task).join(Task.case).where(Task.id == bindparam("task_id"))
     .options(lazyload(Task.organisation), contains_eager(Task.case).options(
         undefer(Case.state), joinedload(Case.process_version)))
-    .with_for_update(of=Case)
+    .with_for_update(of=Case, key_share=True)
     .execution_options(populate_existing=True)
 )
 _UPDATE_CASE = (
@@ -185,11 +191,14 @@ def get_case(code: str) -> Case:
 
 def apply_step(case: Case, step: engine.Step, *, now: datetime, by: Actor | None = None,
                notices=(), done: case_events.Completion | None = None,
+               completed_task_id: int | None = None,
                opened_by: int | None = None, opening: bool = False) -> None:
     """Store the new state, rebuild the case's inbox rows and timers from the engine step,
     write its notification events (services.notifications.write_step: a new task for each
     new row, plus ``notices``; whoever made the step is not told about it) and append what
     happened to the case history (one INSERT; see services/case_events).
+    ``completed_task_id``: the row of the task this step completed; any other row that goes
+    went without an answer (services.unanswered).
 
     ``by``: who made the step (None: a timer), recorded with an identity it discloses;
     ``done``: the step a person completed in this call. Raises StaleDataError when someone
@@ -214,7 +223,7 @@ def apply_step(case: Case, step: engine.Step, *, now: datetime, by: Actor | None
         events.opened(opened_by)
     events.outcome(case.outcome, values["outcome"])
     _write_case(case, values)
-    new_rows = _sync_tasks(case, step, now, by, events, done)
+    new_rows = _sync_tasks(case, step, now, by, events, done, completed_task_id)
     notifications.write_step(db.session.connection(), case, new_rows, now=now,
                              actor_id=by.user.id if by and by.user else None, notices=notices)
     _sync_timers(case, step, now, events)
@@ -236,7 +245,8 @@ def _write_case(case: Case, values: dict) -> None:
 
 def _sync_tasks(case: Case, step: engine.Step, now: datetime,
                 by: Actor | None, events: case_events.EventRows,
-                done: case_events.Completion | None) -> list[dict]:
+                done: case_events.Completion | None,
+                completed_task_id: int | None = None) -> list[dict]:
     # Plain statements on the transaction's connection: the ORM's bookkeeping (autoflush,
     # identity map) is not needed for rows nobody holds as objects here, and costs more than
     # the statements themselves on every step.
@@ -254,7 +264,13 @@ def _sync_tasks(case: Case, step: engine.Step, now: datetime,
     events.tasks_gone([(r.spiff_task_id, r.spec_name, r.created_at, r.due_at, r.organisation_id)
                        for r in (rows[0] for rows in gone_rows)], done)
     gone = [row.id for rows in gone_rows for row in rows]
+    unanswered_drafts = []
     if gone:
+        answered = done.spiff_task_id if done is not None else None
+        closed = [row.id for rows in gone_rows for row in rows
+                  if row.id != completed_task_id and row.spiff_task_id != answered]
+        if closed:
+            unanswered_drafts = unanswered.remember(connection, closed, now)
         connection.execute(_DELETE_TASKS, {"ids": gone})
         for row_id in gone:  # a loaded row that is gone keeps what it said, detached
             loaded = db.session.identity_map.get(identity_key(Task, row_id))
@@ -281,6 +297,8 @@ def _sync_tasks(case: Case, step: engine.Step, now: datetime,
     connection.execute(insert(Task), rows)
     involvement.involve_for_tasks(case.id, rows)
     disclosure.record_for_new_tasks(case, new, rows, by)
+    if unanswered_drafts:
+        unanswered.carry_drafts(connection, case.id, [t.id for t in new], unanswered_drafts)
     return rows
 
 

@@ -20,11 +20,13 @@ class NotAllowed(ServiceError):
 class Conflict(ServiceError):
     """Someone else changed the thing first; nothing of this request was saved. ``done`` is
     the contribution that completed the task first, when that is what happened (its form
-    shows the entry that was not saved with the form's labels)."""
+    shows the entry that was not saved with the form's labels); ``successor`` the id of the
+    task that took its place (a reminder after a deadline), when there is one."""
 
-    def __init__(self, message: str, done=None):
+    def __init__(self, message: str, done=None, successor: int | None = None):
         super().__init__(message)
         self.done = done
+        self.successor = successor
 
 
 class InvalidInput(ServiceError):

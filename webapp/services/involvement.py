@@ -7,7 +7,7 @@ case, and only their own part of it (see services.policy). A seat and a share ca
 again; the audit trail keeps both the grant and the withdrawal.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
@@ -216,6 +216,8 @@ class InvolvedView:
     contributions: list[Contribution]
     shared: list[SharedItem]
     involvements: list[Involvement]
+    #: Shared items whose contribution this user may not see (kept for the note with it).
+    withheld: set[int] = field(default_factory=set)
 
 
 def involved_view(actor: Actor, case: Case) -> InvolvedView:
@@ -236,15 +238,18 @@ def involved_view(actor: Actor, case: Case) -> InvolvedView:
         contribution_query = contribution_query.where(Contribution.organisation_id.in_(orgs))
         shared_query = shared_query.where(SharedItem.organisation_id.in_(orgs))
     shared = list(db.session.scalars(shared_query))
+    withheld = set()
     if not at_table:  # a contribution shared while the organisation had a seat, say
-        shared = [s for s in shared
-                  if s.contribution is None or policy.may_see_contribution(user, s.contribution)]
+        withheld = {s.id for s in shared if s.contribution is not None
+                    and not policy.may_see_contribution(user, s.contribution)}
+        # the coordinator's note stays; only the contribution it may not see is left out
+        shared = [s for s in shared if s.id not in withheld or s.note]
     contributions = list(db.session.scalars(contribution_query))
     record(actor, "case_viewed", case_id=case.id, view="table" if at_table else "involved")
     return InvolvedView(
         case=case, at_table=at_table, open_tasks=list(db.session.scalars(task_query)),
         contributions=contributions, shared=shared,
-        involvements=involvements(case) if at_table else [],
+        involvements=involvements(case) if at_table else [], withheld=withheld,
     )
 
 

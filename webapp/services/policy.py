@@ -25,7 +25,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         "case.register", "case.list", "case.export", "case.read", "case.read_person",
         "case.share", "case.comment", "case.access_log", "case.access_log_export",
         "subject.rectify", "subject.erase", "subject.access_export", "task.reassign",
-        "task.work", "report.read", "report.export",
+        "task.work", "report.read", "report.export", "roles.confirm",
         # Following the network's work across cases (see "Coordinating" below).
         "task.overview", "task.remind", "case.urgency", "case.search_person",
         "case.review_now", "case.change_coordinator",
@@ -207,6 +207,19 @@ def may_export_access_log(user: User, case: Case) -> bool:
 
 def may_read_audit(user: User) -> bool:
     return can(user, "audit.read")
+
+
+def role_reads_cases(role: str) -> bool:
+    """Whether a role lets its members read case content (some "case.read*" permission): an
+    administrator granting one needs a coordinator to confirm it (four eyes), so nobody can
+    give themselves case access."""
+    return any(p.startswith("case.read") for p in PERMISSIONS.get(role, ()))
+
+
+def may_confirm_role(user: User, grant) -> bool:
+    """Coordinators confirm a case-reading role, never one they asked for or their own."""
+    return (can(user, "roles.confirm") and grant.requested_by_id != user.id
+            and grant.user_id != user.id)
 
 
 def may_rectify_subject(user: User, case: Case) -> bool:

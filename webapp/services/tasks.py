@@ -22,7 +22,7 @@ from webapp.models import (
     User,
     utcnow,
 )
-from webapp.services import attachments, bundles, notifications, urgency
+from webapp.services import attachments, bundles, notifications, unanswered, urgency
 from webapp.services.audit import Actor, record
 from webapp.services.case_events import Completion
 from webapp.services.cases import apply_step, lock_case_of_task
@@ -46,6 +46,7 @@ class TaskView:
     ui_schema: dict | None
     instructions: str
     data: dict
+    instructions_error: str | None = None
 
 
 # A task's role, organisation id and assignee: None for the tasks of a network role naming no
@@ -129,6 +130,8 @@ def get_task_for(user: User, task_id: int, *, lean: bool = False, lock: bool = F
         done = db.session.scalar(select(Contribution).where(Contribution.task_id == task_id))
         if done is not None and may_work_on(user, done):
             raise _conflict_message(done)
+        if (replaced := unanswered.explain(user, task_id)) is not None:
+            raise replaced
     raise NotFound("This task does not exist or is not yours to see.")
 
 
@@ -137,7 +140,12 @@ def open_task(actor: Actor, task_id: int) -> TaskView:
     task = get_task_for(actor.user, task_id)
     version = task.case.process_version
     bundle = bundles.bundle_for(version)
-    ready = {t.id: t for t in engine.snapshot(bundle, task.case.state).ready}
+    try:
+        ready = {t.id: t for t in engine.snapshot(bundle, task.case.state).ready}
+    except engine.EngineError as error:
+        raise StepFailed("This task cannot be shown now: the process could not describe it. "
+                         "The coordinator has been told.", task.case_id,
+                         f"{task.spec_name}: {error}") from error
     live = ready.get(task.spiff_task_id)
     if live is None:
         raise NotFound("This task is no longer open.")
@@ -148,6 +156,7 @@ def open_task(actor: Actor, task_id: int) -> TaskView:
         ui_schema=bundle.form(live.ui_form) if live.ui_form else None,
         instructions=live.instructions,
         data=live.data,
+        instructions_error=live.instructions_error,
     )
 
 
@@ -238,7 +247,8 @@ def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | Non
         apply_step(case, step, now=now, by=actor,
                    notices=notifications.answer_arrived(case, task, actor_id=actor.user.id,
                                                         now=now),
-                   done=Completion(spiff_id, spec_name, data, task.organisation_id))
+                   done=Completion(spiff_id, spec_name, data, task.organisation_id),
+                   completed_task_id=task.id)
         db.session.flush()
     except StaleDataError as error:
         raise _already_done(case_id, spiff_id) from error
@@ -332,9 +342,14 @@ def claim_task(actor: Actor, task_id: int) -> Task:
         update(Task).where(Task.id == task.id, Task.claimed_by_id.is_(None))
         .values(claimed_by_id=actor.user.id).execution_options(synchronize_session=False)
     ).rowcount
-    db.session.refresh(task)
     if not claimed:
+        holder = db.session.execute(
+            select(Task.claimed_by_id).where(Task.id == task.id)).first()
+        if holder is None:  # completed (or closed) by someone else meanwhile
+            raise Conflict("This task was completed or closed meanwhile. Nothing was changed.")
+        set_committed_value(task, "claimed_by_id", holder.claimed_by_id)
         raise Conflict(f"{claimer_name(task)} claimed this task first. Nothing was changed.")
+    set_committed_value(task, "claimed_by_id", actor.user.id)
     record(actor, "task_claimed", case_id=task.case_id, task_ref=task.spiff_task_id,
            step=task.title)
     return task
@@ -349,7 +364,7 @@ def release_task(actor: Actor, task_id: int) -> Task:
         raise NotAllowed(f"{claimer_name(task)} claimed this task; only they or a "
                          "coordinator can release it.")
     previous = task.claimed_by_id
-    task.claimed_by_id = None
+    _set_claim(task, None)
     record(actor, "task_released", case_id=task.case_id, task_ref=task.spiff_task_id,
            step=task.title, previous=previous)
     notifications.task_released(task, actor_id=actor.user.id)
@@ -370,7 +385,7 @@ def reassign_task(actor: Actor, task_id: int, user_id: int) -> Task:
         raise InvalidInput(_("%(name)s did the step this task checks; a second person must "
                              "complete it (four eyes).", name=target.display_name))
     previous = task.claimed_by_id
-    task.claimed_by_id = target.id
+    _set_claim(task, target.id)
     record(actor, "task_reassigned", case_id=task.case_id, task_ref=task.spiff_task_id,
            step=task.title, to=target.id, previous=previous)
     notifications.task_reassigned(task, target.id, actor_id=actor.user.id)
@@ -411,6 +426,17 @@ def second_pair(task: Task) -> list[str]:
         name for _role, org, _uid, name in members
         if org == task.organisation_id
         or (task.organisation_id is None and task.lane in NETWORK_ROLES)))
+
+
+def _set_claim(task: Task, user_id: int | None) -> None:
+    """Write who holds the task in one statement; Conflict if the row went meanwhile (a
+    colleague completed it), instead of a failing flush at the commit."""
+    written = db.session.execute(
+        update(Task).where(Task.id == task.id).values(claimed_by_id=user_id)
+        .execution_options(synchronize_session=False)).rowcount
+    if not written:
+        raise Conflict("This task was completed or closed meanwhile. Nothing was changed.")
+    set_committed_value(task, "claimed_by_id", user_id)
 
 
 def claimer_name(task: Task) -> str:

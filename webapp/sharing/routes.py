@@ -51,10 +51,11 @@ def case(code: str):
     identity = disclosure.shown_identity(actor, case, where="case")
     questions = disclosure.questions_by_task(
         case, None if view.at_table else {m.organisation_id for m in current_user.memberships})
-    db.session.commit()
     workable = {t.id for t in view.open_tasks if policy.may_work_on(current_user, t)}
-    return render_template("sharing/case.html", view=view, workable=workable,
+    html = render_template("sharing/case.html", view=view, workable=workable,
                            identity=identity, questions=questions)
+    db.session.commit()  # after rendering: a task completed meanwhile must not break the page
+    return html
 
 
 def _sharing_forms(case):

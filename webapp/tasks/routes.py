@@ -3,12 +3,22 @@
 import functools
 import re
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import login_required
 from markupsafe import Markup
 
 from webapp import pictures, recorded
+from webapp.errors import render_error
 from webapp.extensions import db
 from webapp.services import advice as advice_service
 from webapp.services import attachments, bundles, caseview, drafts, network, reachability
@@ -20,6 +30,14 @@ from webapp.web import current_actor
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 _SVG_SIZE = re.compile(r'^(<svg[^>]*?) width="[^"]*" height="[^"]*"')
+
+
+@bp.before_request
+def _room_for_files():
+    """A task form may send its files all at once: more than other requests may
+    (MAX_REQUEST_MB, or the most files one form takes)."""
+    if request.endpoint == "tasks.show" and request.method == "POST":
+        request.max_content_length = current_app.config["TASK_FORM_MAX_BYTES"]
 
 
 def option_sources():
@@ -38,82 +56,135 @@ def _entered() -> dict:
 @login_required
 def show(task_id: int):
     actor = current_actor()
-    submitted = request.method == "POST" and request.form.get("action", "complete") == "complete"
-    if submitted and (done := _complete_directly(actor, task_id)) is not None:
-        return done
-    try:
-        view = task_service.open_task(actor, task_id)
-    except Conflict as error:
-        db.session.rollback()
-        if request.method != "POST":
-            raise
-        return _not_saved(error)
     posted = request.method == "POST"
     action = request.form.get("action", "complete") if posted else None
+    files_refused = _take_files(actor, task_id, action) if posted else None
+    if (answered := _without_page(actor, task_id, action, files_refused)) is not None:
+        return answered
+    try:
+        page = _page(actor, task_id, posted)
+    except Conflict as error:
+        db.session.rollback()
+        if not posted:
+            raise
+        return _not_saved(error)
+    except StepFailed as error:
+        return _cannot_show(actor, error)
+    if not posted:
+        return _render(page)
+    return _submitted(actor, task_id, page, action, files_refused)
+
+
+def _without_page(actor, task_id: int, action: str | None, files_refused: str | None):
+    """The posts that need no task page: the usual valid submit, a draft and a discard."""
+    if action == "discard":
+        return _discard(actor, task_id)
+    if files_refused:
+        return None
+    if action == "complete":
+        return _complete_directly(actor, task_id)
+    if action == "draft":
+        return _save_draft(actor, task_id)
+    return None
+
+
+def _submitted(actor, task_id: int, page: dict, action: str, files_refused: str | None):
+    """A post the direct paths left to the page: a refused file, a row added or a file
+    removed, answers to correct, or a submit to explain."""
+    form = page["form"]
+    if files_refused:
+        flash(files_refused, "danger")
+        return _render(page, 422)
+    if form.row_action() or action.startswith(_REMOVE_FILE):
+        return _render(page)
+    if form.validate_task():
+        return _complete(actor, task_id, page)
+    flash("Nothing was saved yet: please correct the marked fields and send the form "
+          "again. What you entered is kept.", "danger")
+    return _render(page, 422)
+
+
+def _discard(actor, task_id: int):
+    """Throw away the user's draft and the files they kept with it (nothing was sent)."""
+    task = task_service.get_task_for(actor.user, task_id)
+    drafts.discard_draft(actor, task_id)
+    attachments.remove_all_pending(actor, task)
+    db.session.commit()
+    flash("Your draft is discarded; the form shows the task as it was.", "info")
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+def _page(actor, task_id: int, posted: bool) -> dict:
+    """Everything the task page shows, read (and its reads audited) before anything is
+    committed: nothing on the page is read from the database after the commit, when a
+    colleague may have completed the task. Raises Conflict, NotFound, StepFailed."""
+    view = task_service.open_task(actor, task_id)
     draft = drafts.get_draft(actor, task_id)
     prefill = {**view.data, **(draft.data if draft else {})}
     form = build_task_form(view.schema or {"type": "object", "properties": {}}, view.ui_schema,
                            formdata=request.form if posted else None,
                            data=prefill, option_sources=option_sources())
-    context = caseview.task_context(actor, view.task, view.data)
-    gaps = network.task_gaps(actor.user, view.task)
-    db.session.commit()  # the read is audited even if the submit below fails
-    files_refused = _take_files(actor, view, action) if posted else None
-    page = {"view": view, "form": form, "draft": draft, "context": context,
-            "pending": attachments.pending(task_id, actor.user.id) if _accepts_files(view) else [],
+    return {"view": view, "form": form, "draft": draft,
+            "context": caseview.task_context(actor, view.task, view.data),
+            "pending": (attachments.pending(task_id, actor.user.id)
+                        if _accepts_files(view.schema) else []),
             "limits": attachments.limits(),
             "live_pictures": _pictures(form.to_data()) if _has_pictures(view.schema) else None,
             "advice": advice_service.advice_for(view.task, form.to_data()),
             "claimer": task_service.claimer_name(view.task) if view.task.claimed_by_id else None,
             "second_pair": (task_service.second_pair(view.task)
                             if view.task.four_eyes_user_id == actor.user.id else None),
-            "gaps": gaps}
-    if files_refused:
-        flash(files_refused, "danger")
-        return render_template("tasks/show.html", **page), 422
-    if posted and (form.row_action() or action.startswith(_REMOVE_FILE)):
-        return render_template("tasks/show.html", **page)
-    if action == "draft":
-        return _save_draft(actor, task_id, form, view)
-    if action == "discard":
-        drafts.discard_draft(actor, task_id)
-        attachments.remove_all_pending(actor, view.task)
-        db.session.commit()
-        flash("Your draft is discarded; the form shows the task as it was.", "info")
-        return redirect(url_for("tasks.show", task_id=task_id))
-    if posted and form.validate_task():
-        return _complete(actor, task_id, form, page)
-    if posted:
-        flash("Nothing was saved yet: please correct the marked fields and send the form "
-              "again. What you entered is kept.", "danger")
-        return render_template("tasks/show.html", **page), 422
-    return render_template("tasks/show.html", **page)
+            "gaps": network.task_gaps(actor.user, view.task)}
+
+
+def _render(page: dict, status: int = 200):
+    """Render the page, then commit the audited reads: the page never reads after a commit."""
+    html = render_template("tasks/show.html", **page)
+    db.session.commit()
+    return html, status
+
+
+def _cannot_show(actor, error: StepFailed):
+    db.session.rollback()
+    case_service.record_failure(actor, error.case_id, None, error.detail)
+    db.session.commit()
+    return render_error(500, error.message)
 
 
 _REMOVE_FILE = "remove_attachment:"
 
 
-def _accepts_files(view) -> bool:
+def _accepts_files(schema: dict | None) -> bool:
     """A form accepts attachments when its schema says so (``x-attachments``)."""
-    return isinstance((view.schema or {}).get("x-attachments"), dict)
+    return isinstance((schema or {}).get("x-attachments"), dict)
 
 
-def _take_files(actor, view, action: str) -> str | None:
-    """Keep the files chosen in the form (pending until it is sent) or take one off; each in
-    its own transaction, so a file kept stays kept when the form has a field to correct.
-    Returns the message when a file was refused (nothing was stored then)."""
-    if not _accepts_files(view):
+def _take_files(actor, task_id: int, action: str) -> str | None:
+    """Keep the files chosen in the form (pending until it is sent) or take one off, in their
+    own transaction, so a file kept stays kept when the form has a field to correct. Returns
+    the message when a file was refused (nothing was stored then). Nothing is read when the
+    form sends no file and removes none."""
+    removing = action.startswith(_REMOVE_FILE)
+    chosen = request.files.getlist("attachments")
+    if not removing and not (action in ("complete", "draft") and attachments.chosen(chosen)):
         return None
     try:
-        if action.startswith(_REMOVE_FILE):
+        task = task_service.get_task_for(actor.user, task_id)
+        bundle = bundles.bundle_for(task.case.process_version)
+        if not _accepts_files(bundle.form(task.form) if task.form else None):
+            db.session.rollback()
+            return None
+        if removing:
             number = action.removeprefix(_REMOVE_FILE)
-            attachments.remove_pending(actor, view.task, int(number) if number.isdigit() else 0)
-        elif action in ("complete", "draft"):
-            attachments.store_pending(actor, view.task, request.files.getlist("attachments"))
+            attachments.remove_pending(actor, task, int(number) if number.isdigit() else 0)
+        else:
+            attachments.store_pending(actor, task, chosen)
         db.session.commit()
     except (InvalidInput, NotFound) as error:
         db.session.rollback()
         return error.message
+    except Conflict:  # completed meanwhile: the page path explains it
+        db.session.rollback()
     return None
 
 
@@ -127,9 +198,6 @@ def _complete_directly(actor, task_id: int):
         task = task_service.get_task_for(actor.user, task_id, lock=True)
     except (Conflict, NotFound):
         db.session.rollback()
-        return None
-    if attachments.chosen(request.files.getlist("attachments")):
-        db.session.rollback()  # files to check and keep first: the full page path does it
         return None
     form = _posted_form(task)
     if form.row_action() or not form.validate_task():
@@ -181,10 +249,10 @@ def _not_saved(error: Conflict):
     schema, ui = recorded.forms_of(error.done) if error.done is not None else (None, None)
     if schema is None:
         return render_template("tasks/conflict.html", message=error.message, data=_entered(),
-                               schema=None), 409
+                               schema=None, successor=error.successor), 409
     form = build_task_form(schema, ui, formdata=request.form, option_sources=option_sources())
     return render_template("tasks/conflict.html", message=error.message, data=form.to_data(),
-                           schema=schema, ui=ui), 409
+                           schema=schema, ui=ui, successor=error.successor), 409
 
 
 def _pictures(data: dict) -> list[tuple[str, Markup]]:
@@ -230,54 +298,78 @@ def live_advice(task_id: int):
 @login_required
 def autosave(task_id: int):
     """Save the form as this user's draft without leaving the page (forms.js calls this a
-    while after typing), so an expired session or a closed laptop loses nothing."""
+    while after typing), so an expired session or a closed laptop loses nothing. When the task
+    was completed or replaced meanwhile, say so; the text stays in the browser's form."""
     actor = current_actor()
-    task = task_service.get_task_for(actor.user, task_id)
-    form = _posted_form(task)
-    draft = drafts.save_draft(actor, task_id, form.to_data())
-    db.session.commit()
-    return {"saved_at": draft.saved_at.strftime("%H:%M")}
-
-
-def _save_draft(actor, task_id, form, view):
     try:
+        task = task_service.get_task_for(actor.user, task_id)
+        form = _posted_form(task)
+        saved_at = drafts.save_draft(actor, task_id, form.to_data())
+        db.session.commit()
+    except (Conflict, NotFound, InvalidInput) as error:
+        db.session.rollback()
+        status = 409 if isinstance(error, Conflict) else 404 if isinstance(error, NotFound) else 422
+        return {"error": f"Your draft was not saved: {error.message} What you typed is still "
+                         "in the form: copy it before leaving this page."}, status
+    return {"saved_at": saved_at.strftime("%H:%M")}
+
+
+def _save_draft(actor, task_id):
+    try:
+        task = task_service.get_task_for(actor.user, task_id)
+        title = task.title
+        form = _posted_form(task)
         drafts.save_draft(actor, task_id, form.to_data())
         db.session.commit()
+    except Conflict as error:  # completed or replaced meanwhile: keep the text in view
+        db.session.rollback()
+        return _not_saved(error)
     except InvalidInput as error:
         db.session.rollback()
         flash(f"The draft could not be saved: {error.message}", "danger")
         return redirect(url_for("tasks.show", task_id=task_id))
-    flash(f"Draft of “{view.task.title}” saved. Only you can see it; it is kept when you log "
+    flash(f"Draft of “{title}” saved. Only you can see it; it is kept when you log "
           "out. Open the task again to continue.", "success")
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
-def _complete(actor, task_id, form, page):
-    view = page["view"]
-    code, title, case_id = view.task.case.code, view.task.title, view.task.case_id
+def _complete(actor, task_id, page):
+    """The full path's submit (the direct path found something to explain). On a refusal the
+    page is read again, as it is now, with what was entered kept in the form."""
+    view, form = page["view"], page["form"]
+    code, title, spiff_id = view.task.case.code, view.task.title, view.task.spiff_task_id
+    case_id = view.task.case_id
+    schema, ui, entered = view.schema, view.ui_schema, form.to_data()
     try:
-        task_service.complete_task(actor, task_id, form.to_data(),
-                                   checked_against=form.checked_schema)
+        task_service.complete_task(actor, task_id, entered, checked_against=form.checked_schema)
         following = _following(actor, case_id)
         db.session.commit()
     except InvalidInput as error:
         db.session.rollback()
-        for field_error in error.errors:
-            form.form_errors.append(field_error.message)
-        flash(error.message, "danger")
-        return render_template("tasks/show.html", **page), 422
+        return _again(actor, task_id, error.message, 422,
+                      [e.message for e in error.errors])
     except NotAllowed as error:  # claimed by a colleague meanwhile, or four eyes
         db.session.rollback()
-        flash(error.message, "danger")
-        return render_template("tasks/show.html", **page), 403
+        return _again(actor, task_id, error.message, 403)
     except Conflict as error:
         db.session.rollback()
-        return render_template("tasks/conflict.html", message=error.message,
-                               data=form.to_data(), schema=view.schema, ui=view.ui_schema), 409
+        return render_template("tasks/conflict.html", message=error.message, data=entered,
+                               schema=schema, ui=ui, successor=error.successor), 409
     except StepFailed as error:
         db.session.rollback()
-        case_service.record_failure(actor, error.case_id, view.task.spiff_task_id, error.detail)
+        case_service.record_failure(actor, error.case_id, spiff_id, error.detail)
         db.session.commit()
-        flash(error.message, "danger")
-        return render_template("tasks/show.html", **page), 500
+        return _again(actor, task_id, error.message, 500)
     return _done(title, code, following)
+
+
+def _again(actor, task_id: int, message: str, status: int, errors: list[str] | None = None):
+    """The task page once more after a refused submit, read afresh, the entry kept."""
+    try:
+        page = _page(actor, task_id, posted=True)
+    except Conflict as error:
+        db.session.rollback()
+        return _not_saved(error)
+    page["form"].form_errors.extend(errors or [])
+    flash(message, "danger")
+    return _render(page, status)

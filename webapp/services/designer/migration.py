@@ -64,7 +64,7 @@ def migrate(actor: Actor, process_id: str, from_number: int, to_number: int,
             continue
         try:
             state = spiffmigrate.migrate(old_bundle, case.state, new_bundle)
-            step = engine.snapshot(new_bundle, state, now=now)
+            step = engine.advance(new_bundle, state, now=now)
         except (ValueError, engine.EngineError) as err:
             refused.append((case.code, str(err)))
             continue

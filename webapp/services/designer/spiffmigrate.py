@@ -10,7 +10,7 @@ from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
 from webapp.engine import Bundle, serializer
-from webapp.engine.runner import _SCRIPT_ENGINE, _guarded, _load
+from webapp.engine.runner import _load
 from webapp.engine.taskinfo import element_title
 
 _HERE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
@@ -81,7 +81,8 @@ def assess(old: Bundle, state: str, new: Bundle) -> list[str]:
 
 
 def migrate(old: Bundle, state: str, new: Bundle) -> str:
-    """The case's state moved onto ``new``. Raises ValueError when it is not safe."""
+    """The case's state moved onto ``new``, not yet run on (engine.advance does that).
+    Raises ValueError when it is not safe."""
     wf = _load(old, state)
     top, subs = diff_workflow(_registry(), wf, new.spec, new.subprocess_specs)
     reasons = _reasons(top, subs, wf)
@@ -95,6 +96,6 @@ def migrate(old: Bundle, state: str, new: Bundle) -> str:
                          reset_mask=TaskState.READY)
     wf.subprocess_specs = new.subprocess_specs
     _connect_loop_children(new)
-    wf.script_engine = _SCRIPT_ENGINE
-    _guarded(wf.do_engine_steps)
+    # Not run here: the reset tasks run on in an engine worker (engine.advance), as all
+    # process owners' code does.
     return serializer.dump_state(wf, new.hash)
