@@ -5,9 +5,9 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app webapp
 export MAWFLOW_ENV_NAME ?= development
 
-.PHONY: install run db test test-sqlite test-postgres bench loadtest lint clean
+.PHONY: install run db test test-sqlite test-postgres bench loadtest lint clean translations catalogs
 
-install: $(VENV)/.installed node_modules/.installed
+install: $(VENV)/.installed node_modules/.installed translations
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,23 @@ $(VENV)/.installed: pyproject.toml
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
+
+# The app's own messages: webapp/translations/<language>/LC_MESSAGES/messages.po is the
+# source (committed); the .mo the app reads is compiled here, at install.
+CATALOGS := webapp/translations
+PO_FILES := $(wildcard $(CATALOGS)/*/LC_MESSAGES/messages.po)
+translations: $(PO_FILES:.po=.mo)
+
+$(CATALOGS)/%/LC_MESSAGES/messages.mo: $(CATALOGS)/%/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+# After changing wrapped strings: extract them again and merge into every catalog
+# (then translate what is new or fuzzy in the .po files).
+BABEL_KEYWORDS := -k _l -k lazy_gettext
+catalogs: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --sort-by-file --no-location -o $(CATALOGS)/messages.pot .
+	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) --no-wrap
+	$(MAKE) translations
 
 db: install
 	$(FLASK) db upgrade

@@ -45,7 +45,9 @@ class Client(FlaskClient):
     caches the user there and Flask-WTF the session's CSRF token, so without this one
     person's request would run as the last, with the last session's token."""
 
-    PER_REQUEST = ("_login_user", "csrf_token")
+    PER_REQUEST = ("_login_user", "csrf_token", "_flask_babel", "_mawflow_language",
+                   "_mawflow_translators", "_mawflow_step_names", "_mawflow_locale",
+                   "_mawflow_role_groups")
 
     def open(self, *args, **kwargs):
         for name in self.PER_REQUEST:

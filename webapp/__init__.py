@@ -10,9 +10,10 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config)
 
-    from webapp import cli, errors, extensions, ops, security, views
+    from webapp import cli, errors, extensions, i18n, ops, security, views
 
     extensions.register_extensions(app)
+    i18n.register_i18n(app)
     security.register_security(app)
     ops.register_ops(app)
     views.register_blueprints(app)

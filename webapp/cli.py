@@ -40,16 +40,21 @@ def _done(message: str) -> None:
                    "\"Report a signal\"), e.g. maw_case.")
 def deploy(path, process_id):
     """Validate and publish the process bundle (nothing when it is the newest version)."""
-    from webapp.engine import BundleInvalid
+    from webapp.engine import BundleInvalid, read_bundle_dir
+    from webapp.engine.catalogs import translation_warnings
 
+    root = path or current_app.config["BUNDLE_DIR"]
     try:
-        published = bundles.deploy(Actor.system(), path or current_app.config["BUNDLE_DIR"],
-                                   process_id)
+        published = bundles.deploy(Actor.system(), root, process_id)
         chosen = bundles.latest_version(bundles.case_process_id())
     except BundleInvalid as error:
         raise click.ClickException("The bundle is not valid:\n" + str(error)) from error
     except ServiceError as error:
         raise click.ClickException(error.message) from error
+    cfg = current_app.config
+    for warning in translation_warnings(read_bundle_dir(root), cfg["LANGUAGES"],
+                                        cfg["DEFAULT_LANGUAGE"]):
+        click.echo(f"warning: {warning}", err=True)
     version = published.version
     done = "Published" if published.changed else "Nothing changed, still"
     _done(f"{done}: {version.label} ({version.bundle_hash[:12]}). New cases start on "
@@ -59,10 +64,18 @@ def deploy(path, process_id):
 @click.command("create-org")
 @click.argument("code")
 @click.argument("name")
-def create_org(code, name):
+@click.option("--name-in", "names", multiple=True, metavar="LANG=NAME",
+              help='The name in another language, e.g. --name-in nl="Lokale politie".')
+def create_org(code, name, names):
     """Create an organisation, e.g. create-org police "Local police"."""
+    translated = {}
+    for item in names:
+        language, _, value = item.partition("=")
+        if not value:
+            raise click.BadParameter(f"'{item}' is not LANG=NAME", param_hint="--name-in")
+        translated[language.strip()] = value
     try:
-        org = accounts.create_organisation(Actor.system(), code, name)
+        org = accounts.create_organisation(Actor.system(), code, name, names=translated)
     except ServiceError as error:
         raise click.ClickException(error.message) from error
     _done(f"Created organisation {org.code}.")

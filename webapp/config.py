@@ -3,6 +3,7 @@
 import os
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask
 
@@ -114,6 +115,13 @@ def _defaults(app: Flask) -> dict:
         "ENGINE_MEMORY_MB": 512,
         "ENGINE_STEP_SECONDS": 5.0,
         "SCRIPT_SECONDS": 2.0,
+        # Languages people may choose (comma-separated codes with catalogs in
+        # webapp/translations), the one for whoever's browser asks for none of them, the
+        # country whose date and number conventions apply (CLDR territory) and the time zone
+        # in which dates and times are shown (TIMEZONE, above: digests go out in it too).
+        "LANGUAGES": "en,nl,fr",
+        "DEFAULT_LANGUAGE": "en",
+        "TERRITORY": "BE",
     }
 
 
@@ -173,5 +181,27 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     if app.config["SQLITE_CACHE_MB"] < 1:
         raise ConfigError("SQLITE_CACHE_MB must be at least 1 (megabytes of pages per "
                           "connection).")
+    _check_languages(app.config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:"):
         os.makedirs(app.instance_path, exist_ok=True)
+
+
+def _check_languages(config) -> None:
+    """LANGUAGES as a list, the default among them, a time zone that exists; Flask-Babel's
+    own settings follow from them."""
+    raw = config["LANGUAGES"]
+    languages = [c.strip() for c in (raw.split(",") if isinstance(raw, str) else raw)]
+    languages = [c for c in languages if c]
+    if not languages:
+        raise ConfigError("LANGUAGES must name at least one language, e.g. en,nl,fr.")
+    config["LANGUAGES"] = languages
+    if config["DEFAULT_LANGUAGE"] not in languages:
+        raise ConfigError(f"DEFAULT_LANGUAGE {config['DEFAULT_LANGUAGE']!r} is not one of "
+                          f"LANGUAGES ({', '.join(languages)}).")
+    try:
+        ZoneInfo(config["TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ConfigError(f"TIMEZONE {config['TIMEZONE']!r} is not a known time zone "
+                          "(e.g. Europe/Brussels).") from error
+    config["BABEL_DEFAULT_LOCALE"] = config["DEFAULT_LANGUAGE"]
+    config["BABEL_DEFAULT_TIMEZONE"] = config["TIMEZONE"]

@@ -17,6 +17,18 @@ ORGANISATIONS = [
     ("mentalhealth", "Mental health service (demo)"),
     ("probation", "Probation service (demo)"),
 ]
+#: The demo organisations' names in the other languages (Belgian services' own names).
+NAMES = {
+    "municipality": {"nl": "Gemeente (demo)", "fr": "Commune (démo)"},
+    "police": {"nl": "Lokale politie (demo)", "fr": "Police locale (démo)"},
+    "social": {"nl": "OCMW, sociale dienst (demo)", "fr": "CPAS, service social (démo)"},
+    "school": {"nl": "Centrum voor leerlingenbegeleiding (demo)",
+               "fr": "Centre psycho-médico-social (démo)"},
+    "youthcare": {"nl": "Jeugdhulp (demo)", "fr": "Aide à la jeunesse (démo)"},
+    "mentalhealth": {"nl": "Centrum voor geestelijke gezondheidszorg (demo)",
+                     "fr": "Service de santé mentale (démo)"},
+    "probation": {"nl": "Justitiehuis (demo)", "fr": "Maison de justice (démo)"},
+}
 USERS = [
     ("coordinator", "Chris Coordinator (demo)", [("municipality", "coordinator")]),
     ("coordinator2", "Sam Second-Coordinator (demo)", [("municipality", "coordinator")]),
@@ -50,7 +62,7 @@ def seed(actor: Actor) -> list[str]:
     if db.session.scalar(select(func.count(User.id))):
         return ["Users exist already; demo data not loaded."]
     for code, name in ORGANISATIONS:
-        accounts.create_organisation(actor, code, name, is_demo=True)
+        accounts.create_organisation(actor, code, name, is_demo=True, names=NAMES.get(code))
     for username, name, memberships in USERS:
         accounts.create_user(actor, username, name, DEMO_PASSWORD, memberships, is_demo=True,
                              email=None if username == "youthcare" else f"{username}@example.org")

@@ -50,5 +50,4 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please log in to continue."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
-    csrf.init_app(app)
-    babel.init_app(app)  # catalogs in webapp/translations; the locale selector comes with i18n
+    csrf.init_app(app)  # babel: webapp.i18n.register_i18n (it brings the language selector)

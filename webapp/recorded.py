@@ -5,6 +5,8 @@ from functools import cache
 
 from webapp.engine.formlabels import label_choices
 from webapp.extensions import db
+from webapp.i18n.bundletext import bundle_translator
+from webapp.i18n.locale import chosen_language
 from webapp.models import Case, Contribution
 from webapp.services import bundles
 from webapp.services.tasks import option_values
@@ -12,18 +14,22 @@ from webapp.services.tasks import option_values
 
 def labelled(data, schema: dict | None, ui_schema: dict | None = None):
     """``data`` with each choice code replaced by its label in the form (organisation codes by
-    the organisation's name); codes the form has no label for are kept."""
-    sources = cache(option_values)  # asked only when the form has an x-options field
+    the organisation's name in the reader's language); codes the form has no label for are
+    kept."""
+    sources = cache(lambda: option_values(chosen_language()))  # only for x-options fields
     return label_choices(data, schema, ui_schema,
                          lambda source: dict(sources().get(source, ())))
 
 
 def forms_of(contribution: Contribution) -> tuple[dict | None, dict | None]:
     """(JSON Schema, UI schema) the contribution was entered with, from its case's process
-    version (the version the case runs on, so later changes to the form do not matter)."""
+    version (the version the case runs on, so later changes to the form do not matter), in
+    the reader's language: the titles and choice labels it shows are translated."""
     if not contribution.form:
         return None, None
     case = db.session.get(Case, contribution.case_id)
     bundle = bundles.bundle_for(case.process_version)
+    shown = bundle_translator(case.process_version)
     ui_name = bundle.task_properties(contribution.spec_name).get("formUiSchemaFilename")
-    return bundle.form(contribution.form), bundle.form(ui_name) if ui_name else None
+    return (shown.form(contribution.form, bundle.form(contribution.form)),
+            shown.form(ui_name, bundle.form(ui_name)) if ui_name else None)

@@ -162,7 +162,7 @@ def test_a_working_day_from_registration_to_the_partner_answer(as_user, browser,
     risks = police.get_by_label("Known risk factors")
     pasted = "Seen with older youths near the station. " * 130  # over the 5,000 limit
     risks.fill(pasted)
-    expect(police.get_by_text("characters too many")).to_be_visible()
+    expect(police.get_by_text("Characters over the limit")).to_be_visible()
     submit_task(police)
     expect(police.get_by_text("Enter at most 5000 characters.")).to_be_visible()
     screenshot(police, "task-form-partner")

@@ -162,6 +162,6 @@ def test_a_second_submit_is_told_who_completed_the_task(network):
     db.session.commit()
     with pytest.raises(Conflict) as error:
         tasks.complete_task(actor("coordinator"), task.id, example("register-signal"))
-    assert "Coordinator2 completed this task first (02 Mar 2026 09:00 UTC)" in error.value.message
+    assert "Coordinator2 completed this task first (02 Mar 2026, 10:00)" in error.value.message
     with pytest.raises(NotFound):  # a partner learns nothing about a coordinator task
         tasks.complete_task(actor("police"), task.id, example("register-signal"))

@@ -15,7 +15,7 @@ from flask import g
 from tests.conftest import ROOT
 from webapp.services import timers
 
-from .helpers import example, inbox
+from .helpers import example, inbox, requests_for
 from .test_scenarios import formdata
 
 PER_TASK = 115
@@ -30,7 +30,7 @@ PATHS = [
      ("coordinator", "confirm_intake_decision",
       example("intake-decision", intake_decision="multi_agency")),
      ("coordinator", "request_information", example("request-information",
-                                                    partners=["police", "social"])),
+                                                    partners=requests_for("police", "social"))),
      ("police", "answer_information_request", example("information-answer")),
      ("social", "answer_information_request", example("information-answer")),
      ("coordinator", "case_consultation", example("case-consultation")),
@@ -58,7 +58,7 @@ PATHS = [
      ("coordinator", "confirm_intake_decision",
       example("intake-decision", intake_decision="multi_agency")),
      ("coordinator", "request_information", example("request-information",
-                                                    partners=["police"])),
+                                                    partners=requests_for("police"))),
      ("later", 15),
      ("later", 15 + 30),
      ("coordinator", "follow_up_overdue_requests", example("follow-up-overdue")),

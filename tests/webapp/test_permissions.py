@@ -24,7 +24,7 @@ EVERYONE = frozenset(USERS)
 # notifications.unsubscribe: the signed one-click link in every message, without login
 # (tests/webapp/test_notifications.py checks that it works only for stopping mail).
 PUBLIC = {"auth.login", "static", "vendor.vendor_file", "notifications.unsubscribe",
-          "ops.healthz", "ops.readyz"}
+          "ops.healthz", "ops.readyz", "language.switch"}
 # Endpoints whose URL names a case (directly or through a task).
 CASE_ARGS = {"code", "task_id", "case_id", "contribution_id", "comment_id", "item_id",
              "attachment_id"}
@@ -34,6 +34,7 @@ CASE_ARGS = {"code", "task_id", "case_id", "contribution_id", "comment_id", "ite
 GET_ALLOWED: dict[str, frozenset | tuple[frozenset, frozenset]] = {
     "inbox.index": EVERYONE,
     "auth.reauth": EVERYONE,
+    "language.settings": EVERYONE,
     "admin.index": frozenset({"admin"}),
     "admin.new_user": frozenset({"admin"}),
     "admin.new_organisation": frozenset({"admin"}),
@@ -88,6 +89,7 @@ MAY_BE_EMPTY = {"pictures.picture"}
 # Who may POST; everybody else must be refused and nothing may change.
 POST_ALLOWED: dict[str, frozenset | tuple[frozenset, frozenset]] = {
     "auth.reauth": EVERYONE,
+    "language.settings": EVERYONE,
     "admin.new_user": frozenset({"admin"}),
     "admin.new_organisation": frozenset({"admin"}),
     "admin.toggle_active": frozenset({"admin"}),
@@ -124,7 +126,8 @@ POST_ALLOWED: dict[str, frozenset | tuple[frozenset, frozenset]] = {
 }
 # The process-owner workbench: process owners only; a draft that does not exist is a 404.
 WORKBENCH = "designer."
-SKIP_POST = {"auth.login", "auth.logout", "notifications.unsubscribe"}
+# The language switcher is for everyone, logged in or not (test_languages.py).
+SKIP_POST = {"auth.login", "auth.logout", "notifications.unsubscribe", "language.switch"}
 
 
 def allowed(table, endpoint: str, which: int) -> frozenset:

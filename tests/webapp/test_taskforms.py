@@ -56,7 +56,7 @@ UI = {
 def app():
     app = Flask(__name__, template_folder=str(TEMPLATES))
     app.config.update(SECRET_KEY="test", WTF_CSRF_ENABLED=False)
-    Babel(app)
+    Babel(app, default_locale="nl_BE")  # dates typed the Belgian way: 31/12/2026
     return app
 
 
@@ -91,7 +91,7 @@ VALID = {"summary": "Worried teacher", "organisation": "school", "contacts-0-nam
     [
         ("summary", '<input aria-required="true" class="form-control" id="summary" maxlength="20"'),
         ("details", '<textarea aria-describedby="details-help" class="form-control"'),
-        ("seen_on", 'type="date"'),
+        ("seen_on", 'placeholder="dd/mm/yyyy" type="text"'),
         ("urgency", '<select class="form-select" id="urgency"'),
         ("risk-0", 'type="radio" value="low"'),
         ("organisation", '<option value="school">Westside School</option>'),
@@ -182,18 +182,20 @@ def test_valid_post_gives_json_native_data(app):
     assert json.loads(json.dumps(data)) == data
 
 
-def test_invalid_date_is_refused_and_shown_again(app):
-    _, _, valid, html = post_form(app, {**VALID, "seen_on": "2026-02-30"})
+@pytest.mark.parametrize("typed", ["30/02/2026", "2026-02-30", "3/1/26", "soon"])
+def test_invalid_date_is_refused_and_shown_again(app, typed):
+    _, _, valid, html = post_form(app, {**VALID, "seen_on": typed})
     assert valid is False
     seen_on = block(html, "seen_on")
-    assert "Enter a valid date." in seen_on
-    assert 'value="2026-02-30"' in seen_on
+    assert "Enter a date as dd/mm/yyyy, for example 31/12/20" in seen_on
+    assert f'value="{typed}"' in seen_on
 
 
-def test_date_round_trips_as_string(app):
+@pytest.mark.parametrize("typed", ["01/03/2026", "1/3/2026", "1-3-2026", "2026-03-01"])
+def test_a_date_is_typed_the_readers_way_and_stored_as_iso(app, typed):
     _, html = get_form(app, data={"seen_on": "2026-03-01"})
-    assert 'type="date" value="2026-03-01"' in html
-    form, _, valid, _ = post_form(app, {**VALID, "seen_on": "2026-03-01"})
+    assert 'type="text" value="01/03/2026"' in html
+    form, _, valid, _ = post_form(app, {**VALID, "seen_on": typed})
     assert valid and form.to_data()["seen_on"] == "2026-03-01"
 
 

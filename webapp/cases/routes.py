@@ -4,12 +4,14 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import DateField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from webapp.auth.permissions import permission_required
 from webapp.auth.reauth import reauth_redirect
 from webapp.extensions import db
+from webapp.i18n.bundletext import bundle_translator
+from webapp.i18n.dates import LocalDateField
 from webapp.models import CaseSubject, Contribution, Task, utcnow
 from webapp.models.cases import URGENT
 from webapp.services import (
@@ -41,7 +43,7 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 class RegisterCaseForm(FlaskForm):
     full_name = StringField("Name of the person", validators=[Optional(), Length(max=200)],
                             description="Kept apart from the case; only coordinators see it.")
-    date_of_birth = DateField("Date of birth", validators=[Optional()])
+    date_of_birth = LocalDateField("Date of birth", validators=[Optional()])
     address = TextAreaField("Address", validators=[Optional(), Length(max=500)])
 
 
@@ -151,7 +153,7 @@ def show(code: str):
 @login_required
 def diagram(code: str):
     case = case_or_404(code)
-    xml = caseview.diagram_xml(current_actor(), case)
+    xml = caseview.diagram_xml(current_actor(), case, bundle_translator)
     db.session.commit()
     return Response(xml, mimetype="application/xml", headers={"Cache-Control": "no-store"})
 

@@ -10,6 +10,7 @@ from webapp.taskforms import build_task_form
 from webapp.web import current_actor
 
 from .common import bp, editor_page, option_sources, owner_only
+from .translations import translation_gaps
 
 
 @bp.route("/<process_id>/")
@@ -23,7 +24,8 @@ def draft(process_id: str):
     files = sorted(d.files, key=lambda p: (order.get(p.split("/")[0], 3), p))
     return render_template("designer/draft.html", draft=d, files=files,
                            problems=d.problems, scenarios=saved,
-                           differing=scenario_runs.failing(saved))
+                           differing=scenario_runs.failing(saved),
+                           translation_gaps=translation_gaps(d.files))
 
 
 @bp.route("/<process_id>/edit/<path:path>")
@@ -31,6 +33,9 @@ def draft(process_id: str):
 def edit(process_id: str, path: str):
     d = drafts.open_draft(current_actor(), process_id)
     db.session.commit()
+    if path.startswith("i18n/") and request.args.get("as") != "text":  # translations page
+        return redirect(url_for("designer.translations", process_id=process_id,
+                                language=path.removeprefix("i18n/").removesuffix(".json")))
     if path not in d.files and not path.startswith("forms/"):
         abort(404)
     if request.args.get("as") == "text" and path in d.files:

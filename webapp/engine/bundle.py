@@ -13,14 +13,17 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from . import serializer
 
 #: (folder, suffix) of the files that make up a bundle.
-BUNDLE_PARTS = (("processes", ".bpmn"), ("rules", ".dmn"), ("forms", ".json"))
+BUNDLE_PARTS = (
+    ("processes", ".bpmn"), ("rules", ".dmn"), ("forms", ".json"), ("i18n", ".json"),
+)
 
 
 def read_bundle_dir(root: Path) -> dict[str, str]:
     """Read a bundle from disk: ``{"processes/a.bpmn": text, "rules/x.dmn": text, ...}``.
 
-    Only ``*.bpmn`` in processes/, ``*.dmn`` in rules/ and ``*.json`` in forms/ are read
-    (not recursively). Raises OSError / UnicodeDecodeError when a file cannot be read."""
+    Only ``*.bpmn`` in processes/, ``*.dmn`` in rules/, ``*.json`` in forms/ and the
+    translation catalogs ``*.json`` in i18n/ are read (not recursively).
+    Raises OSError / UnicodeDecodeError when a file cannot be read."""
     root = Path(root)
     files: dict[str, str] = {}
     for folder, suffix in BUNDLE_PARTS:

@@ -23,6 +23,7 @@ from .errors import DataRejected, NotWaiting, ScriptError, TaskNotReady
 from .sandbox import RestrictedScriptEngine, ScriptTimeout
 from .taskinfo import ReadyTask, annotate, element_id, element_title, ready_task, spec_properties
 from .timers.clock import frozen
+from .translation import instruction_renderer
 from .waiting import WaitingEvent, catching, message_catcher, timer_due, waiting_events
 
 _SCRIPT_ENGINE = RestrictedScriptEngine()
@@ -303,9 +304,10 @@ def _step(bundle: Bundle, wf: BpmnWorkflow, before: set | None,
     """The Step of ``wf`` after a call; ``state``: the stored state a snapshot describes (it is
     returned as it was, nothing is saved)."""
     tasks = wf.get_tasks(state=TaskState.READY, manual=True)
+    instructions = instruction_renderer(bundle.files, bundle.hash)
     for task in tasks:
         with _script_errors(task.task_spec):
-            annotate(task, _SCRIPT_ENGINE)
+            annotate(task, _SCRIPT_ENGINE, instructions)
     finished = wf.is_completed()
     if finished:
         data = wf.data

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -60,6 +61,9 @@ class ReadyTask:
     #: Why the instructions' placeholders could not be filled in (then ``instructions`` is the
     #: text as written); for the process owner. None when they were filled in.
     instructions_error: str | None = None
+    #: The instructions filled in, per language of the bundle's catalogs (see
+    #: :func:`annotate`); ``instructions`` is the bundle's own language.
+    instructions_in: dict[str, str] = field(default_factory=dict)
 
 
 #: Lanes named for who meets rather than for a role, and the role whose members do their tasks.
@@ -99,7 +103,13 @@ def spec_properties(task_spec) -> dict:
     return (getattr(task_spec, "extensions", None) or {}).get("properties") or {}
 
 
-def annotate(task, script_engine) -> None:
+#: Fills in a task's instructions (the text as written, the task's data) in every language of
+#: its bundle: {"": the bundle's own language, "nl": ..., ...} of (text, error); see
+#: engine.translation.instruction_renderer.
+Instructions = Callable[[str, dict], dict[str, tuple[str, str | None]]]
+
+
+def annotate(task, script_engine, instructions: Instructions | None = None) -> None:
     """Evaluate assignedOrganisation, dueIn (or dueAt), summary, the disclosure and the
     question, and fill in the instructions once, when a task is first seen READY, and keep the
     results in the task's internal data so later snapshots return the same values (and run no
@@ -108,8 +118,8 @@ def annotate(task, script_engine) -> None:
     Raises whatever assignedOrganisation and the due date expressions raise; the caller turns
     that into ScriptError. A summary that fails is left out: it only describes the task."""
     if task.internal_data.get(_DUE_KEY, False) is not False:
-        if _INSTRUCTIONS_KEY not in task.internal_data:  # a state saved before this was kept
-            task.internal_data[_INSTRUCTIONS_KEY] = _instructions(task)
+        if not isinstance(task.internal_data.get(_INSTRUCTIONS_KEY), dict):  # an older state
+            task.internal_data[_INSTRUCTIONS_KEY] = _instructions(task, instructions)
         return
     report_where(element_id(task.task_spec))
     props = spec_properties(task.task_spec)
@@ -137,7 +147,7 @@ def annotate(task, script_engine) -> None:
     task.internal_data[_DUE_KEY] = due
     task.internal_data[_OWNERS_KEY] = None if organisation else lane_owners(task)
     task.internal_data[_SUMMARY_KEY] = _summary(props.get("summary"), task.data, script_engine)
-    task.internal_data[_INSTRUCTIONS_KEY] = _instructions(task)
+    task.internal_data[_INSTRUCTIONS_KEY] = _instructions(task, instructions)
 
 
 def lane_owners(task) -> list[str] | None:
@@ -211,11 +221,22 @@ def _asked(question, context) -> dict | None:
     return {"question": question, "context": context} if question or context else None
 
 
-def _instructions(task) -> list:
-    """[text, error] of the task's instructions filled in from its data (see render)."""
+def _instructions(task, instructions: Instructions | None) -> dict[str, list]:
+    """{language: [text, error]} of the task's instructions filled in from its data."""
     text = ((getattr(task.task_spec, "extensions", None) or {})
             .get("instructionsForEndUser", ""))
-    return list(render_instructions_checked(text, task.data))
+    if instructions is None:
+        return {"": list(render_instructions_checked(text, task.data))}
+    return {language: list(pair) for language, pair in instructions(text, task.data).items()}
+
+
+def _stored_instructions(task) -> dict[str, list]:
+    stored = task.internal_data.get(_INSTRUCTIONS_KEY)
+    if isinstance(stored, dict) and "" in stored:
+        return stored
+    if isinstance(stored, list):  # saved before languages: the bundle's own language only
+        return {"": stored}
+    return _instructions(task, None)
 
 
 def _due_at(value) -> str | None:
@@ -230,23 +251,24 @@ def _due_at(value) -> str | None:
     return moment.isoformat()
 
 
-def render_instructions(text: str, data: dict) -> str:
+def render_instructions(text: str, data: dict, env=None) -> str:
     """Fill ``{{ placeholders }}`` from ``data`` in a sandboxed, autoescaping Jinja; on any
     template error return the raw text (a broken placeholder must not hide the task)."""
-    return render_instructions_checked(text, data)[0]
+    return render_instructions_checked(text, data, env)[0]
 
 
-def render_instructions_checked(text: str, data: dict) -> tuple[str, str | None]:
+def render_instructions_checked(text: str, data: dict, env=None) -> tuple[str, str | None]:
     """(filled-in text, None), or (the text as written, why it could not be filled in).
 
-    The template runs in an immutable sandbox on a copy of the data, so it cannot change the
-    task's data; its time and memory are those of the engine's worker process. Any error
-    (unknown filters, ``range(10**9)``, a string too big for memory...) is returned as a
-    message for the process owner, never raised."""
+    The template runs in an immutable sandbox (``env``: a bundle's, in one language, with its
+    ``label`` and ``date`` filters; it must be an ImmutableSandboxedEnvironment) on a copy of
+    the data, so it cannot change the task's data; its time and memory are those of the
+    engine's worker process. Any error (unknown filters, ``range(10**9)``, a string too big
+    for memory...) is returned as a message for the process owner, never raised."""
     if not text or "{" not in text:
         return text or "", None
     try:
-        rendered = _template(text).render(**copy.deepcopy(data))
+        rendered = _template(env or _JINJA, text).render(**copy.deepcopy(data))
     except MemoryError:
         return text, "the placeholders need more memory than a process step may use"
     except Exception as err:  # noqa: BLE001 - whatever the template does, the task shows
@@ -258,10 +280,11 @@ def render_instructions_checked(text: str, data: dict) -> tuple[str, str | None]
 
 
 @functools.lru_cache(maxsize=512)
-def _template(text: str):
-    """A compiled instructions template, once per text (compiling costs more than rendering).
-    Raises the template's syntax errors (not cached: compiling them again is cheap)."""
-    return _JINJA.from_string(text)
+def _template(env, text: str):
+    """A compiled instructions template, once per environment and text (compiling costs more
+    than rendering). Raises the template's syntax errors (not cached: compiling them again is
+    cheap)."""
+    return env.from_string(text)
 
 
 def ready_task(task) -> ReadyTask:
@@ -269,7 +292,8 @@ def ready_task(task) -> ReadyTask:
     spec = task.task_spec  # for multi-instance: the "[child]" spec, which has id, name, lane
     props = spec_properties(spec)
     due = task.internal_data.get(_DUE_KEY)
-    instructions, problem = task.internal_data.get(_INSTRUCTIONS_KEY) or _instructions(task)
+    shown = _stored_instructions(task)
+    instructions, problem = shown[""]
     return ReadyTask(
         id=str(task.id),
         spec_name=element_id(spec),
@@ -288,4 +312,5 @@ def ready_task(task) -> ReadyTask:
         four_eyes_step=props.get("notCompletedBySameAs") or None,
         disclose=copy.deepcopy(task.internal_data.get(_DISCLOSE_KEY)),
         asked=copy.deepcopy(task.internal_data.get(_ASKED_KEY)),
+        instructions_in={lang: text for lang, (text, _error) in shown.items() if lang},
     )

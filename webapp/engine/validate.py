@@ -10,6 +10,7 @@ from lxml import etree
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from .bundle import Bundle, executable_roots, new_parser, parse_xml
+from .catalogs import catalog_errors
 from .dataflow import check_data_flow, names_set
 from .elements import check_elements, duplicate_processes
 from .errors import BundleInvalid, Problem
@@ -33,6 +34,7 @@ def compile_bundle(
     reach = dict(roles) if isinstance(roles, Mapping) else dict.fromkeys(roles, "network")
     trees, problems = _parse_xml_files(files)
     problems += _check_forms_parse(files)
+    problems += catalog_errors(files)
     problems += check_expressions(trees)
     problems += check_elements(trees)
     if any(path.endswith((".bpmn", ".dmn")) and path not in trees for path in files):

@@ -1,25 +1,26 @@
 """People, organisations and what role each person has in which organisation."""
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
-from webapp.models.types import UTCDateTime, utcnow
+from webapp.models.types import JSONType, UTCDateTime, utcnow
 
 # partner_rep: a partner's representative at the multi-agency table (sees the table's view of
 # the cases their organisation has a seat for); auditor: reads the audit trail, not case content.
 ROLES = ("coordinator", "partner", "partner_rep", "process_owner", "admin", "auditor",
          "evaluator")
-ROLE_LABELS = {
-    "coordinator": "Coordinator",
-    "partner": "Partner",
-    "partner_rep": "Partner representative at the table",
-    "process_owner": "Process owner",
-    "admin": "Administrator",
-    "auditor": "Auditor",
+ROLE_LABELS = {  # shown in the reader's language (lazy: translated when rendered)
+    "coordinator": _l("Coordinator"),
+    "partner": _l("Partner"),
+    "partner_rep": _l("Partner representative at the table"),
+    "process_owner": _l("Process owner"),
+    "admin": _l("Administrator"),
+    "auditor": _l("Auditor"),
     # Reads the network's evaluation (counts and durations), nothing of any case.
-    "evaluator": "Evaluator",
+    "evaluator": _l("Evaluator"),
 }
 # Roles whose tasks belong to the whole network; a partner task always names its organisation.
 NETWORK_ROLES = frozenset({"coordinator", "process_owner", "admin"})
@@ -31,6 +32,12 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     is_demo: Mapped[bool] = mapped_column(default=False)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    # The name in other languages, {"nl": "...", "fr": "..."}; `name` is shown otherwise.
+    names = mapped_column(JSONType, nullable=True)
+
+    def name_in(self, language: str | None) -> str:
+        """The organisation's name in ``language`` when it has one, else ``name``."""
+        return (self.names or {}).get(language) or self.name
 
 
 class User(UserMixin, db.Model):
@@ -45,6 +52,8 @@ class User(UserMixin, db.Model):
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     # Raised at logout and deactivation: every session cookie issued before stops working.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The language the user chose (a code of LANGUAGES); None: the browser's.
+    language: Mapped[str | None] = mapped_column(String(10), nullable=True)
 
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", lazy="selectin", cascade="all, delete-orphan"

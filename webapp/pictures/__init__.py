@@ -8,25 +8,34 @@ a page (printable) or served as an image. Nothing here knows Flask or the databa
 from __future__ import annotations
 
 from . import inclusion, network, timeline
+from .words import ENGLISH, N_, Words
 
-#: Which field of the consultation form holds each picture, and how to draw it.
+__all__ = ["PICTURES", "Words", "latest_with_pictures", "pictures_from", "render", "title"]
+
+#: Which field of the consultation form holds each picture, its title (translated when
+#: shown, see words.py) and how to draw it.
 PICTURES = {
-    "network_map": ("Network map", network.render),
-    "timeline": ("Biographical timeline", timeline.render),
-    "inclusion": ("Inclusion chart", inclusion.render),
+    "network_map": (N_("Network map"), network.render),
+    "timeline": (N_("Biographical timeline"), timeline.render),
+    "inclusion": (N_("Inclusion chart"), inclusion.render),
 }
 
 
-def render(kind: str, rows: list[dict]) -> str:
+def render(kind: str, rows: list[dict], words: Words = ENGLISH) -> str:
     """One picture as SVG text. Raises KeyError for an unknown kind."""
-    return PICTURES[kind][1](rows)
+    return PICTURES[kind][1](rows, words=words)
 
 
-def pictures_from(data: dict | None) -> dict[str, str]:
+def title(kind: str, words: Words = ENGLISH) -> str:
+    """A picture's title in the reader's words."""
+    return words.gettext(PICTURES[kind][0])
+
+
+def pictures_from(data: dict | None, words: Words = ENGLISH) -> dict[str, str]:
     """The pictures that ``data`` (a consultation's form data) has rows for, as SVG text."""
     data = data or {}
     return {
-        kind: draw(data[kind])
+        kind: draw(data[kind], words=words)
         for kind, (_, draw) in PICTURES.items()
         if isinstance(data.get(kind), list) and data[kind]
     }

@@ -4,13 +4,14 @@ the consultation form, as horizontal bars with the table's note beside each bar.
 from __future__ import annotations
 
 from .svg import INK, MUTED, attrs, document, num, text, wrap
+from .words import ENGLISH, N_, Words
 
 WIDTH = 820
 LABEL_W, BAR_X, BAR_W = 150, 170, 320
-SCALE = ["not at all", "a little", "partly", "mostly", "fully"]
+SCALE = [N_("not at all"), N_("a little"), N_("partly"), N_("mostly"), N_("fully")]
 SPHERES = {
-    "family": "Family", "school_work": "School or work", "peers": "Peers",
-    "community": "Community", "institutions": "Institutions", "leisure": "Leisure",
+    "family": N_("Family"), "school_work": N_("School or work"), "peers": N_("Peers"),
+    "community": N_("Community"), "institutions": N_("Institutions"), "leisure": N_("Leisure"),
 }  # fmt: skip
 #: From "not connected" (warm) to "fully connected" (cool); bars also carry their number.
 SHADES = ["#b02a37", "#d9822b", "#c9a227", "#5a9e6f", "#1b7a3d"]
@@ -23,15 +24,22 @@ def _rating(row: dict) -> int:
         return 0
 
 
-def render(rows: list[dict], ident: str = "inclusion-chart") -> str:
+def _sphere(code, words: Words) -> str:
+    if code in SPHERES:
+        return words.gettext(SPHERES[code])
+    return str(code).replace("_", " ").capitalize()
+
+
+def render(rows: list[dict], ident: str = "inclusion-chart", words: Words = ENGLISH) -> str:
     """The inclusion chart of ``rows`` (sphere, rating 0-4, note) as SVG text."""
+    _ = words.gettext
     rows = [r for r in rows if isinstance(r, dict) and r.get("sphere")]
     body, y = [], 64
     step = BAR_W / 4
     for value, name in enumerate(SCALE):
         x = BAR_X + value * step
         body.append(text(x, 40, f"{value}", size=13, anchor="middle", weight="bold"))
-        body.append(text(x, 54, name, size=11, anchor="middle", fill=MUTED))
+        body.append(text(x, 54, _(name), size=11, anchor="middle", fill=MUTED))
     grid_top = y
     placed = []
     for row in rows:
@@ -45,7 +53,7 @@ def render(rows: list[dict], ident: str = "inclusion-chart") -> str:
                                      stroke="#dee2e6") + "/>")
     for row, ry, note, height in placed:
         rating = _rating(row)
-        label = SPHERES.get(row["sphere"], str(row["sphere"]).replace("_", " ").capitalize())
+        label = _sphere(row["sphere"], words)
         mid = ry + height / 2
         body.append(text(LABEL_W, mid + 5, wrap(label, LABEL_W, 14, 1), size=14, anchor="end",
                          weight="600"))
@@ -55,15 +63,16 @@ def render(rows: list[dict], ident: str = "inclusion-chart") -> str:
             body.append("<rect " + attrs(x=BAR_X, y=num(mid - 12), width=num(rating * step),
                                          height=24, fill=SHADES[rating], rx=3) + "/>")
         body.append(text(BAR_X + rating * step + (10 if rating < 4 else -10), mid + 5,
-                         f"{rating} · {SCALE[rating]}", size=13,
+                         f"{rating} · {_(SCALE[rating])}", size=13,
                          anchor="start" if rating < 4 else "end",
                          fill=INK if rating < 4 else "#ffffff", weight="600"))
         if note and note != [""]:
             body.append(text(BAR_X + BAR_W + 24, mid + 5 - 8.5 * (len(note) - 1), note, size=13,
                              fill=MUTED, line_height=1.3))
     summary = "; ".join(
-        f"{SPHERES.get(r['sphere'], r['sphere'])}: {_rating(r)} of 4" for r in rows
+        _("%(sphere)s: %(rating)d of 4", sphere=_sphere(r["sphere"], words), rating=_rating(r))
+        for r in rows
     )
-    return document(WIDTH, y + 20, "Inclusion chart",
-                    f"How connected the person is (0 not at all, 4 fully): {summary}.", body,
-                    ident)
+    return document(WIDTH, y + 20, _("Inclusion chart"),
+                    _("How connected the person is (0 not at all, 4 fully): %(summary)s.",
+                      summary=summary), body, ident)

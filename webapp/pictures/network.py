@@ -7,16 +7,18 @@ from __future__ import annotations
 import math
 
 from .svg import BAD, GOOD, INK, LINE, MIXED, MUTED, attrs, document, num, text, wrap
+from .words import ENGLISH, N_, Words
 
 WIDTH, HEIGHT = 900, 760
 CX, CY = WIDTH / 2, 360
 RINGS = {1: 120, 2: 200, 3: 275}
 QUALITY = {
-    "supportive": ("Supportive", GOOD, None, "+"),
-    "harmful": ("Harmful", BAD, "9 5", "−"),
-    "ambivalent": ("Ambivalent", MIXED, "2 4", "±"),
+    "supportive": (N_("Supportive"), GOOD, None, "+"),
+    "harmful": (N_("Harmful"), BAD, "9 5", "−"),
+    "ambivalent": (N_("Ambivalent"), MIXED, "2 4", "±"),
 }
-KINDS = {"person": "Person", "organisation": "Organisation", "group": "Group"}
+UNKNOWN = (N_("Unknown"), LINE, "1 3", "?")
+KINDS = {"person": N_("Person"), "organisation": N_("Organisation"), "group": N_("Group")}
 
 
 def _closeness(row: dict) -> int:
@@ -41,8 +43,9 @@ def _shape(kind: str, x: float, y: float, colour: str) -> str:
     return "<circle " + attrs(cx=num(x), cy=num(y), r=13, **common) + "/>"
 
 
-def render(rows: list[dict], ident: str = "network-map") -> str:
+def render(rows: list[dict], ident: str = "network-map", words: Words = ENGLISH) -> str:
     """The network map of ``rows`` (who, kind, relation, quality, closeness) as SVG text."""
+    _ = words.gettext
     rows = [r for r in rows if isinstance(r, dict) and r.get("who")]
     rows.sort(key=_closeness)
     body = []
@@ -55,7 +58,7 @@ def render(rows: list[dict], ident: str = "network-map") -> str:
         angle = -math.pi / 2 + 2 * math.pi * index / count + (math.pi / count if count > 8 else 0)
         radius = RINGS[_closeness(row)]
         x, y = CX + radius * math.cos(angle), CY + radius * math.sin(angle)
-        name, colour, dash, sign = QUALITY.get(row.get("quality"), ("Unknown", LINE, "1 3", "?"))
+        name, colour, dash, sign = QUALITY.get(row.get("quality"), UNKNOWN)
         body.append("<line " + attrs(x1=num(CX), y1=num(CY), x2=num(x), y2=num(y), stroke=colour,
                                      stroke_width=2.5, stroke_dasharray=dash) + "/>")
         mx, my = CX + (radius - 38) * math.cos(angle), CY + (radius - 38) * math.sin(angle)
@@ -65,20 +68,22 @@ def render(rows: list[dict], ident: str = "network-map") -> str:
         nodes.append((row, x, y, angle, colour))
     for row, x, y, angle, colour in nodes:
         body.append(_shape(row.get("kind", "person"), x, y, colour))
-        body.append(_label(row, x, y, angle))
+        body.append(_label(row, x, y, angle, words))
     body.append("<circle " + attrs(cx=CX, cy=CY, r=30, fill=INK) + "/>")
-    body.append(text(CX, CY + 5, "Person", size=13, anchor="middle", weight="bold",
+    body.append(text(CX, CY + 5, _("Person"), size=13, anchor="middle", weight="bold",
                      fill="#ffffff"))
-    body.extend(_legend())
+    body.extend(_legend(words))
     summary = ", ".join(
-        f"{r['who']} ({QUALITY.get(r.get('quality'), ('unknown',))[0].lower()})" for r in rows
+        f"{r['who']} ({_(QUALITY.get(r.get('quality'), UNKNOWN)[0]).lower()})" for r in rows
     )
-    return document(WIDTH, HEIGHT, "Network map",
-                    f"{len(rows)} people, groups and organisations around the person: {summary}.",
-                    body, ident)
+    description = words.ngettext(
+        "%(num)d person, group or organisation around the person: %(summary)s.",
+        "%(num)d people, groups and organisations around the person: %(summary)s.",
+        len(rows), summary=summary)
+    return document(WIDTH, HEIGHT, _("Network map"), description, body, ident)
 
 
-def _label(row: dict, x: float, y: float, angle: float) -> str:
+def _label(row: dict, x: float, y: float, angle: float, words: Words) -> str:
     cos, sin = math.cos(angle), math.sin(angle)
     if cos > 0.35:
         anchor, lx = "start", x + 20
@@ -87,7 +92,8 @@ def _label(row: dict, x: float, y: float, angle: float) -> str:
     else:
         anchor, lx = "middle", x
     lines = wrap(row["who"], 130, 13, 2)
-    extra = " · ".join(p for p in (KINDS.get(row.get("kind"), ""), row.get("relation") or "") if p)
+    kind = words.gettext(KINDS[row["kind"]]) if row.get("kind") in KINDS else ""
+    extra = " · ".join(p for p in (kind, row.get("relation") or "") if p)
     height = 16 * len(lines) + (14 if extra else 0)
     if anchor == "middle":
         ly = y + 32 if sin > 0 else y - 18 - height + 14
@@ -100,21 +106,22 @@ def _label(row: dict, x: float, y: float, angle: float) -> str:
     return out
 
 
-def _legend() -> list[str]:
+def _legend(words: Words) -> list[str]:
+    _ = words.gettext
     y = HEIGHT - 60
     out = ["<line " + attrs(x1=40, y1=y - 22, x2=WIDTH - 40, y2=y - 22, stroke="#dee2e6") + "/>"]
     x = 50
     for name, colour, dash, sign in QUALITY.values():
         out.append("<line " + attrs(x1=x, y1=y, x2=x + 46, y2=y, stroke=colour, stroke_width=2.5,
                                     stroke_dasharray=dash) + "/>")
-        out.append(text(x + 54, y + 4.5, f"{sign} {name}", size=13, fill=INK))
+        out.append(text(x + 54, y + 4.5, f"{sign} {_(name)}", size=13, fill=INK))
         x += 170
     x = 50
     y += 32
     for kind, name in KINDS.items():
         out.append(_shape(kind, x + 12, y, MUTED))
-        out.append(text(x + 34, y + 4.5, name, size=13))
+        out.append(text(x + 34, y + 4.5, _(name), size=13))
         x += 170
-    out.append(text(WIDTH - 40, y + 4.5, "inner ring: close · outer ring: distant", size=12,
+    out.append(text(WIDTH - 40, y + 4.5, _("inner ring: close · outer ring: distant"), size=12,
                     anchor="end", fill=MUTED))
     return out

@@ -6,18 +6,25 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, abort
+from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 
 from webapp import pictures
 from webapp.extensions import db
+from webapp.i18n.formatting import format_date
 from webapp.models import Contribution
 from webapp.services.audit import record
 from webapp.services.policy import may_see_contribution, may_view_case
 from webapp.web import case_or_404, current_actor
 
 bp = Blueprint("pictures", __name__, url_prefix="/cases")
+
+
+def reader_words() -> pictures.Words:
+    """The pictures' words in the reader's language (their dates the reader's way)."""
+    return pictures.Words(gettext=gettext, ngettext=ngettext, date=format_date)
 
 _SIZE = re.compile(r'^(<svg[^>]*?) width="[^"]*" height="[^"]*"')
 
@@ -29,9 +36,10 @@ def case_pictures(contributions) -> list[tuple[str, str, Markup]]:
     latest = pictures.latest_with_pictures(contributions)
     if latest is None:
         return []
-    drawn = pictures.pictures_from(latest.data)
+    words = reader_words()
+    drawn = pictures.pictures_from(latest.data, words)
     return [
-        (kind, pictures.PICTURES[kind][0], Markup(_SIZE.sub(r"\1", drawn[kind], count=1)))  # noqa: S704
+        (kind, pictures.title(kind, words), Markup(_SIZE.sub(r"\1", drawn[kind], count=1)))  # noqa: S704
         for kind in pictures.PICTURES
         if kind in drawn
     ]
@@ -50,7 +58,7 @@ def picture(code: str, kind: str):
     )
     visible = [c for c in rows if may_see_contribution(current_user, c)]
     latest = pictures.latest_with_pictures(visible)
-    svg = pictures.pictures_from(latest.data if latest else None).get(kind)
+    svg = pictures.pictures_from(latest.data if latest else None, reader_words()).get(kind)
     if svg is None:
         abort(404)
     record(current_actor(), "case_picture_viewed", case_id=case.id, picture=kind)

@@ -4,13 +4,14 @@ the person (colour and a distinct marker shape, readable in black-and-white prin
 from __future__ import annotations
 
 from .svg import BAD, GOOD, INK, MUTED, attrs, document, num, text, wrap
+from .words import ENGLISH, N_, Words
 
 WIDTH = 820
 AXIS_X = 150
 TONES = {
-    "positive": ("Positive", GOOD, "up"),
-    "difficult": ("Difficult", BAD, "down"),
-    "neutral": ("Neutral", MUTED, "dot"),
+    "positive": (N_("Positive"), GOOD, "up"),
+    "difficult": (N_("Difficult"), BAD, "down"),
+    "neutral": (N_("Neutral"), MUTED, "dot"),
 }
 
 
@@ -25,16 +26,9 @@ def _marker(shape: str, x: float, y: float, colour: str) -> str:
                               stroke_width=3) + "/>"
 
 
-def _date_label(value: str) -> str:
-    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-    parts = str(value).split("-")
-    if len(parts) == 3 and parts[1].isdigit() and 1 <= int(parts[1]) <= 12:
-        return f"{int(parts[2])} {months[int(parts[1]) - 1]} {parts[0]}"
-    return str(value)
-
-
-def render(rows: list[dict], ident: str = "timeline") -> str:
+def render(rows: list[dict], ident: str = "timeline", words: Words = ENGLISH) -> str:
     """The timeline of ``rows`` (date, event, tone) as SVG text, oldest first."""
+    _ = words.gettext
     rows = sorted((r for r in rows if isinstance(r, dict) and r.get("date")),
                   key=lambda r: str(r["date"]))
     body, y, year = [], 36, None
@@ -54,7 +48,7 @@ def render(rows: list[dict], ident: str = "timeline") -> str:
                                     stroke_width=3) + "/>")
     for row, ry, lines in rows_out:
         name, colour, shape = TONES.get(row.get("tone"), TONES["neutral"])
-        body.append(text(AXIS_X - 22, ry + 5, _date_label(row["date"]), size=13, anchor="end",
+        body.append(text(AXIS_X - 22, ry + 5, words.date(row["date"]), size=13, anchor="end",
                          fill=INK))
         body.append(_marker(shape, AXIS_X, ry, colour))
         body.append(text(AXIS_X + 24, ry + 5, lines, size=14, fill=INK, line_height=1.3))
@@ -63,8 +57,10 @@ def render(rows: list[dict], ident: str = "timeline") -> str:
     x = AXIS_X
     for name, colour, shape in TONES.values():
         body.append(_marker(shape, x, legend_y, colour))
-        body.append(text(x + 16, legend_y + 5, name, size=13))
+        body.append(text(x + 16, legend_y + 5, _(name), size=13))
         x += 140
-    summary = "; ".join(f"{r['date']}: {r.get('event', '')}" for r in rows)
-    return document(WIDTH, height, "Biographical timeline",
-                    f"{len(rows)} events, oldest first: {summary}.", body, ident)
+    summary = "; ".join(f"{words.date(r['date'])}: {r.get('event', '')}" for r in rows)
+    description = words.ngettext("%(num)d event: %(summary)s.",
+                                 "%(num)d events, oldest first: %(summary)s.",
+                                 len(rows), summary=summary)
+    return document(WIDTH, height, _("Biographical timeline"), description, body, ident)

@@ -6,11 +6,12 @@ from datetime import date
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import DateField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.auth.reauth import reauth_redirect
 from webapp.extensions import db
+from webapp.i18n.dates import LocalDateField
 from webapp.services import policy, rectification, subject_access
 from webapp.services.errors import InvalidInput
 from webapp.web import case_or_404, current_actor
@@ -20,7 +21,7 @@ bp = Blueprint("privacy", __name__)
 
 class RectifyForm(FlaskForm):
     full_name = StringField("Name", validators=[Optional(), Length(max=200)])
-    date_of_birth = DateField("Date of birth", validators=[Optional()])
+    date_of_birth = LocalDateField("Date of birth", validators=[Optional()])
     address = TextAreaField("Address", validators=[Optional(), Length(max=500)])
     reason = StringField("Why are the details corrected?",
                          validators=[DataRequired(), Length(max=500)])
@@ -32,7 +33,7 @@ class EraseForm(FlaskForm):
 
 class SubjectSearchForm(FlaskForm):
     full_name = StringField("Name of the person", validators=[DataRequired(), Length(max=200)])
-    date_of_birth = DateField("Date of birth", validators=[Optional()])
+    date_of_birth = LocalDateField("Date of birth", validators=[Optional()])
 
 
 @bp.route("/cases/<code>/person", methods=["GET", "POST"])

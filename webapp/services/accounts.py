@@ -20,14 +20,20 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password-at-all", method="scryp
 
 
 def create_organisation(
-    actor: Actor, code: str, name: str, *, is_demo: bool = False
+    actor: Actor, code: str, name: str, *, is_demo: bool = False,
+    names: dict[str, str] | None = None,
 ) -> Organisation:
+    """An organisation; ``names``: its name in other languages (``{"nl": ..., "fr": ...}``).
+    Raises InvalidInput."""
     code = code.strip().lower()
     if not code or not name.strip():
         raise InvalidInput("An organisation needs a code and a name.")
+    names = {k: v.strip() for k, v in (names or {}).items() if v and v.strip()} or None
+    if names and any(len(v) > 200 or len(k) > 10 for k, v in names.items()):
+        raise InvalidInput("An organisation's name has at most 200 characters.")
     if db.session.scalar(select(Organisation).where(Organisation.code == code)):
         raise InvalidInput(f"An organisation with code '{code}' exists already.")
-    org = Organisation(code=code, name=name.strip(), is_demo=is_demo)
+    org = Organisation(code=code, name=name.strip(), is_demo=is_demo, names=names)
     db.session.add(org)
     db.session.flush()
     record(actor, "organisation_created", organisation=code)

@@ -8,6 +8,7 @@ from lxml import etree
 from sqlalchemy import select
 
 from webapp.engine.bundle import parse_xml
+from webapp.engine.translation import Texts
 from webapp.extensions import db
 from webapp.models import AuditEvent, Case, Contribution, PartnerQuestion, ProcessVersion, Task
 from webapp.services import disclosure
@@ -127,18 +128,19 @@ def _placement(version: ProcessVersion) -> dict[str, str]:
     return placement
 
 
-def diagram_xml(actor: Actor, case: Case) -> str:
-    """The BPMN XML of the process version this case runs on. Raises NotAllowed, NotFound."""
+def diagram_xml(actor: Actor, case: Case, texts: Texts | None = None) -> str:
+    """The BPMN XML of the process version this case runs on (its names in the reader's
+    language with ``texts``). Raises NotAllowed, NotFound."""
     if not may_view_diagram(actor.user, case):
         raise NotAllowed("You may not see the process of this case.")
     version = case.process_version
     processes = {p: x for p, x in (version.files or {}).items() if p.endswith(".bpmn")}
     marker = f'id="{version.process_id}"'
-    chosen = next((x for x in processes.values() if marker in x), None)
+    chosen = next((p for p, x in processes.items() if marker in x), None)
     if chosen is None:
         raise NotFound("The diagram of this process version is missing.")
     record(actor, "diagram_viewed", case_id=case.id)
-    return chosen
+    return texts(version).diagram(chosen) if texts is not None else processes[chosen]
 
 
 def days_open(case: Case, now: datetime) -> int:

@@ -63,9 +63,9 @@ class InboxFilter:
 @dataclass
 class Inbox:
     """One page: ``tasks`` are rows with id, case_code, title, lane, organisation_id,
-    organisation_name, due_at, created_at, claimed_by_id, priority, reminded_at and
-    four_eyes_user_id (plain rows, not Task objects: a page needs nothing else, and building
-    objects cost more than the queries)."""
+    organisation_name, due_at, created_at, claimed_by_id, priority, reminded_at,
+    four_eyes_user_id and organisation_names (plain rows, not Task objects: a page needs
+    nothing else, and building objects cost more than the queries)."""
 
     tasks: list
     total: int
@@ -377,7 +377,7 @@ _ROWS = (
     select(Task.id, Task.case_code, Task.title, Task.lane, Task.organisation_id,
            Organisation.name.label("organisation_name"), Task.due_at, Task.created_at,
            Task.claimed_by_id, Task.assignee_id, Task.priority, Task.reminded_at,
-           Task.four_eyes_user_id)
+           Task.four_eyes_user_id, Organisation.names.label("organisation_names"))
     .outerjoin(Organisation, Organisation.id == Task.organisation_id)
     .where(Task.id.in_(bindparam("ids", expanding=True)))
 )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from webapp import engine
+from webapp.engine.translation import Texts
 from webapp.extensions import db
 from webapp.models import Case, Contribution, Organisation, User, utcnow
 from webapp.services import cases, involvement, notifications, policy, urgency
@@ -45,22 +46,31 @@ def signaller_organisation(user: User) -> Organisation:
     return db.session.get(Organisation, org_ids[0])
 
 
-def signal_form(user: User, *, now: datetime | None = None) -> SignalForm:
+def signal_form(user: User, *, now: datetime | None = None,
+                texts: Texts | None = None) -> SignalForm:
     """The form a partner fills in to report a signal, prefilled with their organisation and
-    today's date. Raises NotAllowed, NotFound (nothing deployed), StepFailed."""
+    today's date; with ``texts`` (the bundle in the reader's language) its title, form and
+    instructions translated. Raises NotAllowed, NotFound (nothing deployed), StepFailed."""
     organisation = signaller_organisation(user)
     now = now or utcnow()
-    _, bundle = cases.current_process()
+    version, bundle = cases.current_process()
     first = _first_step(cases.start_process(bundle, "MAW-0000-0000", now))
     schema = bundle.form(first.form) if first.form else None
+    ui_schema = bundle.form(first.ui_form) if first.ui_form else None
+    title, instructions = first.title, first.instructions
+    if texts is not None:
+        shown = texts(version)
+        schema = shown.form(first.form, schema) if schema is not None else None
+        ui_schema = shown.form(first.ui_form, ui_schema) if ui_schema is not None else None
+        title = shown.name(first.title)
+        instructions = first.instructions_in.get(shown.language, instructions)
     properties = (schema or {}).get("properties") or {}
     prefill = {key: value for key, value in (
         ("signaller_organisation", organisation.name),
         ("signal_date", now.date().isoformat()),
     ) if key in properties}
-    return SignalForm(title=first.title, instructions=first.instructions, schema=schema,
-                      ui_schema=bundle.form(first.ui_form) if first.ui_form else None,
-                      prefill=prefill)
+    return SignalForm(title=title, instructions=instructions, schema=schema,
+                      ui_schema=ui_schema, prefill=prefill)
 
 
 def submit_signal(actor: Actor, data: dict, *, full_name: str = "",

@@ -12,7 +12,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from webapp import engine
 from webapp.engine.formschema import validate_data
+from webapp.engine.translation import Texts, original_of
 from webapp.extensions import db
+from webapp.i18n.formatting import format_datetime
 from webapp.models import (
     NETWORK_ROLES,
     Contribution,
@@ -135,8 +137,10 @@ def get_task_for(user: User, task_id: int, *, lean: bool = False, lock: bool = F
     raise NotFound("This task does not exist or is not yours to see.")
 
 
-def open_task(actor: Actor, task_id: int) -> TaskView:
-    """Load a task for its page (deserialises the case once) and log the read."""
+def open_task(actor: Actor, task_id: int, texts: Texts | None = None) -> TaskView:
+    """Load a task for its page (deserialises the case once) and log the read. With
+    ``texts`` (the bundle of a version in the reader's language) the form and instructions
+    are the translated ones."""
     task = get_task_for(actor.user, task_id)
     version = task.case.process_version
     bundle = bundles.bundle_for(version)
@@ -150,26 +154,31 @@ def open_task(actor: Actor, task_id: int) -> TaskView:
     if live is None:
         raise NotFound("This task is no longer open.")
     record(actor, "task_viewed", case_id=task.case_id, task_ref=task.spiff_task_id)
-    return TaskView(
-        task=task,
-        schema=bundle.form(live.form) if live.form else None,
-        ui_schema=bundle.form(live.ui_form) if live.ui_form else None,
-        instructions=live.instructions,
-        data=live.data,
-        instructions_error=live.instructions_error,
-    )
+    schema = bundle.form(live.form) if live.form else None
+    ui_schema = bundle.form(live.ui_form) if live.ui_form else None
+    instructions = live.instructions
+    if texts is not None:
+        shown = texts(version)
+        schema = shown.form(live.form, schema) if schema is not None else None
+        ui_schema = shown.form(live.ui_form, ui_schema) if ui_schema is not None else None
+        instructions = live.instructions_in.get(shown.language, instructions)
+    return TaskView(task=task, schema=schema, ui_schema=ui_schema, instructions=instructions,
+                    data=live.data, instructions_error=live.instructions_error)
 
 
 #: The sources of choices from the database that forms name with "x-options".
 OPTION_SOURCES = ("partner_organisations",)
 
 
-def option_values() -> dict[str, list[tuple[str, str]]]:
-    """Choices from the database that forms refer to with "x-options"."""
+def option_values(language: str | None = None) -> dict[str, list[tuple[str, str]]]:
+    """Choices from the database that forms refer to with "x-options" (organisation names
+    in ``language`` where they have one)."""
     rows = db.session.execute(
-        select(Organisation.code, Organisation.name).order_by(Organisation.name)
+        select(Organisation.code, Organisation.name, Organisation.names)
+        .order_by(Organisation.name)
     ).all()
-    return {"partner_organisations": [(code, name) for code, name in rows]}
+    return {"partner_organisations": [(code, (names or {}).get(language) or name)
+                                      for code, name, names in rows]}
 
 
 class AllowedOptions(Mapping):
@@ -268,7 +277,7 @@ def check_form_data(bundle, form: str | None, data: dict,
     x-options from the database), unless ``checked_against`` is that very schema object.
     Raises InvalidInput with one error per field."""
     schema = bundle.form(form) if form else None
-    if schema is None or schema is checked_against:
+    if schema is None or schema is original_of(checked_against):
         return
     if errors := validate_data(schema, data, AllowedOptions()):
         raise InvalidInput("Please correct the marked fields.", errors)
@@ -318,7 +327,7 @@ def _conflict_message(who: Contribution | None) -> Conflict:
     if who is None:
         return Conflict("This task changed while you were working on it and is no longer open. "
                         "Your entry was not saved.")
-    when = who.submitted_at.strftime("%d %b %Y %H:%M UTC")
+    when = format_datetime(who.submitted_at)
     return Conflict(f"{who.user.display_name} completed this task first ({when}). "
                     "Your entry was not saved; it is shown below so you can pass it on.",
                     done=who)

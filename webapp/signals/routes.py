@@ -5,6 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from webapp.auth.permissions import permission_required
 from webapp.cases.routes import RegisterCaseForm
 from webapp.extensions import db
+from webapp.i18n.bundletext import bundle_translator
 from webapp.services import signals
 from webapp.services.audit import record
 from webapp.services.errors import InvalidInput, StepFailed
@@ -19,7 +20,7 @@ bp = Blueprint("signals", __name__, url_prefix="/signals")
 @permission_required("signal.submit")
 def new():
     actor = current_actor()
-    spec = signals.signal_form(actor.user)
+    spec = signals.signal_form(actor.user, texts=bundle_translator)
     posted = request.method == "POST"
     person = RegisterCaseForm(prefix="person", meta={"csrf": False},
                               formdata=request.form if posted else None)

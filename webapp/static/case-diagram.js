@@ -14,8 +14,13 @@
     container.dataset.state = "error";
     container.textContent = message;
   }
+  // The messages come from the page, in the reader's language.
+  var noViewer = container.dataset.msgNoViewer ||
+    "The diagram viewer could not be loaded. The open tasks below show where the case is.";
+  var failed = container.dataset.msgFailed ||
+    "The diagram could not be shown. The open tasks below show where the case is.";
   if (typeof window.BpmnJS !== "function") {
-    fail("The diagram viewer could not be loaded. The open tasks below show where the case is.");
+    fail(noViewer);
     return;
   }
   var loading = container.querySelector(".diagram-loading");
@@ -88,6 +93,6 @@
       container.dataset.state = "ready";
     })
     .catch(function () {
-      fail("The diagram could not be shown. The open tasks below show where the case is.");
+      fail(failed);
     });
 })();

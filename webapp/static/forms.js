@@ -24,6 +24,19 @@
       }
     });
   });
+  // The words come from the page (data-msg-* on the form, in the reader's language), numbers
+  // are written as the page's language writes them.
+  var language = document.documentElement.lang || "en";
+  function say(element, name, fallback, values) {
+    var text = (element && element.dataset[name]) || fallback;
+    Object.keys(values || {}).forEach(function (key) {
+      text = text.split("{" + key + "}").join(values[key]);
+    });
+    return text;
+  }
+  function number(value) {
+    return value.toLocaleString(language);
+  }
   // Long answers: a counter instead of a hard limit, so pasted text is never cut silently.
   document.querySelectorAll("textarea[data-maxlength]").forEach(function (box) {
     var limit = parseInt(box.dataset.maxlength, 10);
@@ -37,12 +50,14 @@
     function update() {
       var left = limit - box.value.length;
       if (left < 0) {
-        counter.textContent = (-left).toLocaleString("en") +
-          " characters too many: please shorten the text.";
+        counter.textContent = say(box.form, "msgCharsOver",
+          "Characters over the limit: {count}. Please shorten the text.", { count: number(-left) });
       } else if (left < limit * 0.2) {
-        counter.textContent = left.toLocaleString("en") + " characters left.";
+        counter.textContent = say(box.form, "msgCharsLeft", "Characters left: {count}.",
+          { count: number(left) });
       } else {
-        counter.textContent = "Up to " + limit.toLocaleString("en") + " characters.";
+        counter.textContent = say(box.form, "msgCharsLimit", "Up to {count} characters.",
+          { count: number(limit) });
       }
       counter.classList.toggle("text-danger", left < 0);
       counter.classList.toggle("fw-semibold", left < 0);
@@ -67,8 +82,9 @@
           var json = (response.headers.get("Content-Type") || "").indexOf("json") !== -1;
           if (response.redirected || !json) {
             if (status) {
-              status.textContent = "You were logged out after a while without activity. " +
-                "What was saved as a draft before is kept: log in again to continue.";
+              status.textContent = say(form, "msgLoggedOut", "You were logged out after a " +
+                "while without activity. What was saved as a draft before is kept: log in " +
+                "again to continue.");
               status.classList.add("text-danger");
             }
             return null;
@@ -77,8 +93,9 @@
         })
         .then(function (result) {
           if (result && status) {
-            status.textContent = "Draft saved automatically at " + result.saved_at +
-              " UTC. Only you can see it.";
+            status.textContent = say(form, "msgDraftSaved",
+              "Draft saved automatically at {time}. Only you can see it.",
+              { time: result.saved_at });
           }
         })
         .catch(function () { /* the Save draft button still works */ });

@@ -5,11 +5,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from wtforms import (
@@ -25,7 +24,6 @@ from wtforms import (
 )
 from wtforms.widgets import (
     CheckboxInput,
-    DateInput,
     DateTimeLocalInput,
     EmailInput,
     ListWidget,
@@ -33,10 +31,12 @@ from wtforms.widgets import (
     Select,
 )
 
+from webapp.i18n.dates import LocalDateInput
+from webapp.i18n.formatting import format_input_date, parse_input_date
+
 #: Marks a value that is left out of the task data (an empty optional field).
 MISSING = object()
 
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -86,14 +86,21 @@ def _strip(value: Any) -> Any:
 
 
 class DateStringField(StringField):
-    """A date input whose data stays the ISO string the workflow stores."""
+    """A date typed and shown the reader's way (``31/12/2026``, ``31-12-2026``), whose data
+    stays the ISO string the workflow stores (``2026-12-31``)."""
 
-    widget = DateInput()
+    widget = LocalDateInput()
 
     def process_formdata(self, valuelist):
-        self.data = (valuelist[0] if valuelist else "").strip()
-        if self.data and not is_iso_date(self.data):
-            raise ValueError("Enter a valid date.")
+        typed = (valuelist[0] if valuelist else "").strip()
+        self.data = typed
+        if typed:
+            self.data = parse_input_date(typed).isoformat()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return format_input_date(self.data) if self.data else ""
 
 
 class WholeNumberField(IntegerField):
@@ -154,16 +161,6 @@ def _local_minutes(value: str) -> str:
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M")
-
-
-def is_iso_date(value: str) -> bool:
-    if not _DATE_RE.match(value):
-        return False
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
 
 
 # --- constructors: FieldSpec -> unbound WTForms field --------------------------------------

@@ -20,6 +20,10 @@ from markupsafe import Markup
 from webapp import pictures, recorded
 from webapp.errors import render_error
 from webapp.extensions import db
+from webapp.i18n.bundletext import bundle_translator, step_title
+from webapp.i18n.formatting import format_time
+from webapp.i18n.locale import chosen_language
+from webapp.pictures.routes import reader_words
 from webapp.services import advice as advice_service
 from webapp.services import attachments, bundles, caseview, drafts, network, reachability
 from webapp.services import cases as case_service
@@ -43,7 +47,7 @@ def _room_for_files():
 def option_sources():
     """x-options sources for the form builder; the database is read only if a field asks.
     Organisations nobody active works for are marked (services.reachability)."""
-    values = functools.cache(reachability.marked_option_values)
+    values = functools.cache(lambda: reachability.marked_option_values(chosen_language()))
     return {name: (lambda name=name: values()[name]) for name in task_service.OPTION_SOURCES}
 
 
@@ -118,7 +122,7 @@ def _page(actor, task_id: int, posted: bool) -> dict:
     """Everything the task page shows, read (and its reads audited) before anything is
     committed: nothing on the page is read from the database after the commit, when a
     colleague may have completed the task. Raises Conflict, NotFound, StepFailed."""
-    view = task_service.open_task(actor, task_id)
+    view = task_service.open_task(actor, task_id, texts=bundle_translator)
     draft = drafts.get_draft(actor, task_id)
     prefill = {**view.data, **(draft.data if draft else {})}
     form = build_task_form(view.schema or {"type": "object", "properties": {}}, view.ui_schema,
@@ -130,7 +134,8 @@ def _page(actor, task_id: int, posted: bool) -> dict:
                         if _accepts_files(view.schema) else []),
             "limits": attachments.limits(),
             "live_pictures": _pictures(form.to_data()) if _has_pictures(view.schema) else None,
-            "advice": advice_service.advice_for(view.task, form.to_data()),
+            "title": step_title(view.task.title, view.task.case.process_version),
+            "advice": advice_service.advice_for(view.task, form.to_data(), bundle_translator),
             "claimer": task_service.claimer_name(view.task) if view.task.claimed_by_id else None,
             "second_pair": (task_service.second_pair(view.task)
                             if view.task.four_eyes_user_id == actor.user.id else None),
@@ -203,7 +208,8 @@ def _complete_directly(actor, task_id: int):
     if form.row_action() or not form.validate_task():
         db.session.rollback()
         return None
-    code, title, case_id = task.case_code, task.title, task.case_id
+    code, case_id = task.case_code, task.case_id
+    title = step_title(task.title, task.case.process_version)
     try:
         task_service.complete_task(actor, task_id, form.to_data(),
                                    checked_against=form.checked_schema)
@@ -234,12 +240,14 @@ def _done(title: str, code: str, following: tuple[int, str] | None):
 
 
 def _posted_form(task):
-    """The task's form filled from the request (its schema and UI schema from the bundle)."""
+    """The task's form filled from the request (its schema and UI schema from the bundle, in
+    the reader's language)."""
     bundle = bundles.bundle_for(task.case.process_version)
+    shown = bundle_translator(task.case.process_version)
     ui_name = bundle.task_properties(task.spec_name).get("formUiSchemaFilename")
-    schema = bundle.form(task.form) if task.form else None
+    schema = shown.form(task.form, bundle.form(task.form)) if task.form else None
     return build_task_form(schema or {"type": "object", "properties": {}},
-                           bundle.form(ui_name) if ui_name else None,
+                           shown.form(ui_name, bundle.form(ui_name)) if ui_name else None,
                            formdata=request.form, option_sources=option_sources())
 
 
@@ -257,8 +265,9 @@ def _not_saved(error: Conflict):
 
 def _pictures(data: dict) -> list[tuple[str, Markup]]:
     """(title, inline SVG) of the case pictures the entered data has rows for."""
-    drawn = pictures.pictures_from(data)
-    return [(pictures.PICTURES[kind][0], Markup(_SVG_SIZE.sub(r"\1", drawn[kind], count=1)))  # noqa: S704 - escaped SVG from webapp.pictures
+    words = reader_words()
+    drawn = pictures.pictures_from(data, words)
+    return [(pictures.title(kind, words), Markup(_SVG_SIZE.sub(r"\1", drawn[kind], count=1)))  # noqa: S704 - escaped SVG from webapp.pictures
             for kind in pictures.PICTURES if kind in drawn]
 
 
@@ -288,7 +297,7 @@ def live_advice(task_id: int):
     schema = bundles.bundle_for(task.case.process_version).form(task.form) if task.form else None
     form = build_task_form(schema or {"type": "object", "properties": {}}, None,
                            formdata=request.form, option_sources=option_sources())
-    shown = advice_service.advice_for(task, form.to_data())
+    shown = advice_service.advice_for(task, form.to_data(), bundle_translator)
     if shown is None:
         abort(404)
     return render_template("tasks/_advice.html", advice=shown)
@@ -304,20 +313,20 @@ def autosave(task_id: int):
     try:
         task = task_service.get_task_for(actor.user, task_id)
         form = _posted_form(task)
-        saved_at = drafts.save_draft(actor, task_id, form.to_data())
+        saved_at = format_time(drafts.save_draft(actor, task_id, form.to_data()))
         db.session.commit()
     except (Conflict, NotFound, InvalidInput) as error:
         db.session.rollback()
         status = 409 if isinstance(error, Conflict) else 404 if isinstance(error, NotFound) else 422
         return {"error": f"Your draft was not saved: {error.message} What you typed is still "
                          "in the form: copy it before leaving this page."}, status
-    return {"saved_at": saved_at.strftime("%H:%M")}
+    return {"saved_at": saved_at}
 
 
 def _save_draft(actor, task_id):
     try:
         task = task_service.get_task_for(actor.user, task_id)
-        title = task.title
+        title = step_title(task.title, task.case.process_version)
         form = _posted_form(task)
         drafts.save_draft(actor, task_id, form.to_data())
         db.session.commit()
@@ -337,7 +346,8 @@ def _complete(actor, task_id, page):
     """The full path's submit (the direct path found something to explain). On a refusal the
     page is read again, as it is now, with what was entered kept in the form."""
     view, form = page["view"], page["form"]
-    code, title, spiff_id = view.task.case.code, view.task.title, view.task.spiff_task_id
+    code, spiff_id = view.task.case.code, view.task.spiff_task_id
+    title = step_title(view.task.title, view.task.case.process_version)
     case_id = view.task.case_id
     schema, ui, entered = view.schema, view.ui_schema, form.to_data()
     try:

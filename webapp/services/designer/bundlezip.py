@@ -15,6 +15,7 @@ from lxml import etree
 from sqlalchemy import select
 
 from webapp.engine.bundle import executable_roots, parse_xml
+from webapp.engine.catalogs import catalog_language
 from webapp.extensions import db
 from webapp.models import ProcessDraft, ProcessVersion, utcnow
 from webapp.services.audit import Actor
@@ -80,7 +81,10 @@ def _bundle_path(filename: str) -> str | None:
     suffix = posixpath.splitext(base)[1].lower()
     if suffix not in _FOLDERS or base in _IGNORED or base.startswith("."):
         return None
-    path = f"{_FOLDERS[suffix]}/{base}"
+    # Translation catalogs (i18n/nl.json): by their folder, or in a flat zip by their name.
+    catalog = posixpath.basename(posixpath.dirname(name)) == "i18n" or \
+        catalog_language(f"i18n/{base}") is not None
+    path = f"{'i18n' if catalog else _FOLDERS[suffix]}/{base}"
     if not FILE_NAME.match(path):
         raise InvalidInput(f"'{base}' is not a valid file name (letters, digits, '.-_').")
     return path

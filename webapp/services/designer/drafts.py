@@ -21,7 +21,8 @@ from . import scenario_runs, trialrun
 
 #: What a file of a bundle may be called: folder/name.suffix, nothing else.
 FILE_NAME = re.compile(
-    r"^(processes/[\w.-]+\.bpmn|rules/[\w.-]+\.dmn|forms/[\w.-]+\.json)$"
+    r"^(processes/[\w.-]+\.bpmn|rules/[\w.-]+\.dmn|forms/[\w.-]+\.json"
+    r"|i18n/[a-z]{2,3}(_[A-Z]{2})?\.json)$"
 )
 MAX_FILE_CHARS = 2_000_000
 
@@ -61,7 +62,8 @@ def check_file_name(path: str) -> None:
     if not FILE_NAME.match(path or "") or ".." in path:
         raise InvalidInput(
             f"'{path}' is not a valid file name: use processes/<name>.bpmn, "
-            "rules/<name>.dmn or forms/<name>.json (letters, digits, '.', '-', '_')."
+            "rules/<name>.dmn, forms/<name>.json (letters, digits, '.', '-', '_') or "
+            "i18n/<language>.json (e.g. i18n/nl.json)."
         )
 
 

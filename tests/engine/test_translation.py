@@ -1,0 +1,163 @@
+"""Translating a process bundle: which texts are translatable, translated copies of forms,
+diagrams and instructions, and what validation says about missing translations."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from webapp import engine
+from webapp.engine.catalogs import catalog_errors, missing_translations, translation_warnings
+from webapp.engine.texts import bundle_texts, output_strings
+from webapp.engine.translation import translator
+
+from .conftest import ROLES, T0
+
+SCHEMA = {
+    "title": "Register",
+    "type": "object",
+    "required": ["urgency"],
+    "properties": {
+        "urgency": {"type": "string", "title": "Urgency", "description": "How soon?",
+                    "oneOf": [{"const": "high", "title": "High"},
+                              {"const": "low", "title": "Low"}]},
+        "title": {"type": "string", "title": "Title", "default": "Low"},
+        "rows": {"type": "array", "title": "Rows", "items": {
+            "type": "object", "properties": {"kind": {"type": "string", "title": "Kind",
+                                                      "enum": ["a"], "enumNames": ["Aa"]}}}},
+    },
+    "anyOf": [{"required": ["title"], "errorMessage": "Give a title."}],
+}
+UI = {"ui:order": ["urgency"], "urgency": {"ui:widget": "radio", "ui:help": "Think twice."},
+      "rows": {"items": {"kind": {"ui:placeholder": "Pick one"}}}}
+NL = {
+    "source_language": "en",
+    "texts": {
+        "forms/register.schema.json": {
+            "Register": "Registreren", "Urgency": "Dringendheid", "High": "Hoog",
+            "Low": "Laag", "How soon?": "Hoe snel?", "Title": "Titel", "Rows": "Rijen",
+            "Kind": "Soort", "Aa": "A-a", "Give a title.": "Geef een titel.",
+        },
+        "forms/register.uischema.json": {"Think twice.": "Denk twee keer na.",
+                                         "Pick one": "Kies er een"},
+        "processes/case.bpmn": {
+            "Register signal": "Signaal registreren", "Coordinator": "Coördinator",
+            "Register case **{{ case_code }}** <b>{{ note }}</b>":
+                "Registreer casus **{{ case_code }}**: {{ urgency | label }} <b>{{ note }}</b>",
+        },
+        "rules/triage.dmn": {"Route": "Route", "urgent_care": "dringende zorg"},
+    },
+}
+
+
+@pytest.fixture
+def translated(files):
+    changed = dict(files)
+    changed["forms/register.schema.json"] = json.dumps(SCHEMA)
+    changed["forms/register.uischema.json"] = json.dumps(UI)
+    changed["i18n/nl.json"] = json.dumps(NL)
+    return changed
+
+
+def test_the_texts_are_names_instructions_labels_and_form_wording_never_codes(translated):
+    texts = {(t.file, t.element): t.source for t in bundle_texts(translated)}
+    assert texts[("processes/case.bpmn", "register (name)")] == "Register signal"
+    assert texts[("processes/case.bpmn", "Lane_coordinator (name)")] == "Coordinator"
+    assert texts[("processes/case.bpmn", "register (instructions)")].startswith("Register case")
+    assert texts[("rules/triage.dmn", "Output_1 (label)")] == "Route"
+    assert texts[("rules/triage.dmn", "LiteralExpression_1 (output)")] == "urgent_care"
+    form = {k[1]: v for k, v in texts.items() if k[0] == "forms/register.schema.json"}
+    assert form["/properties/urgency/oneOf/0/title"] == "High"
+    assert form["/properties/title/title"] == "Title"  # a field named "title" is a field
+    assert form["/properties/rows/items/properties/kind/enumNames/0"] == "Aa"
+    assert form["/anyOf/0/errorMessage"] == "Give a title."
+    assert "/properties/title/default" not in form  # defaults are data
+    ui = {k[1]: v for k, v in texts.items() if k[0] == "forms/register.uischema.json"}
+    assert ui == {"/urgency/ui:help": "Think twice.", "/rows/items/kind/ui:placeholder":
+                  "Pick one"}
+    shown = set(texts.values())
+    assert not shown & {"request", "answer", "high", "urgency", "radio"}  # variables, codes
+
+
+def test_decision_cells_give_their_result_strings_not_the_strings_they_test():
+    expression = '"care" if "x" in seen else ("school" if y else "welfare")'
+    assert output_strings(expression) == ["care", "school", "welfare"]
+    assert output_strings('"a" + name') == [] and output_strings("not python (") == []
+
+
+def test_a_translated_form_keeps_codes_defaults_and_rules_and_is_made_once(translated):
+    bundle = engine.compile_bundle(translated, ROLES)
+    dutch = translator(bundle.files, bundle.hash, "nl")
+    original = bundle.form("register.schema.json")
+    form = dutch.form("register.schema.json", original)
+    assert form["title"] == "Registreren"
+    assert form["properties"]["urgency"]["oneOf"] == [{"const": "high", "title": "Hoog"},
+                                                      {"const": "low", "title": "Laag"}]
+    assert form["properties"]["title"]["default"] == "Low"
+    assert form["required"] == ["urgency"] and form["anyOf"][0]["required"] == ["title"]
+    assert form["anyOf"][0]["errorMessage"] == "Geef een titel."
+    assert form is dutch.form("register.schema.json", original)  # identity-keyed caches hit
+    assert original["title"] == "Register"  # the bundle is untouched
+    ui = dutch.form("register.uischema.json", bundle.form("register.uischema.json"))
+    assert ui["urgency"] == {"ui:widget": "radio", "ui:help": "Denk twee keer na."}
+    english = translator(bundle.files, bundle.hash, "en")
+    assert english.form("register.schema.json", original) is original
+
+
+def test_instructions_in_another_language_use_labels_and_decision_texts(translated):
+    bundle = engine.compile_bundle(translated, ROLES)
+    step = engine.start(bundle, {"case_code": "MAW-1", "note": "<i>", "urgency": "high"},
+                        now=T0)
+    [task] = step.ready
+    assert task.instructions == "Register case **MAW-1** <b>&lt;i&gt;</b>"
+    # filled in for every language of the bundle when the task became ready, in the worker
+    assert task.instructions_in == {"nl": "Registreer casus **MAW-1**: Hoog <b>&lt;i&gt;</b>"}
+    dutch = translator(bundle.files, bundle.hash, "nl")
+    assert dutch.name("Register signal") == "Signaal registreren"
+    assert dutch.name("Not translated") == "Not translated"
+    assert dutch.decision_text("urgent_care") == "dringende zorg"
+    printed = dutch.environment.from_string("{{ route }} / {{ other }}").render(
+        route="urgent_care", other="urgent_care x")
+    assert printed == "dringende zorg / urgent_care x"
+
+
+def test_the_diagram_is_drawn_with_translated_names_and_the_same_ids(translated):
+    bundle = engine.compile_bundle(translated, ROLES)
+    xml = translator(bundle.files, bundle.hash, "nl").diagram("processes/case.bpmn")
+    assert 'id="register" name="Signaal registreren"' in xml
+    assert 'name="Coördinator"' in xml and 'name="request"' in xml  # variables stay
+    assert translator(bundle.files, bundle.hash, None).diagram("processes/case.bpmn") == \
+        bundle.files["processes/case.bpmn"]
+
+
+def test_missing_translations_name_file_and_element_and_the_source_needs_none(translated):
+    missing = missing_translations(translated, ["en", "nl", "fr"], "en")
+    assert {m.language for m in missing} == {"nl", "fr"}
+    dutch = [(m.text.file, m.text.element) for m in missing if m.language == "nl"]
+    assert ("processes/case.bpmn", "answer_request (name)") in dutch
+    assert ("processes/case.bpmn", "register (name)") not in dutch
+    french = [m for m in missing if m.language == "fr"]
+    assert len(french) == len(bundle_texts(translated))  # no French catalog at all
+    warnings = translation_warnings(translated, ["nl"], "en")
+    assert any("no Dutch translation of “Answer request”" in str(w) for w in warnings)
+
+
+def test_a_dutch_bundle_needs_no_dutch_catalog(files):
+    assert missing_translations(files, ["nl"], "nl") == []
+
+
+def test_a_broken_catalog_is_refused_and_broken_instructions_are_a_warning(translated):
+    broken = dict(translated, **{"i18n/nl.json": "{not json"})
+    assert catalog_errors(broken)
+    with pytest.raises(engine.BundleInvalid, match="i18n/nl.json"):
+        engine.compile_bundle(broken, ROLES)
+    bad = json.loads(translated["i18n/nl.json"])
+    key = "Register case **{{ case_code }}** <b>{{ note }}</b>"
+    bad["texts"]["processes/case.bpmn"][key] = "Registreer {{ case_code "
+    changed = dict(translated, **{"i18n/nl.json": json.dumps(bad)})
+    engine.compile_bundle(changed, ROLES)  # not refused
+    warnings = [str(w) for w in translation_warnings(changed, [], "en")]
+    assert warnings == ["i18n/nl.json, element 'register (instructions)': the translated "
+                        "instructions are not a valid template: unexpected end of template, "
+                        "expected 'end of print statement'."]
