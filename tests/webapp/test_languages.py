@@ -124,7 +124,7 @@ def test_a_task_form_in_dutch_stores_the_same_codes(app, network, login):
     response = client.post(f"/tasks/{task.id}", data=data)
     assert response.status_code == 302
     flashed = client.get("/").get_data(as_text=True)
-    assert "“Signaal registreren” for case" in flashed
+    assert "“Signaal registreren” voor casus" in flashed and "is uitgevoerd" in flashed
     stored = db.session.scalar(select(Contribution).where(Contribution.task_id == task.id))
     assert stored.data["observed_concerns"] == ["family_situation", "social_isolation"]
     assert stored.data["signal_date"] == "2026-04-15"
@@ -152,7 +152,7 @@ def test_the_inbox_and_case_page_speak_french(app, network, login):
     client = login("coordinator")
     client.post("/language", data={"language": "fr"})
     inbox = client.get("/").get_data(as_text=True)
-    assert re.search(r'<a href="/tasks/\d+">Concertation de cas</a></td>\s*'
+    assert re.search(r'<a href="/tasks/\d+">Concertation de cas</a>\s*</td>\s*'
                      r'<td class="d-none d-md-table-cell">Coordinateurs</td>', inbox)
     assert '<option value="case_consultation" >Concertation de cas</option>' in inbox
     page = client.get(f"/cases/{case.code}").get_data(as_text=True)

@@ -42,15 +42,18 @@ _tables: dict[tuple[str, str], _Table | None] = {}
 
 @dataclass(frozen=True)
 class Advice:
-    """What a decision table advises. ``outputs`` are (label, value) in the table's order;
-    empty when no rule matched or the table could not be evaluated (``problem`` says why)."""
+    """What a decision table advises. ``outputs`` are (label, value) in the table's order, the
+    values as text except yes/no (a bool: the web layer words it in the reader's language);
+    empty when no rule matched or the table could not be evaluated (``problem`` says why, for
+    the process owner; ``missing`` names what the table reads that has no answer yet)."""
 
     decision_id: str
     decision_name: str
-    outputs: list[tuple[str, str]] = field(default_factory=list)
+    outputs: list[tuple[str, str | bool]] = field(default_factory=list)
     rule_number: int | None = None
     rule_description: str = ""
     problem: str | None = None
+    missing: str | None = None
 
     @property
     def matched(self) -> bool:
@@ -141,31 +144,46 @@ def _evaluate(table: _Table, decision_id: str, task) -> Advice:
         rule = rules[0]
         values = rule.output_as_dict(task)
     except Exception as err:  # noqa: BLE001 - a broken cell is shown, never a server error
-        return Advice(decision_id, name, problem=_describe(err))
+        return Advice(decision_id, name, problem=_describe(err), missing=_missing(err))
     labels = {(o.name or o.label): (o.label or o.name) for o in table.engine.decision_table.outputs}
     outputs = [(labels.get(key, key), _text(value)) for key, value in values.items()]
     return Advice(decision_id, name, outputs, rule.row_number, (rule.description or "").strip())
 
 
 def _describe(err: Exception) -> str:
-    """The error of a cell, for the panel: what went wrong first, the expression after."""
+    """The error of a cell, for the panel: what went wrong first, the expression after (for
+    an answer the table reads that is missing, only the expression: ``missing`` says the
+    rest)."""
     if not isinstance(err, SpiffWorkflowException):
         return f"{type(err).__name__}: {err}"
     cause = err.__cause__ or err.__context__
     notes = [n.strip() for n in getattr(err, "notes", []) if n and n.strip()]
     detail = ". ".join([str(err.args[0]) if err.args else type(err).__name__, *notes])
-    if isinstance(cause, KeyError):
-        return f"the table reads {cause}, which has no answer yet ({detail})"
-    if cause is not None and not isinstance(cause, SpiffWorkflowException):
+    if cause is not None and not isinstance(cause, SpiffWorkflowException | KeyError):
         return f"{type(cause).__name__}: {cause} ({detail})"
     return detail
 
 
-def _text(value) -> str:
+def _missing(err: Exception) -> str | None:
+    """The name a cell reads that has no answer yet, when that is what went wrong."""
+    if not isinstance(err, SpiffWorkflowException):
+        return None
+    cause = err.__cause__ or err.__context__
+    return str(cause) if isinstance(cause, KeyError) else None
+
+
+def _text(value) -> str | bool:
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return value
     if value is None:
         return ""
     if isinstance(value, list):
-        return ", ".join(_text(v) for v in value)
+        return ", ".join(_item(v) for v in value)
     return str(value)
+
+
+def _item(value) -> str:
+    """One value of a list the table gave (a list of yes/no answers stays in English)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(_text(value))

@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import Collection, Iterator, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -43,10 +43,17 @@ _FORMAT_FREE = frozenset({"uri", "url", "hostname", "uuid", "time", "regex", "ip
 
 @dataclass(frozen=True)
 class FieldError:
-    """A problem with one submitted value; ``path`` leads from the form data to the field."""
+    """A problem with one submitted value; ``path`` leads from the form data to the field.
+
+    ``message`` is in English. ``rule`` (the JSON Schema keyword that failed, ``"check"`` for
+    a rule without a wording of its own, ``""`` for the form's own ``errorMessage``) and
+    ``values`` (``limit``: the rule's value, ``rows``, ``type``, ``titles``) let the web layer
+    word it in the reader's language; they take no part in comparing errors."""
 
     path: tuple[str | int, ...]
     message: str
+    rule: str = field(default="", compare=False)
+    values: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 
 def is_field_name(name: Any) -> bool:
@@ -380,15 +387,23 @@ def _any_of_fields(error: ValidationError, root: Mapping[str, Any]) -> Iterator[
     names = list(dict.fromkeys(
         name for branch in branches if isinstance(branch, Mapping)
         for name in branch.get("required") or () if isinstance(name, str)))
+    custom = _custom_message(error)
     if not names:
         choices = bool(branches) and all(isinstance(b, Mapping) and "const" in b for b in branches)
-        yield FieldError(path, _custom_message(error) or (
-            "Choose one of the listed options." if choices else "Check this value."))
+        if custom:
+            yield FieldError(path, custom)
+        elif choices:
+            yield FieldError(path, "Choose one of the listed options.", "oneOf")
+        else:
+            yield FieldError(path, "Check this value.", "check")
         return
     properties = _subschema(root, path).get("properties") or {}
     titles = [str((properties.get(n) or {}).get("title") or n) for n in names]
-    yield FieldError((*path, names[0]), _custom_message(error)
-                     or "Fill in at least one of: " + ", ".join(titles) + ".")
+    if custom:
+        yield FieldError((*path, names[0]), custom)
+    else:
+        yield FieldError((*path, names[0]), "Fill in at least one of: " + ", ".join(titles)
+                         + ".", "anyOf", {"titles": titles})
 
 
 def _custom_message(error: ValidationError) -> str | None:
@@ -406,18 +421,27 @@ def _field_errors(error: ValidationError, root: Mapping[str, Any]) -> Iterator[F
         instance = error.instance if isinstance(error.instance, Mapping) else {}
         for name in error.validator_value:
             if name not in instance:
-                yield FieldError((*path, name), "This field is required.")
+                yield FieldError((*path, name), "This field is required.", "required")
         return
     if error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
         known = error.schema.get("properties") or {}
         for name in error.instance:
             if name not in known:
-                yield FieldError((*path, name), "This value is not part of the form.")
+                yield FieldError((*path, name), "This value is not part of the form.",
+                                 "additionalProperties")
         return
-    describe = _MESSAGES.get(str(error.validator))
-    message = _custom_message(error) or (
-        describe(error.validator_value, error.schema) if describe else "Check this value.")
-    yield FieldError(path, message)
+    custom = _custom_message(error)
+    if custom:
+        yield FieldError(path, custom)
+        return
+    rule = str(error.validator)
+    describe = _MESSAGES.get(rule)
+    if describe is None:
+        yield FieldError(path, "Check this value.", "check")
+        return
+    yield FieldError(path, describe(error.validator_value, error.schema), rule, {
+        "limit": error.validator_value, "rows": _is_rows(error.schema),
+        "type": json_type(error.schema)})
 
 
 @lru_cache(maxsize=256)

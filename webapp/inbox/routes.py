@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.extensions import db
+from webapp.i18n.bundletext import step_title
 from webapp.models import utcnow
 from webapp.models.cases import URGENT
 from webapp.services import inbox as inbox_service
@@ -33,10 +34,15 @@ def index():
         ("reassign", "inbox.reassign"))}
     return render_template("inbox/index.html", inbox=inbox, flt=flt, now=now,
                            roles_to_confirm=role_grants.pending_count(current_user),
-                           tabs=inbox_service.shown_tabs(current_user, inbox.counts),
-                           due_filters=inbox_service.DUE_FILTERS,
-                           sorts=inbox_service.SORTS, due_state=inbox_service.due_state,
+                           tabs=_words(inbox_service.shown_tabs(current_user, inbox.counts)),
+                           due_filters=_words(inbox_service.DUE_FILTERS),
+                           sorts=_words(inbox_service.SORTS), due_state=inbox_service.due_state,
                            reassigner=reassigner, urls=urls, URGENT=URGENT, say=_row_words())
+
+
+def _words(labels: dict) -> dict[str, str]:
+    """Labels kept as lazy strings, as text: a page escapes text, not a lazy string's."""
+    return {key: str(label) for key, label in labels.items()}
 
 
 def _row_words() -> dict:
@@ -50,6 +56,13 @@ def _row_words() -> dict:
         "who_may": _("Who may: %(names)s."),
         "nobody_else": _("Nobody else may yet: ask an administrator to add a colleague."),
         "second_person": _("For a second person"),
+        "overdue": _("Overdue"), "due_soon": _("Due soon"), "no_deadline": _("No deadline"),
+        "you": _("You"), "someone": _("someone"), "nobody_yet": _("Nobody yet"),
+        "claim": _("Claim"), "release": _("Release"), "reassign": _("Reassign"),
+        "hand_over": _("Hand over to…"),
+        # the rest of a button's name for screen readers: "Claim" "Register signal of 0042"
+        "of_case": _("%(title)s of %(code)s"),
+        "reassign_to": _("Reassign %(title)s of %(code)s to"),
     }
 
 
@@ -68,8 +81,8 @@ def claim(task_id: int):
         db.session.rollback()
         flash(error.message, "warning")
         return _back()
-    flash(f"You claimed “{title}” for case {code}. Colleagues see that you are on it.",
-          "success")
+    flash(_("You claimed “%(title)s” for case %(code)s. Colleagues see that you are on it.",
+            title=step_title(title), code=code), "success")
     return _back()
 
 
@@ -84,7 +97,8 @@ def release(task_id: int):
         db.session.rollback()
         flash(error.message, "warning")
         return _back()
-    flash(f"“{title}” for case {code} is back in the shared inbox.", "success")
+    flash(_("“%(title)s” for case %(code)s is back in the shared inbox.",
+            title=step_title(title), code=code), "success")
     return _back()
 
 
@@ -94,7 +108,7 @@ def reassign(task_id: int):
     raw = request.form.get("user_id", "")
     user_id = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else 0
     if not user_id:
-        flash("Choose the person to hand the task over to, then press Reassign.", "warning")
+        flash(_("Choose the person to hand the task over to, then press Reassign."), "warning")
         return _back()
     try:
         task = task_service.reassign_task(current_actor(), task_id, user_id)
@@ -104,5 +118,6 @@ def reassign(task_id: int):
         db.session.rollback()
         flash(error.message, "danger")
         return _back()
-    flash(f"“{title}” for case {code} is now with {name}.", "success")
+    flash(_("“%(title)s” for case %(code)s is now with %(name)s.",
+            title=step_title(title), code=code, name=name), "success")
     return _back()

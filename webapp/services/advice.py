@@ -3,6 +3,8 @@ evaluated on the task's data and the answers typed so far, before anything is su
 
 from dataclasses import replace
 
+from flask_babel import gettext as _
+
 from webapp import engine
 from webapp.engine.advice import Advice, advice_decision
 from webapp.engine.formlabels import choice_labels
@@ -29,9 +31,12 @@ def advice_for(task: Task, entered: dict, texts: Texts | None = None) -> Advice 
     try:
         advice = engine.advise(bundle, task.case.state, task.spiff_task_id, entered)
     except engine.TaskNotReady as error:
-        raise NotFound("This task is no longer open.") from error
+        raise NotFound(_("This task is no longer open.")) from error
     except engine.EngineError as error:  # its cells overran their time or memory
         return Advice(decision, decision, problem=str(error))
+    if advice is not None and advice.outputs:
+        advice = replace(advice, outputs=[(label, _yes_no(value))
+                                          for label, value in advice.outputs])
     shown = texts(version) if texts is not None else None
     if advice is not None and advice.outputs and task.form:
         ui_name = bundle.task_properties(task.spec_name).get("formUiSchemaFilename")
@@ -43,6 +48,13 @@ def advice_for(task: Task, entered: dict, texts: Texts | None = None) -> Advice 
         advice = replace(advice, outputs=[(label, words.get(value, value))
                                           for label, value in advice.outputs])
     return _translated(advice, shown) if advice is not None and shown is not None else advice
+
+
+def _yes_no(value: str | bool) -> str:
+    """A yes/no the table gave, in the reader's language (other values are text already)."""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return value
 
 
 def _translated(advice: Advice, shown: Translator) -> Advice:

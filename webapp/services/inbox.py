@@ -8,6 +8,7 @@ import functools
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, func, literal, select, union_all
 
 from webapp.extensions import db
@@ -18,17 +19,18 @@ from webapp.services.tasks import Lane, inbox_lanes, lane_condition
 DUE_SOON = timedelta(days=3)
 CODE_SEARCH_LISTED = 500  # a case code search lists up to this many matching cases by id
 TABS = {
-    "all": "Everything for me",
-    "mine": "Claimed by me",
-    "organisation": "My organisation",
-    "role": "My role",
+    "all": _l("Everything for me"),
+    "mine": _l("Claimed by me"),
+    "organisation": _l("My organisation"),
+    "role": _l("My role"),
 }
-DUE_FILTERS = {"overdue": "Overdue", "soon": "Due within 3 days", "none": "No deadline"}
+DUE_FILTERS = {"overdue": _l("Overdue"), "soon": _l("Due within 3 days"),
+               "none": _l("No deadline")}
 SORTS = {
-    "due": "Due date (soonest first)",
-    "waiting": "Waiting longest first",
-    "case": "Case code",
-    "step": "Process step",
+    "due": _l("Due date (soonest first)"),
+    "waiting": _l("Waiting longest first"),
+    "case": _l("Case code"),
+    "step": _l("Process step"),
 }
 
 

@@ -14,6 +14,7 @@ from webapp import engine
 from webapp.engine.formschema import validate_data
 from webapp.engine.translation import Texts, original_of
 from webapp.extensions import db
+from webapp.i18n.bundletext import step_title
 from webapp.i18n.formatting import format_datetime
 from webapp.models import (
     NETWORK_ROLES,
@@ -134,7 +135,7 @@ def get_task_for(user: User, task_id: int, *, lean: bool = False, lock: bool = F
             raise _conflict_message(done)
         if (replaced := unanswered.explain(user, task_id)) is not None:
             raise replaced
-    raise NotFound("This task does not exist or is not yours to see.")
+    raise NotFound(_("This task does not exist or is not yours to see."))
 
 
 def open_task(actor: Actor, task_id: int, texts: Texts | None = None) -> TaskView:
@@ -147,12 +148,12 @@ def open_task(actor: Actor, task_id: int, texts: Texts | None = None) -> TaskVie
     try:
         ready = {t.id: t for t in engine.snapshot(bundle, task.case.state).ready}
     except engine.EngineError as error:
-        raise StepFailed("This task cannot be shown now: the process could not describe it. "
-                         "The coordinator has been told.", task.case_id,
+        raise StepFailed(_("This task cannot be shown now: the process could not describe "
+                           "it. The coordinator has been told."), task.case_id,
                          f"{task.spec_name}: {error}") from error
     live = ready.get(task.spiff_task_id)
     if live is None:
-        raise NotFound("This task is no longer open.")
+        raise NotFound(_("This task is no longer open."))
     record(actor, "task_viewed", case_id=task.case_id, task_ref=task.spiff_task_id)
     schema = bundle.form(live.form) if live.form else None
     ui_schema = bundle.form(live.ui_form) if live.ui_form else None
@@ -234,11 +235,12 @@ def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | Non
     except engine.TaskNotReady as error:
         raise _already_done(case_id, spiff_id) from error
     except engine.DataRejected as error:
-        raise InvalidInput(str(error)) from error
+        raise InvalidInput(_("These answers cannot be kept as they are (%(detail)s). Nothing "
+                             "was saved.", detail=error)) from error
     except engine.EngineError as error:
         raise StepFailed(
-            "The process could not continue after this step, so nothing was saved. "
-            "The coordinator has been told; please try again later.",
+            _("The process could not continue after this step, so nothing was saved. "
+              "The coordinator has been told; please try again later."),
             case_id, f"{spec_name}: {error}",
         ) from error
     contribution_id = connection.execute(_INSERT_CONTRIBUTION, {
@@ -280,20 +282,19 @@ def check_form_data(bundle, form: str | None, data: dict,
     if schema is None or schema is original_of(checked_against):
         return
     if errors := validate_data(schema, data, AllowedOptions()):
-        raise InvalidInput("Please correct the marked fields.", errors)
+        raise InvalidInput(_("Please correct the marked fields."), errors)
 
 
 def check_may_complete(user: User, task: Task, bundle) -> None:
     """The task is the user's to complete now: their lane and organisation, not claimed by a
     colleague, and not the second pair of eyes on their own step. Raises NotAllowed."""
     if not may_work_on(user, task):
-        raise NotAllowed("This task is not yours to complete.")
+        raise NotAllowed(_("This task is not yours to complete."))
     if task.claimed_by_id not in (None, user.id):
-        raise NotAllowed(
-            f"{claimer_name(task)} claimed this task and is working on it, so your answer was "
-            "not sent. Ask them to release it, or a coordinator to reassign it to you; save "
-            "your entry as a draft meanwhile."
-        )
+        raise NotAllowed(_(
+            "%(name)s claimed this task and is working on it, so your answer was not sent. "
+            "Ask them to release it, or a coordinator to reassign it to you; save your entry "
+            "as a draft meanwhile.", name=claimer_name(task)))
     check_four_eyes(user, task, bundle.task_properties(task.spec_name).get("notCompletedBySameAs"))
 
 
@@ -309,10 +310,10 @@ def check_four_eyes(user: User, task: Task, earlier_step: str | None) -> None:
         .order_by(Contribution.submitted_at.desc(), Contribution.id.desc()).limit(1)
     )
     if last is not None and last.user_id == user.id:
-        raise NotAllowed(
-            f"You recorded the step \"{last.title}\" yourself, so a second person must complete "
-            f"\"{task.title}\" (four eyes). Ask another coordinator."
-        )
+        raise NotAllowed(_(
+            "You recorded the step “%(step)s” yourself, so a second person must complete "
+            "“%(task)s” (four eyes). Ask another coordinator.",
+            step=step_title(last.title), task=step_title(task.title)))
 
 
 def _already_done(case_id: int, spiff_id: str) -> Conflict:
@@ -325,11 +326,11 @@ def _already_done(case_id: int, spiff_id: str) -> Conflict:
 
 def _conflict_message(who: Contribution | None) -> Conflict:
     if who is None:
-        return Conflict("This task changed while you were working on it and is no longer open. "
-                        "Your entry was not saved.")
-    when = format_datetime(who.submitted_at)
-    return Conflict(f"{who.user.display_name} completed this task first ({when}). "
-                    "Your entry was not saved; it is shown below so you can pass it on.",
+        return Conflict(_("This task changed while you were working on it and is no longer "
+                          "open. Your entry was not saved."))
+    return Conflict(_("%(name)s completed this task first (%(when)s). Your entry was not "
+                      "saved; it is shown below so you can pass it on.",
+                      name=who.user.display_name, when=format_datetime(who.submitted_at)),
                     done=who)
 
 
@@ -341,7 +342,7 @@ def claim_task(actor: Actor, task_id: int) -> Task:
     """
     task = get_task_for(actor.user, task_id)
     if not may_claim(actor.user, task):
-        raise NotAllowed("You cannot claim this task.")
+        raise NotAllowed(_("You cannot claim this task."))
     if task.four_eyes_user_id == actor.user.id:
         raise NotAllowed(_("You did the step this task checks, so a second person completes "
                            "it (four eyes). Leave it for a colleague."))
@@ -355,9 +356,11 @@ def claim_task(actor: Actor, task_id: int) -> Task:
         holder = db.session.execute(
             select(Task.claimed_by_id).where(Task.id == task.id)).first()
         if holder is None:  # completed (or closed) by someone else meanwhile
-            raise Conflict("This task was completed or closed meanwhile. Nothing was changed.")
+            raise Conflict(_("This task was completed or closed meanwhile. Nothing was "
+                             "changed."))
         set_committed_value(task, "claimed_by_id", holder.claimed_by_id)
-        raise Conflict(f"{claimer_name(task)} claimed this task first. Nothing was changed.")
+        raise Conflict(_("%(name)s claimed this task first. Nothing was changed.",
+                         name=claimer_name(task)))
     set_committed_value(task, "claimed_by_id", actor.user.id)
     record(actor, "task_claimed", case_id=task.case_id, task_ref=task.spiff_task_id,
            step=task.title)
@@ -370,8 +373,8 @@ def release_task(actor: Actor, task_id: int) -> Task:
     if task.claimed_by_id is None:
         return task
     if not may_release(actor.user, task):
-        raise NotAllowed(f"{claimer_name(task)} claimed this task; only they or a "
-                         "coordinator can release it.")
+        raise NotAllowed(_("%(name)s claimed this task; only they or a coordinator can "
+                           "release it.", name=claimer_name(task)))
     previous = task.claimed_by_id
     _set_claim(task, None)
     record(actor, "task_released", case_id=task.case_id, task_ref=task.spiff_task_id,
@@ -386,10 +389,10 @@ def reassign_task(actor: Actor, task_id: int, user_id: int) -> Task:
     Raises NotFound / NotAllowed, InvalidInput when that person may not do this task."""
     task = get_task_for(actor.user, task_id)
     if not may_reassign(actor.user, task):
-        raise NotAllowed("Only coordinators can reassign tasks.")
+        raise NotAllowed(_("Only coordinators can reassign tasks."))
     target = db.session.get(User, user_id)
     if target is None or not target.active or not may_work_on(target, task):
-        raise InvalidInput("That person cannot work on this task.")
+        raise InvalidInput(_("That person cannot work on this task."))
     if target.id == task.four_eyes_user_id:
         raise InvalidInput(_("%(name)s did the step this task checks; a second person must "
                              "complete it (four eyes).", name=target.display_name))
@@ -444,10 +447,10 @@ def _set_claim(task: Task, user_id: int | None) -> None:
         update(Task).where(Task.id == task.id).values(claimed_by_id=user_id)
         .execution_options(synchronize_session=False)).rowcount
     if not written:
-        raise Conflict("This task was completed or closed meanwhile. Nothing was changed.")
+        raise Conflict(_("This task was completed or closed meanwhile. Nothing was changed."))
     set_committed_value(task, "claimed_by_id", user_id)
 
 
 def claimer_name(task: Task) -> str:
     user = db.session.get(User, task.claimed_by_id) if task.claimed_by_id else None
-    return user.display_name if user else "Someone else"
+    return user.display_name if user else _("Someone else")

@@ -2,5 +2,6 @@
 
 from webapp.taskforms.builder import build_task_form
 from webapp.taskforms.form import TaskForm
+from webapp.taskforms.messages import field_message
 
-__all__ = ["TaskForm", "build_task_form"]
+__all__ = ["TaskForm", "build_task_form", "field_message"]

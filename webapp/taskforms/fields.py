@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
     FloatField,
@@ -113,7 +115,7 @@ class WholeNumberField(IntegerField):
             try:
                 self.data = int(raw)
             except ValueError:
-                raise ValueError("Enter a whole number.") from None
+                raise ValueError(_("Enter a whole number.")) from None
 
 
 class DecimalNumberField(FloatField):
@@ -128,7 +130,7 @@ class DecimalNumberField(FloatField):
             try:
                 self.data = float(raw)
             except ValueError:
-                raise ValueError("Enter a number.") from None
+                raise ValueError(_("Enter a number.")) from None
 
 
 class DateTimeStringField(StringField):
@@ -144,7 +146,7 @@ class DateTimeStringField(StringField):
             try:
                 moment = datetime.fromisoformat(raw)
             except ValueError:
-                raise ValueError("Enter a valid date and time.") from None
+                raise ValueError(_("Enter a valid date and time.")) from None
             moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
             self.data = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -216,7 +218,8 @@ def _make_email(spec: FieldSpec):
 
 
 def _choices(spec: FieldSpec, blank: bool = False) -> list[SelectChoice]:
-    first = [SelectChoice("", spec.placeholder or "Choose…")] if blank else []
+    # Lazy: a form class serves every reader when its schema has no translation (builder).
+    first = [SelectChoice("", spec.placeholder or _l("Choose…"))] if blank else []
     return first + [SelectChoice(value, label) for value, label in spec.choices]
 
 

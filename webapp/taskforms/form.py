@@ -10,6 +10,7 @@ from wtforms import FieldList
 from webapp.engine.formschema import FieldError, validate_data
 from webapp.taskforms.convert import form_to_data
 from webapp.taskforms.fields import FieldSpec
+from webapp.taskforms.messages import field_message
 
 ADD_ROW = "_add_row:"
 REMOVE_ROW = "_remove_row:"
@@ -78,11 +79,11 @@ class TaskForm(FlaskForm):
         return valid
 
     def _attach(self, error: FieldError, kept_rows: dict[str, list[int]]) -> None:
-        path = error.path
+        path, message = error.path, field_message(error)
         spec = next((s for s in self._specs if path and s.name == path[0]), None)
         if spec is None:
             where = " > ".join(str(p) for p in path)
-            self.form_errors.append(f"{where}: {error.message}" if where else error.message)
+            self.form_errors.append(f"{where}: {message}" if where else message)
             return
         field = self._fields[spec.name]
         rest = path[1:]
@@ -94,7 +95,7 @@ class TaskForm(FlaskForm):
                 field = _descend(field.form, rest, field)
         elif spec.kind == "group" and rest:
             field = _descend(field.form, rest, field)
-        _add_error(field, error.message)
+        _add_error(field, message)
 
     # --- add / remove row buttons (plain submit buttons, no JavaScript) ---
 

@@ -29,7 +29,7 @@ from webapp.services import attachments, bundles, caseview, drafts, network, rea
 from webapp.services import cases as case_service
 from webapp.services import tasks as task_service
 from webapp.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, StepFailed
-from webapp.taskforms import build_task_form
+from webapp.taskforms import build_task_form, field_message
 from webapp.web import current_actor
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -103,8 +103,8 @@ def _submitted(actor, task_id: int, page: dict, action: str, files_refused: str 
         return _render(page)
     if form.validate_task():
         return _complete(actor, task_id, page)
-    flash("Nothing was saved yet: please correct the marked fields and send the form "
-          "again. What you entered is kept.", "danger")
+    flash(_("Nothing was saved yet: please correct the marked fields and send the form "
+            "again. What you entered is kept."), "danger")
     return _render(page, 422)
 
 
@@ -114,7 +114,7 @@ def _discard(actor, task_id: int):
     drafts.discard_draft(actor, task_id)
     attachments.remove_all_pending(actor, task)
     db.session.commit()
-    flash("Your draft is discarded; the form shows the task as it was.", "info")
+    flash(_("Your draft is discarded; the form shows the task as it was."), "info")
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
@@ -232,10 +232,10 @@ def _done(title: str, code: str, following: tuple[int, str] | None):
     case when there is one (a coordinator often has several steps in a row); otherwise back
     to the inbox."""
     if following is None:
-        flash(f"“{title}” for case {code} is done.", "success")
+        flash(_("“%(title)s” for case %(code)s is done.", title=title, code=code), "success")
         return redirect(url_for("inbox.index"))
     flash(_("“%(title)s” for case %(code)s is done. Next for you on this case: “%(next)s”.",
-            title=title, code=code, next=following[1]), "success")
+            title=title, code=code, next=step_title(following[1])), "success")
     return redirect(url_for("tasks.show", task_id=following[0]))
 
 
@@ -318,8 +318,9 @@ def autosave(task_id: int):
     except (Conflict, NotFound, InvalidInput) as error:
         db.session.rollback()
         status = 409 if isinstance(error, Conflict) else 404 if isinstance(error, NotFound) else 422
-        return {"error": f"Your draft was not saved: {error.message} What you typed is still "
-                         "in the form: copy it before leaving this page."}, status
+        return {"error": _("Your draft was not saved: %(reason)s What you typed is still in "
+                           "the form: copy it before leaving this page.",
+                           reason=error.message)}, status
     return {"saved_at": saved_at}
 
 
@@ -335,10 +336,10 @@ def _save_draft(actor, task_id):
         return _not_saved(error)
     except InvalidInput as error:
         db.session.rollback()
-        flash(f"The draft could not be saved: {error.message}", "danger")
+        flash(_("The draft could not be saved: %(reason)s", reason=error.message), "danger")
         return redirect(url_for("tasks.show", task_id=task_id))
-    flash(f"Draft of “{title}” saved. Only you can see it; it is kept when you log "
-          "out. Open the task again to continue.", "success")
+    flash(_("Draft of “%(title)s” saved. Only you can see it; it is kept when you log out. "
+            "Open the task again to continue.", title=title), "success")
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
@@ -357,7 +358,7 @@ def _complete(actor, task_id, page):
     except InvalidInput as error:
         db.session.rollback()
         return _again(actor, task_id, error.message, 422,
-                      [e.message for e in error.errors])
+                      [field_message(e) for e in error.errors])
     except NotAllowed as error:  # claimed by a colleague meanwhile, or four eyes
         db.session.rollback()
         return _again(actor, task_id, error.message, 403)
