@@ -4,6 +4,8 @@ import logging
 from urllib.parse import urlsplit
 
 from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
@@ -15,25 +17,35 @@ from webapp.web import current_actor
 
 log = logging.getLogger(__name__)
 
+#: Per status: the page's title and what it says (in the reader's language when shown).
 MESSAGES = {
-    400: ("Something in this request was not right", "Go back, reload the page and try again."),
-    403: ("You may not see this", "This page is not part of your work. If you think it should "
-                                  "be, ask the coordinator."),
-    404: ("Not found", "This page does not exist or is not yours to see."),
-    409: ("Someone else was first", "Nothing of what you sent was saved."),
-    413: ("What you sent is too large", "Nothing was saved. Send less at once: fewer or smaller "
-                                        "files (the limits are next to the file field) or "
-                                        "shorter text."),
-    422: ("This could not be saved", "Some of what was sent is not valid. Go back and check "
-                                     "the marked fields."),
-    500: ("Something went wrong on our side", "Nothing was saved. Please try again; if it "
-                                             "happens again, tell the coordinator."),
+    400: (_l("Something in this request was not right"),
+          _l("Go back, reload the page and try again.")),
+    403: (_l("You may not see this"),
+          _l("This page is not part of your work. If you think it should be, ask the "
+             "coordinator.")),
+    404: (_l("Not found"), _l("This page does not exist or is not yours to see.")),
+    405: (_l("This cannot be done here"),
+          _l("This page does not take what was sent. Go back and use the page's own buttons "
+             "and links.")),
+    409: (_l("Someone else was first"), _l("Nothing of what you sent was saved.")),
+    413: (_l("What you sent is too large"),
+          _l("Nothing was saved. Send less at once: fewer or smaller files (the limits are next "
+             "to the file field) or shorter text.")),
+    422: (_l("This could not be saved"),
+          _l("Some of what was sent is not valid. Go back and check the marked fields.")),
+    429: (_l("Too many requests at once"),
+          _l("Nothing was saved. Wait a minute, then try again.")),
+    500: (_l("Something went wrong on our side"),
+          _l("Nothing was saved. Please try again; if it happens again, tell the "
+             "coordinator.")),
 }
 
 
 NEXT_STEPS = {
-    409: "Open your inbox to see what is waiting now; the task page shows the latest state.",
-    500: "If you were sending a form, open the task again from your inbox: it is still open.",
+    409: _l("Open your inbox to see what is waiting now; the task page shows the latest state."),
+    500: _l("If you were sending a form, open the task again from your inbox: it is still "
+            "open."),
 }
 
 
@@ -51,9 +63,11 @@ def _back_link() -> str | None:
 def render_error(status: int, message: str | None = None, title: str | None = None,
                  **context):
     default_title, hint = MESSAGES.get(status, MESSAGES[500])
-    title = title or default_title
-    context.setdefault("next_step", NEXT_STEPS.get(status))
-    return render_template("error.html", status=status, title=title, message=message or hint,
+    title = str(title or default_title)
+    next_step = context.pop("next_step", NEXT_STEPS.get(status))
+    return render_template("error.html", status=status, title=title,
+                           message=str(message or hint),
+                           next_step=str(next_step) if next_step else None,
                            back=_back_link(), **context), status
 
 
@@ -80,6 +94,16 @@ def _refused(status: int):
     return handler
 
 
+def _plain(status: int):
+    """The error page for a status; a 405 keeps its Allow header (the methods the address
+    takes)."""
+    def handler(error):
+        page, code = render_error(status)
+        allowed = getattr(error, "valid_methods", None)
+        return page, code, ({"Allow": ", ".join(allowed)} if allowed else {})
+    return handler
+
+
 def _record_refusal(status: int) -> None:
     """Put a refusal on the record (services.denials aggregates repeats). A 404 counts only
     on a page that exists for a logged-in person (a case or task that is not theirs, or gone);
@@ -100,7 +124,7 @@ def register_error_handlers(app: Flask) -> None:
         if status in REFUSALS:
             app.register_error_handler(status, _refused(status))
         elif status != 500:
-            app.register_error_handler(status, lambda e, s=status: render_error(s))
+            app.register_error_handler(status, _plain(status))
     for error_class in DOMAIN_ERRORS:
         app.register_error_handler(error_class, _domain_error)
 
@@ -112,16 +136,16 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error):
         db.session.rollback()
-        return render_error(400, "Your form had expired, was sent twice or came from another "
-                                 "site, so nothing was saved. Reload the page, check what it "
-                                 "shows now and send it again.")
+        return render_error(400, _("Your form had expired, was sent twice or came from "
+                                   "another site, so nothing was saved. Reload the page, check "
+                                   "what it shows now and send it again."))
 
     @app.errorhandler(OperationalError)
     def _busy(error):
         db.session.rollback()
         if _is_busy(error):
-            return render_error(409, "The case was busy with another change. Nothing was "
-                                     "saved; please send the form again.")
+            return render_error(409, _("The case was busy with another change. Nothing was "
+                                       "saved; please send the form again."))
         raise error
 
 

@@ -2,6 +2,7 @@
 
 from flask import Flask
 from flask_babel import Babel
+from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -47,7 +48,8 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(app.root_path) + "/migrations", render_as_batch=True)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please log in to continue."
+    login_manager.login_message = _l("Please log in to continue.")
+    login_manager.localize_callback = str  # the lazy message in the reader's language
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     csrf.init_app(app)  # babel: webapp.i18n.register_i18n (it brings the language selector)

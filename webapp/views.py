@@ -75,3 +75,32 @@ def register_blueprints(app: Flask) -> None:
 
     app.add_template_global(labelled)
     app.add_template_global(forms_of)
+    _register_word_filters(app)
+
+
+def _register_word_filters(app: Flask) -> None:
+    """Codes stored on cases shown in the reader's words: ``case.status|case_status``,
+    ``case.outcome|case_outcome``, ``disclosure.what_for|what_for`` and an involvement's
+    (reason, detail)``|involvement_reason``."""
+    from flask_babel import gettext as _
+
+    from webapp.i18n.bundletext import step_title
+    from webapp.services.caseview import outcome_in_words
+    from webapp.services.disclosure import WHAT_FOR_LABELS, what_for_in_words
+    from webapp.services.exports import status_label
+
+    def what_for(text: str) -> str:  # the default process's words, else a step's name
+        return what_for_in_words(text) if text in WHAT_FOR_LABELS else step_title(text)
+
+    def involvement_reason(reason_and_detail: tuple[str, str]) -> str:
+        reason, detail = reason_and_detail
+        if reason == "table":
+            return _("seat at the table")
+        if reason == "signal":
+            return _("reported the signal")
+        return step_title(detail) if detail else _("a task")
+
+    app.add_template_filter(status_label, "case_status")
+    app.add_template_filter(outcome_in_words, "case_outcome")
+    app.add_template_filter(what_for, "what_for")
+    app.add_template_filter(involvement_reason, "involvement_reason")

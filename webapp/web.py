@@ -5,6 +5,7 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from flask import abort, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from webapp.models import Case, User
@@ -14,7 +15,7 @@ from webapp.services.errors import NotFound
 from webapp.services.policy import may_know_case_exists
 
 #: The one answer for a case code that does not exist and one the user may not know about.
-CASE_NOT_FOUND = "This case does not exist or is not yours to see."
+CASE_NOT_FOUND = _l("This case does not exist or is not yours to see.")
 
 
 def url_for_ids(endpoint: str, key: str = "task_id") -> Callable[[int], str]:
@@ -85,9 +86,9 @@ def case_or_404(code: str, allowed: Callable[[User, Case], bool] | None = None) 
     try:
         case = case_service.get_case(code)
     except NotFound:
-        raise NotFound(CASE_NOT_FOUND) from None
+        raise NotFound(str(CASE_NOT_FOUND)) from None
     if not may_know_case_exists(current_user, case):
-        raise NotFound(CASE_NOT_FOUND)
+        raise NotFound(str(CASE_NOT_FOUND))
     if allowed is not None and not allowed(current_user, case):
         abort(403)
     return case

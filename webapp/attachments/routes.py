@@ -38,6 +38,4 @@ def attachments_of(contribution: Contribution) -> list[Attachment]:
 
 @bp.app_template_filter()
 def file_size(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} MB"
-    return f"{max(1, round(size / 1024))} KB"
+    return attachments.size_in_words(size)

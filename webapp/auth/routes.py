@@ -12,7 +12,9 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -34,7 +36,7 @@ class LoginForm(FlaskForm):
 
 
 class ReauthForm(FlaskForm):
-    password = PasswordField("Your password", validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -51,8 +53,10 @@ def login():
             record(Actor(None, request.remote_addr), "login_rate_limited",
                    username=form.username.data[:80])
             db.session.commit()
-            flash("Too many failed logins from your network. Wait "
-                  f"{cfg['LOGIN_IP_WINDOW_MINUTES']} minutes and try again.", "danger")
+            flash(ngettext("Too many failed logins from your network. Wait %(num)d minute "
+                           "and try again.",
+                           "Too many failed logins from your network. Wait %(num)d minutes "
+                           "and try again.", cfg["LOGIN_IP_WINDOW_MINUTES"]), "danger")
             return render_template("auth/login.html", form=form), 429
         user = accounts.authenticate(
             form.username.data, form.password.data, remote_addr=request.remote_addr,
@@ -64,11 +68,12 @@ def login():
             session.clear()  # no session fixation
             login_user(user)
             mark_reauthenticated()  # the password was just given: exports need no prompt yet
-            flash(f"Welcome, {user.display_name}.", "success")
+            flash(_("Welcome, %(name)s.", name=user.display_name), "success")
             return redirect(safe_next(request.args.get("next")) or url_for("inbox.index"))
-        flash("Login failed: check your username and password. After "
-              f"{cfg['LOGIN_MAX_FAILURES']} failed attempts an account is locked for "
-              f"{cfg['LOGIN_LOCKOUT_MINUTES']} minutes.", "danger")
+        flash(_("Login failed: check your username and password. After %(failures)d failed "
+                "attempts an account is locked for %(minutes)d minutes.",
+                failures=cfg["LOGIN_MAX_FAILURES"], minutes=cfg["LOGIN_LOCKOUT_MINUTES"]),
+              "danger")
     return render_template("auth/login.html", form=form)
 
 
@@ -80,7 +85,7 @@ def logout():
     db.session.commit()
     logout_user()
     session.clear()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -106,10 +111,10 @@ def reauth():
         if user is None and accounts.is_locked(current_user, request.remote_addr):
             logout_user()
             session.clear()
-            flash("Too many wrong passwords: you are logged out and the account is locked "
-                  "for a while.", "danger")
+            flash(_("Too many wrong passwords: you are logged out and the account is locked "
+                    "for a while."), "danger")
             return redirect(url_for("auth.login"))
-        flash("That password is not right.", "danger")
+        flash(_("That password is not right."), "danger")
     return render_template("auth/reauth.html", form=form,
                            minutes=current_app.config["REAUTH_MINUTES"]), (
         422 if form.is_submitted() else 200)

@@ -1,6 +1,8 @@
 """Cases: register one, the coordinators' list, and the case page with its history."""
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -10,7 +12,7 @@ from wtforms.validators import Length, Optional
 from webapp.auth.permissions import permission_required
 from webapp.auth.reauth import reauth_redirect
 from webapp.extensions import db
-from webapp.i18n.bundletext import bundle_translator
+from webapp.i18n.bundletext import bundle_translator, steps_title
 from webapp.i18n.dates import LocalDateField
 from webapp.models import CaseSubject, Contribution, Task, utcnow
 from webapp.models.cases import URGENT
@@ -41,10 +43,11 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 
 class RegisterCaseForm(FlaskForm):
-    full_name = StringField("Name of the person", validators=[Optional(), Length(max=200)],
-                            description="Kept apart from the case; only coordinators see it.")
-    date_of_birth = LocalDateField("Date of birth", validators=[Optional()])
-    address = TextAreaField("Address", validators=[Optional(), Length(max=500)])
+    full_name = StringField(_l("Name of the person"), validators=[Optional(), Length(max=200)],
+                            description=_l("Kept apart from the case; only coordinators see "
+                                           "it."))
+    date_of_birth = LocalDateField(_l("Date of birth"), validators=[Optional()])
+    address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=500)])
 
 
 @bp.route("/")
@@ -71,7 +74,7 @@ def export():
         return prompt
     flt = exports.CaseFilter.from_args(request.args)
     now = utcnow()
-    body = exports.export_cases_csv(current_actor(), flt, now=now)
+    body = exports.export_cases_csv(current_actor(), flt, now=now, step_names=steps_title)
     db.session.commit()
     filename = f"mawflow-cases-{now.strftime('%Y%m%d-%H%M')}.csv"
     return Response("\ufeff" + body, mimetype="text/csv; charset=utf-8", headers={
@@ -103,9 +106,9 @@ def new():
             db.session.commit()
         except StepFailed as error:
             db.session.rollback()
-            flash(f"{error.message} ({error.detail})", "danger")
+            flash(f"{error.message} ({error.detail})", "danger")  # the detail: for the owner
             return render_template("cases/new.html", form=form), 500
-        flash(f"Case {code} is registered.", "success")
+        flash(_("Case %(code)s is registered.", code=code), "success")
         if first is not None:
             return redirect(url_for("tasks.show", task_id=first))
         return redirect(url_for("cases.show", code=code))
@@ -167,7 +170,7 @@ def comment(code: str):
         db.session.commit()
     except InvalidInput as error:
         db.session.rollback()
-        flash(f"Your comment was not added: {error.message}", "danger")
+        flash(_("Your comment was not added: %(reason)s", reason=error.message), "danger")
         return redirect(url_for("cases.show", code=code, _anchor="comments-title"))
-    flash("Your comment is added.", "success")
+    flash(_("Your comment is added."), "success")
     return redirect(url_for("cases.show", code=code, _anchor="comments-title"))

@@ -24,8 +24,8 @@ from pathlib import Path
 import filetype
 from filetype.types import archive, document, image
 from flask import current_app
+from flask_babel import format_decimal, lazy_gettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
@@ -139,7 +139,7 @@ def store_pending(actor: Actor, task: Task, uploads: list[FileStorage]) -> list[
     if used + sum(len(c) for _n, _m, c in checked) > limit.case_bytes:
         raise InvalidInput(_("This case holds %(used)s of attachments and may hold at most "
                              "%(mb)d MB, so these files were not attached. Nothing was saved.",
-                             used=_size(used), mb=limit.case_bytes // _MB))
+                             used=size_in_words(used), mb=limit.case_bytes // _MB))
     return [_store(actor, task, name, mime, content, limit.folder)
             for name, mime, content in checked]
 
@@ -165,8 +165,11 @@ def remove_all_pending(actor: Actor, task: Task) -> int:
     return len(rows)
 
 
-def _size(n: int) -> str:
-    return f"{n / _MB:.1f} MB" if n >= _MB / 10 else f"{max(1, round(n / 1024))} KB"
+def size_in_words(n: int) -> str:
+    """``1,5 MB``, ``12 KB``: a file's size as the reader's language writes it."""
+    if n >= _MB:
+        return _("%(size)s MB", size=format_decimal(round(n / _MB, 1), format="0.0"))
+    return _("%(size)s KB", size=format_decimal(max(1, round(n / 1024))))
 
 
 def _store(actor: Actor, task: Task, name: str, mime: str, content: bytes,

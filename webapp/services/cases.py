@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, event, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, joinedload, lazyload, undefer
@@ -44,7 +45,7 @@ def register_case(actor: Actor, *, full_name: str = "", date_of_birth: str | Non
     Raises NotAllowed, NotFound (no process deployed) and StepFailed.
     """
     if actor.user is None or not may_register_case(actor.user):
-        raise NotAllowed("Only coordinators can register a case.")
+        raise NotAllowed(_("Only coordinators can register a case."))
     now = now or utcnow()
     version, bundle = current_process()
     code = next_code(now.year)
@@ -68,8 +69,8 @@ def start_process(bundle, code: str, now: datetime) -> engine.Step:
         return engine.start(bundle, {"case_code": code}, now=now)
     except engine.EngineError as error:
         raise StepFailed(
-            "The process could not start. The process owner must fix the diagram.", 0, str(error)
-        ) from error
+            _("The process could not start. The process owner must fix the diagram."), 0,
+            str(error)) from error
 
 
 def open_case(version, code: str, step: engine.Step, *, coordinator_id: int | None,
@@ -185,7 +186,7 @@ def _forget_locks(session, transaction) -> None:
 def get_case(code: str) -> Case:
     case = db.session.scalar(select(Case).where(Case.code == code))
     if case is None:
-        raise NotFound("There is no case with this code.")
+        raise NotFound(_("There is no case with this code."))
     return case
 
 

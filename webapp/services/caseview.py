@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from lxml import etree
 from sqlalchemy import select
@@ -22,14 +23,14 @@ from webapp.services.policy import (
 
 # What the timeline tells, per audited action; reads (viewed, exported) and drafts stay out.
 TIMELINE_ACTIONS = {
-    "case_registered": "Case registered",
-    "task_completed": "Completed",
-    "task_claimed": "Claimed",
-    "task_released": "Released",
-    "task_reassigned": "Reassigned",
-    "timer_fired": "A deadline or waiting time passed",
-    "comment_added": "Comment added",
-    "step_failed": "A step failed",
+    "case_registered": lazy_gettext("Case registered"),
+    "task_completed": lazy_gettext("Completed"),
+    "task_claimed": lazy_gettext("Claimed"),
+    "task_released": lazy_gettext("Released"),
+    "task_reassigned": lazy_gettext("Reassigned"),
+    "timer_fired": lazy_gettext("A deadline or waiting time passed"),
+    "comment_added": lazy_gettext("Comment added"),
+    "step_failed": lazy_gettext("A step failed"),
     "urgency_set": lazy_gettext("Marked urgent"),
     "urgency_lifted": lazy_gettext("Urgency lifted"),
     "review_brought_forward": lazy_gettext("Review brought forward"),
@@ -40,16 +41,35 @@ TIMELINE_ACTIONS = {
 }
 
 
+#: A closed case's outcome (Case.outcome, set by the default process's scripts) in words; an
+#: outcome a process owner made up is shown as its code, in words.
+OUTCOME_LABELS = {
+    "out_of_scope": lazy_gettext("out of scope"),
+    "regular_care": lazy_gettext("handled in regular care"),
+    "urgent": lazy_gettext("urgent route, outside this process"),
+    "closed": lazy_gettext("closed after the table"),
+    "reopened": lazy_gettext("reopened after aftercare"),
+}
+
+
+def outcome_in_words(outcome: str | None) -> str:
+    label = OUTCOME_LABELS.get(outcome or "")
+    return str(label) if label is not None else (outcome or "").replace("_", " ")
+
+
 @dataclass(frozen=True)
 class TimelineEntry:
     at: datetime
     what: str
     step: str
     who: str
+    #: The organisation an identity was disclosed to or withdrawn from.
+    organisation: str = ""
 
 
 def timeline(case: Case) -> list[TimelineEntry]:
-    """What happened on the case, oldest first: which step, by whom, when."""
+    """What happened on the case, oldest first: which step, by whom, when (in the reader's
+    language, but for the step: the page shows it as the case's process version names it)."""
     events = db.session.scalars(
         select(AuditEvent).where(AuditEvent.case_id == case.id,
                                  AuditEvent.action.in_(TIMELINE_ACTIONS))
@@ -57,14 +77,14 @@ def timeline(case: Case) -> list[TimelineEntry]:
     ).all()
     entries = []
     for e in events:
-        who = e.user.display_name if e.user else "The system"
+        who = e.user.display_name if e.user else _("The system")
         detail = e.detail or {}
         step = str(detail.get("step") or detail.get("reason") or "")
-        if e.action.startswith("identity_"):  # which organisation was told, or no longer is
-            step = f"{step} ({detail.get('organisation')})" if step else str(
-                detail.get("organisation") or "")
+        # which organisation was told, or no longer is
+        organisation = str(detail.get("organisation") or "") \
+            if e.action.startswith("identity_") else ""
         entries.append(TimelineEntry(at=e.at, what=str(TIMELINE_ACTIONS[e.action]), step=step,
-                                     who=who))
+                                     who=who, organisation=organisation))
     return entries
 
 
@@ -132,13 +152,13 @@ def diagram_xml(actor: Actor, case: Case, texts: Texts | None = None) -> str:
     """The BPMN XML of the process version this case runs on (its names in the reader's
     language with ``texts``). Raises NotAllowed, NotFound."""
     if not may_view_diagram(actor.user, case):
-        raise NotAllowed("You may not see the process of this case.")
+        raise NotAllowed(_("You may not see the process of this case."))
     version = case.process_version
     processes = {p: x for p, x in (version.files or {}).items() if p.endswith(".bpmn")}
     marker = f'id="{version.process_id}"'
     chosen = next((p for p, x in processes.items() if marker in x), None)
     if chosen is None:
-        raise NotFound("The diagram of this process version is missing.")
+        raise NotFound(_("The diagram of this process version is missing."))
     record(actor, "diagram_viewed", case_id=case.id)
     return texts(version).diagram(chosen) if texts is not None else processes[chosen]
 

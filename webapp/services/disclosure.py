@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import get_locale, lazy_gettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 from sqlalchemy import select
 
 from webapp.engine import ReadyTask
@@ -32,6 +32,14 @@ IDENTIFIER_LABELS = {
     "date_of_birth": lazy_gettext("date of birth"),
     "address": lazy_gettext("address"),
 }
+#: What the default process discloses the identity for (``discloseIdentity``'s "for"), in
+#: words; a process owner's own words are shown as written.
+WHAT_FOR_LABELS = {
+    "information request": lazy_gettext("information request"),
+    "agreed action": lazy_gettext("agreed action"),
+    "referral to regular care": lazy_gettext("referral to regular care"),
+    "aftercare check-in": lazy_gettext("aftercare check-in"),
+}
 _SUBJECT_FIELDS = {"name": "full_name", "date_of_birth": "date_of_birth", "address": "address"}
 #: Cases in these states show no identity to partners any more.
 _ENDED = ("closed",)
@@ -45,6 +53,20 @@ def in_words(codes: Iterable[str]) -> str:
     if len(words) == 1:
         return words[0]
     return _("%(first)s and %(last)s", first=", ".join(words[:-1]), last=words[-1])
+
+
+def what_for_in_words(what_for: str) -> str:
+    """What an identity was disclosed for, in the reader's words when the default process
+    said it; anything else as the process wrote it."""
+    label = WHAT_FOR_LABELS.get(what_for)
+    return str(label) if label is not None else what_for
+
+
+def reader_name(organisation: Organisation) -> str:
+    """An organisation's name in the reader's language (as the pages show it); its own name
+    outside a request."""
+    locale = get_locale()
+    return organisation.name_in(locale.language if locale is not None else None)
 
 
 def record_for_new_tasks(case: Case, ready: list[ReadyTask], rows: list[dict],
@@ -175,7 +197,7 @@ def withdraw(actor: Actor, case: Case, disclosure_id: int, *,
     done = withdraw_organisation(actor, case, row.organisation_id, now=now)
     if done is None:
         raise InvalidInput(_("%(org)s no longer sees the person's identity on this case: it "
-                             "was withdrawn already.", org=row.organisation.name))
+                             "was withdrawn already.", org=reader_name(row.organisation)))
     return done
 
 
@@ -198,7 +220,7 @@ def withdraw_organisation(actor: Actor, case: Case, organisation_id: int, *,
            identifiers=codes, disclosures=[d.id for d in standing],
            **({"because": because} if because else {}))
     db.session.flush()
-    return WithdrawnIdentity(organisation, codes)
+    return WithdrawnIdentity(reader_name(standing[0].organisation), codes)
 
 
 def for_subject_access(case: Case) -> list[dict]:

@@ -7,8 +7,10 @@ case, and only their own part of it (see services.policy). A seat and a share ca
 again; the audit trail keeps both the grant and the withdrawal.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp.extensions import db
@@ -24,6 +26,7 @@ from webapp.models import (
 )
 from webapp.services import disclosure, policy
 from webapp.services.audit import Actor, record
+from webapp.services.disclosure import reader_name
 from webapp.services.errors import InvalidInput, NotAllowed, NotFound
 
 MAX_NOTE_LENGTH = 5000
@@ -74,11 +77,12 @@ def involvements(case: Case) -> list[Involvement]:
 def grant_seat(actor: Actor, case: Case, organisation_code: str) -> Involvement:
     """Give an organisation a seat at the table for this case. Raises NotAllowed/NotFound."""
     if not policy.may_share(actor.user, case):
-        raise NotAllowed("Only coordinators grant a seat at the table.")
+        raise NotAllowed(_("Only coordinators grant a seat at the table."))
     org = _organisation(organisation_code)
     row = involve(case.id, org.id, "table", granted_by=actor.user)
     if row is None:
-        raise InvalidInput(f"{org.name} has a seat at the table for this case already.")
+        raise InvalidInput(_("%(org)s has a seat at the table for this case already.",
+                             org=reader_name(org)))
     record(actor, "seat_granted", case_id=case.id, organisation=org.name)
     return row
 
@@ -90,25 +94,25 @@ def share(actor: Actor, case: Case, organisation_code: str, *,
     Refused: sharing with an organisation that is not involved (need-to-know), sharing a
     contribution under professional secrecy outside the table, and empty shares."""
     if not policy.may_share(actor.user, case):
-        raise NotAllowed("Only coordinators share case information.")
+        raise NotAllowed(_("Only coordinators share case information."))
     org = _organisation(organisation_code)
     if org.id not in policy.involved_organisation_ids(case):
-        raise InvalidInput(f"{org.name} is not involved in this case. Send it a request or "
-                           "give it a seat at the table first.")
+        raise InvalidInput(_("%(org)s is not involved in this case. Send it a request or give "
+                             "it a seat at the table first.", org=reader_name(org)))
     note = (note or "").strip() or None
     if note and len(note) > MAX_NOTE_LENGTH:
-        raise InvalidInput(f"A note can be at most {MAX_NOTE_LENGTH} characters.")
+        raise InvalidInput(_("A note can be at most %(n)d characters.", n=MAX_NOTE_LENGTH))
     contribution = None
     if contribution_id is not None:
         contribution = db.session.get(Contribution, contribution_id)
         if contribution is None or contribution.case_id != case.id:
-            raise NotFound("There is no such contribution on this case.")
+            raise NotFound(_("There is no such contribution on this case."))
         at_table = org.id in policy.involved_organisation_ids(case, "table")
         if contribution.professional_secrecy and not at_table:
-            raise InvalidInput("This contribution is covered by professional secrecy; it stays "
-                               "with the coordinators and the table.")
+            raise InvalidInput(_("This contribution is covered by professional secrecy; it "
+                                 "stays with the coordinators and the table."))
     if contribution is None and not note:
-        raise InvalidInput("Choose a contribution or write a note to share.")
+        raise InvalidInput(_("Choose a contribution or write a note to share."))
     item = SharedItem(case_id=case.id, organisation_id=org.id,
                       contribution_id=contribution.id if contribution else None, note=note,
                       shared_by_id=actor.user.id, shared_at=utcnow())
@@ -121,7 +125,8 @@ def share(actor: Actor, case: Case, organisation_code: str, *,
 
 @dataclass(frozen=True)
 class Withdrawal:
-    """What a withdrawal took back, in words (the rows themselves are gone)."""
+    """What a withdrawal took back, in words (the rows themselves are gone), in the reader's
+    language."""
 
     organisation: str
     what: str
@@ -129,25 +134,36 @@ class Withdrawal:
     still_involved: bool = False
 
 
-def withdraw_seat(actor: Actor, case: Case, involvement_id: int) -> Withdrawal:
+def withdraw_seat(actor: Actor, case: Case, involvement_id: int, *,
+                  step_name: Callable[[str], str] = str) -> Withdrawal:
     """Take back a seat at the table: from now on the organisation's members no longer see the
     table's view of the case (case page, comments, pictures, every contribution).
 
     What the organisation could only be shared with a seat goes with it: contributions under
     professional secrecy, and every share when the seat was its only involvement (sharing
     needs an involvement). Audited. Raises NotAllowed, NotFound (no such involvement on this
-    case) and InvalidInput (an involvement through a task or the organisation's own signal)."""
+    case) and InvalidInput (an involvement through a task or the organisation's own signal).
+    ``step_name``: a step's name in the reader's language (for that refusal)."""
     if not policy.may_share(actor.user, case):
-        raise NotAllowed("Only coordinators withdraw a seat at the table.")
+        raise NotAllowed(_("Only coordinators withdraw a seat at the table."))
     row = db.session.get(Involvement, involvement_id)
     if row is None or row.case_id != case.id:
-        raise NotFound("There is no such involvement on this case.")
+        raise NotFound(_("There is no such involvement on this case."))
     org = row.organisation
     if row.reason not in WITHDRAWABLE_REASONS:
-        through = "the signal it reported" if row.reason == "signal" else (
-            f"its task “{row.detail}”" if row.detail else "a task")
-        raise InvalidInput(f"{org.name} is involved through {through}: its own work, which it "
-                           "keeps seeing. Only a seat at the table can be withdrawn.")
+        if row.reason == "signal":
+            message = _("%(org)s is involved through the signal it reported: its own work, "
+                        "which it keeps seeing. Only a seat at the table can be withdrawn.",
+                        org=reader_name(org))
+        elif row.detail:
+            message = _("%(org)s is involved through its task “%(step)s”: its own work, which "
+                        "it keeps seeing. Only a seat at the table can be withdrawn.",
+                        org=reader_name(org), step=step_name(row.detail))
+        else:
+            message = _("%(org)s is involved through a task: its own work, which it keeps "
+                        "seeing. Only a seat at the table can be withdrawn.",
+                        org=reader_name(org))
+        raise InvalidInput(message)
     granted = {"granted_at": row.created_at.isoformat(), "granted_by_id": row.granted_by_id}
     db.session.delete(row)
     db.session.flush()
@@ -164,29 +180,35 @@ def withdraw_seat(actor: Actor, case: Case, involvement_id: int) -> Withdrawal:
         _withdraw_share(actor, item, because="seat withdrawn")
     if not still_involved:  # no longer involved at all: no identity either
         disclosure.withdraw_organisation(actor, case, org.id, because="seat withdrawn")
-    return Withdrawal(org.name, "its seat at the table", len(gone), still_involved)
+    return Withdrawal(reader_name(org), _("its seat at the table"), len(gone), still_involved)
 
 
-def withdraw_share(actor: Actor, case: Case, item_id: int) -> Withdrawal:
+def withdraw_share(actor: Actor, case: Case, item_id: int, *,
+                   step_name: Callable[[str], str] = str) -> Withdrawal:
     """Take back something shared with an organisation: its members no longer see it (nor,
     for a contribution, read it by its address). The note's text goes with the share; the
     audit trail records who shared what with whom, when, and who withdrew it.
     Raises NotAllowed and NotFound (nothing shared with this number on this case)."""
     if not policy.may_share(actor.user, case):
-        raise NotAllowed("Only coordinators withdraw what was shared.")
+        raise NotAllowed(_("Only coordinators withdraw what was shared."))
     item = db.session.get(SharedItem, item_id)
     if item is None or item.case_id != case.id:
-        raise NotFound("Nothing with this number was shared on this case.")
-    what = shared_what(item)
-    organisation = item.organisation.name
+        raise NotFound(_("Nothing with this number was shared on this case."))
+    what = shared_what(item, step_name)
+    organisation = reader_name(item.organisation)
     _withdraw_share(actor, item)
     return Withdrawal(organisation, what)
 
 
-def shared_what(item: SharedItem) -> str:
-    """A shared item in words: the contribution's title and/or "a note"."""
-    parts = [f"“{item.contribution.title}”"] if item.contribution else []
-    return " and ".join(parts + (["a note"] if item.note else []))
+def shared_what(item: SharedItem, step_name: Callable[[str], str] = str) -> str:
+    """A shared item in words: the contribution's title (``step_name``: in the reader's
+    language) and/or "a note"."""
+    if item.contribution is None:
+        return _("a note")
+    step = step_name(item.contribution.title)
+    if item.note:
+        return _("“%(step)s” and a note", step=step)
+    return _("“%(step)s”", step=step)
 
 
 def _withdraw_share(actor: Actor, item: SharedItem, **why) -> None:
@@ -202,7 +224,7 @@ def _withdraw_share(actor: Actor, item: SharedItem, **why) -> None:
 def _organisation(code: str) -> Organisation:
     org = db.session.scalar(select(Organisation).where(Organisation.code == code))
     if org is None:
-        raise NotFound("There is no such organisation.")
+        raise NotFound(_("There is no such organisation."))
     return org
 
 
@@ -225,7 +247,7 @@ def involved_view(actor: Actor, case: Case) -> InvolvedView:
     user may not see the case at all (unknown and forbidden look the same)."""
     user = actor.user
     if not policy.may_view_involved_case(user, case):
-        raise NotFound("There is no case with this code, or it is not yours to see.")
+        raise NotFound(_("There is no case with this code, or it is not yours to see."))
     at_table = policy.may_see_all_contributions(user, case)
     orgs = {m.organisation_id for m in user.memberships}
     task_query = select(Task).where(Task.case_id == case.id).order_by(Task.created_at, Task.id)
@@ -253,9 +275,10 @@ def involved_view(actor: Actor, case: Case) -> InvolvedView:
     )
 
 
-def involved_cases(user: User) -> list[tuple[Case, list[str]]]:
+def involved_cases(user: User) -> list[tuple[Case, list[tuple[str, str]]]]:
     """The cases the user's organisations are involved in, newest first, with the reasons
-    in words. Codes only: no person details ever appear in this list."""
+    (reason code, detail: the step of a task). Codes only: no person details ever appear in
+    this list."""
     orgs = policy.org_ids_with(user, "case.read_involved")
     if not orgs:
         return []
@@ -264,8 +287,7 @@ def involved_cases(user: User) -> list[tuple[Case, list[str]]]:
         .where(Involvement.organisation_id.in_(orgs))
         .order_by(Case.created_at.desc(), Case.id.desc(), Involvement.id)
     ).all()
-    found: dict[int, tuple[Case, list[str]]] = {}
+    found: dict[int, tuple[Case, list[tuple[str, str]]]] = {}
     for case, row in rows:
-        reason = "seat at the table" if row.reason == "table" else row.detail or "a task"
-        found.setdefault(case.id, (case, []))[1].append(reason)
+        found.setdefault(case.id, (case, []))[1].append((row.reason, row.detail or ""))
     return [entry for entry in found.values() if policy.may_view_involved_case(user, entry[0])]

@@ -11,6 +11,9 @@ unless it is asked or shared with later.
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+
 from webapp import engine
 from webapp.engine.translation import Texts
 from webapp.extensions import db
@@ -21,8 +24,9 @@ from webapp.services.case_events import Completion
 from webapp.services.errors import InvalidInput, NotAllowed, StepFailed
 from webapp.services.tasks import check_form_data
 
-NOT_READY = ("The signal form is not available: the case process does not start with one step "
-             "to fill in. Please tell the coordinator; the process owner must fix the diagram.")
+NOT_READY = lazy_gettext(
+    "The signal form is not available: the case process does not start with one step to fill "
+    "in. Please tell the coordinator; the process owner must fix the diagram.")
 
 
 @dataclass(frozen=True)
@@ -41,8 +45,8 @@ def signaller_organisation(user: User) -> Organisation:
     Raises NotAllowed for users who may not report signals."""
     org_ids = sorted(policy.org_ids_with(user, "signal.submit"))
     if not org_ids:
-        raise NotAllowed("Only partner organisations' members report signals here; "
-                         "coordinators register a case.")
+        raise NotAllowed(_("Only partner organisations' members report signals here; "
+                           "coordinators register a case."))
     return db.session.get(Organisation, org_ids[0])
 
 
@@ -81,7 +85,7 @@ def submit_signal(actor: Actor, data: dict, *, full_name: str = "",
     (the caller commits). Raises NotAllowed, NotFound, InvalidInput, StepFailed."""
     user = actor.user
     if user is None or not policy.may_submit_signal(user):
-        raise NotAllowed("Only partner organisations' members report signals here.")
+        raise NotAllowed(_("Only partner organisations' members report signals here."))
     organisation = signaller_organisation(user)
     now = now or utcnow()
     version, bundle = cases.current_process()
@@ -94,8 +98,8 @@ def submit_signal(actor: Actor, data: dict, *, full_name: str = "",
     except engine.DataRejected as error:
         raise InvalidInput(str(error)) from error
     except engine.EngineError as error:
-        raise StepFailed("The signal could not be registered because the process failed "
-                         "after it; nothing was saved. Please tell the coordinator.",
+        raise StepFailed(_("The signal could not be registered because the process failed "
+                           "after it; nothing was saved. Please tell the coordinator."),
                          0, f"{first.spec_name}: {error}") from error
     case = cases.open_case(version, code, step, coordinator_id=None, created_by=actor,
                            person=(full_name, date_of_birth, address), now=now,
@@ -118,7 +122,7 @@ def submit_signal(actor: Actor, data: dict, *, full_name: str = "",
 
 def _first_step(step: engine.Step):
     if len(step.ready) != 1 or step.finished:
-        raise StepFailed(NOT_READY, 0, f"{len(step.ready)} ready tasks after the start")
+        raise StepFailed(str(NOT_READY), 0, f"{len(step.ready)} ready tasks after the start")
     return step.ready[0]
 
 

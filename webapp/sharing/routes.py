@@ -4,6 +4,8 @@ seat or a share back)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -12,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.extensions import db
+from webapp.i18n.bundletext import org_name, step_title
 from webapp.models import Contribution, Organisation, SharedItem
 from webapp.services import disclosure, involvement, policy, reachability
 from webapp.services.errors import InvalidInput
@@ -21,14 +24,15 @@ bp = Blueprint("sharing", __name__)
 
 
 class SeatForm(FlaskForm):
-    organisation = SelectField("Organisation", validators=[DataRequired()])
+    organisation = SelectField(_l("Organisation"), validators=[DataRequired()])
 
 
 class ShareForm(FlaskForm):
-    organisation = SelectField("Share with", validators=[DataRequired()])
-    contribution = SelectField("Contribution", validators=[Optional()], coerce=str)
-    note = TextAreaField("Note for this organisation", validators=[Optional(), Length(max=5000)],
-                         description="Only what this organisation needs to do its part.")
+    organisation = SelectField(_l("Share with"), validators=[DataRequired()])
+    contribution = SelectField(_l("Contribution"), validators=[Optional()], coerce=str)
+    note = TextAreaField(_l("Note for this organisation"),
+                         validators=[Optional(), Length(max=5000)],
+                         description=_l("Only what this organisation needs to do its part."))
 
 
 @bp.route("/shared/")
@@ -63,21 +67,26 @@ def _sharing_forms(case):
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.name)).all()
     seat, share = SeatForm(prefix="seat"), ShareForm(prefix="share")
     silent = reachability.unreachable_ids()
-    names = {o.id: reachability.unreachable_label(o.name) if o.id in silent else o.name
-             for o in orgs}
+    names = {o.id: reachability.unreachable_label(org_name(o)) if o.id in silent
+             else org_name(o) for o in orgs}
     seat.organisation.choices = [SelectChoice(o.code, names[o.id]) for o in orgs]
     share.organisation.choices = [SelectChoice(o.code, names[o.id]) for o in orgs
                                   if o.id in involved_ids]
     contributions = db.session.scalars(
         select(Contribution).where(Contribution.case_id == case.id)
         .order_by(Contribution.submitted_at, Contribution.id)).all()
-    share.contribution.choices = [SelectChoice("", "— none, only the note —")] + [
-        SelectChoice(str(c.id), f"{c.title} · "
-                     f"{c.organisation.name if c.organisation else c.user.display_name}"
-                     + (" (professional secrecy: table only)" if c.professional_secrecy else ""))
-        for c in contributions
-    ]
+    share.contribution.choices = [SelectChoice("", _("— none, only the note —"))] + [
+        SelectChoice(str(c.id), _contribution_choice(c)) for c in contributions]
     return seat, share
+
+
+def _contribution_choice(c: Contribution) -> str:
+    """``Answer information request · Local police``, in the reader's language."""
+    who = org_name(c.organisation) if c.organisation else c.user.display_name
+    if c.professional_secrecy:
+        return _("%(step)s · %(who)s (professional secrecy: table only)",
+                 step=step_title(c.title), who=who)
+    return f"{step_title(c.title)} · {who}"
 
 
 @bp.route("/cases/<code>/sharing", methods=["GET"])
@@ -97,7 +106,11 @@ def _render_manage(case, seat, share, status=200):
                            disclosures=disclosure.disclosures(case),
                            identifiers_in_words=disclosure.in_words,
                            withdrawable=involvement.WITHDRAWABLE_REASONS,
-                           shared_what=involvement.shared_what), status
+                           shared_what=_shared_what), status
+
+
+def _shared_what(item: SharedItem) -> str:
+    return involvement.shared_what(item, step_title)
 
 
 @bp.route("/cases/<code>/sharing/seat", methods=["POST"])
@@ -109,7 +122,7 @@ def grant_seat(code: str):
         try:
             involvement.grant_seat(current_actor(), case, seat.organisation.data)
             db.session.commit()
-            flash("The organisation has a seat at the table for this case.", "success")
+            flash(_("The organisation has a seat at the table for this case."), "success")
             return redirect(url_for("sharing.manage", code=case.code))
         except InvalidInput as error:
             db.session.rollback()
@@ -130,8 +143,8 @@ def share(code: str):
                 contribution_id=int(contribution) if contribution else None,
                 note=share_form.note.data)
             db.session.commit()
-            flash(f"Shared with {item.organisation.name}; they see it on their view of "
-                  "this case.", "success")
+            flash(_("Shared with %(org)s; they see it on their view of this case.",
+                    org=org_name(item.organisation)), "success")
             return redirect(url_for("sharing.manage", code=case.code))
         except InvalidInput as error:
             db.session.rollback()
@@ -145,20 +158,23 @@ def withdraw_seat(code: str, item_id: int):
     """Take a seat at the table back (404: no such involvement on this case)."""
     case = case_or_404(code, policy.may_share)
     try:
-        done = involvement.withdraw_seat(current_actor(), case, item_id)
+        done = involvement.withdraw_seat(current_actor(), case, item_id, step_name=step_title)
     except InvalidInput as error:
         db.session.rollback()
         flash(error.message, "danger")
         return redirect(url_for("sharing.manage", code=case.code))
     db.session.commit()
-    message = (f"Withdrawn: {done.organisation} no longer has a seat at the table for this "
-               "case" + ("; it still sees its own tasks and answers." if done.still_involved
-                         else " and no longer sees the case at all."))
-    if done.shares_withdrawn == 1:
-        message += " One shared item that needed the seat was withdrawn with it."
-    elif done.shares_withdrawn:
-        message += (f" {done.shares_withdrawn} shared items that needed the seat were "
-                    "withdrawn with it.")
+    if done.still_involved:
+        message = _("Withdrawn: %(org)s no longer has a seat at the table for this case; it "
+                    "still sees its own tasks and answers.", org=done.organisation)
+    else:
+        message = _("Withdrawn: %(org)s no longer has a seat at the table for this case and no "
+                    "longer sees the case at all.", org=done.organisation)
+    if done.shares_withdrawn:
+        message += " " + ngettext(
+            "One shared item that needed the seat was withdrawn with it.",
+            "%(num)d shared items that needed the seat were withdrawn with it.",
+            done.shares_withdrawn)
     flash(message, "success")
     return redirect(url_for("sharing.manage", code=case.code))
 
@@ -168,9 +184,10 @@ def withdraw_seat(code: str, item_id: int):
 def withdraw_share(code: str, item_id: int):
     """Take back something shared with an organisation (404: not shared on this case)."""
     case = case_or_404(code, policy.may_share)
-    done = involvement.withdraw_share(current_actor(), case, item_id)
+    done = involvement.withdraw_share(current_actor(), case, item_id, step_name=step_title)
     db.session.commit()
-    flash(f"Withdrawn: {done.organisation} no longer sees {done.what}.", "success")
+    flash(_("Withdrawn: %(org)s no longer sees %(what)s.", org=done.organisation,
+            what=done.what), "success")
     return redirect(url_for("sharing.manage", code=case.code))
 
 

@@ -1,6 +1,7 @@
 """Report a signal: a partner's front-line worker tells the coordinator about a concern."""
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from webapp.auth.permissions import permission_required
 from webapp.cases.routes import RegisterCaseForm
@@ -48,12 +49,12 @@ def new():
             db.session.commit()
             flash(error.message, "danger")
             return render_template("signals/new.html", **page), 500
-        flash(f"Thank you. Your signal is registered as {case.code}. The coordinator decides "
-              "whether it becomes a case and may ask your organisation for more information.",
-              "success")
+        flash(_("Thank you. Your signal is registered as %(code)s. The coordinator decides "
+                "whether it becomes a case and may ask your organisation for more information.",
+                code=case.code), "success")
         return redirect(url_for("sharing.case", code=case.code))
     if posted:
-        flash("Nothing was sent yet: please correct the marked fields and send the signal "
-              "again. What you entered is kept.", "danger")
+        flash(_("Nothing was sent yet: please correct the marked fields and send the signal "
+                "again. What you entered is kept."), "danger")
         return render_template("signals/new.html", **page), 422
     return render_template("signals/new.html", **page)
