@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from webapp import engine
 from webapp.engine import replay
+from webapp.engine.phrases import N_, say
 from webapp.extensions import db
 from webapp.models import ProcessDraft, ProcessScenario, utcnow
 from webapp.services import tasks
@@ -43,8 +44,8 @@ def run_all(draft: ProcessDraft, *, again: bool = False) -> list[ProcessScenario
     now = utcnow()
     for scenario in todo:
         if bundle is None:
-            outcome = replay.Outcome(False, "Not run: the draft has problems to fix first.",
-                                     None, "problems")
+            outcome = replay.Outcome.of(
+                False, say(N_("Not run: the draft has problems to fix first.")), None, "problems")
         else:
             outcome = replay.replay(bundle, scenario.steps, scenario.ending,
                                     start_data=dict(START_DATA), now=now, options=options,
