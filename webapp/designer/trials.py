@@ -62,7 +62,7 @@ def try_task(process_id: str, task_id: str):
         try:
             trial.complete(actor, process_id, task_id, form.to_data())
             db.session.commit()
-            flash(f"\u201c{task.title}\u201d is done in the trial.", "success")
+            flash(_("\u201c%(task)s\u201d is done in the trial.", task=task.title), "success")
             return redirect(url_for("designer.try_it", process_id=process_id))
         except (NotFound, StepFailed) as err:
             db.session.rollback()
