@@ -17,7 +17,8 @@ from tests.webapp.helpers import actor
 from webapp.extensions import db
 from webapp.services.designer import drafts
 
-from .test_designer import insert_check_task
+from .test_designer import FORM, insert_check_task
+from .test_trials import saved_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Where the workbench's messages are written (templates, views, services, validation).
@@ -174,6 +175,22 @@ def test_the_translations_page_speaks_the_owners_language(app, network, login,
     for text in EXPECTED[language]["translations"]:
         assert text in page, text
     assert _english_left(page, english_sentences[language]) == []
+
+
+def test_a_scenario_that_no_longer_runs_as_saved_says_where_in_dutch(app, network, login):
+    saved_scenario()
+    owner = actor("owner")
+    drafts.save_file(owner, "maw_case", "forms/check-signal.schema.json", FORM)
+    text = drafts.open_draft(owner, "maw_case").files["processes/case.bpmn"]
+    drafts.save_file(owner, "maw_case", "processes/case.bpmn", insert_check_task(text))
+    db.session.commit()  # run and kept while nobody read it
+    page = html.unescape(_owner_reading(login, "nl").get("/designer/maw_case/")
+                         .get_data(as_text=True))
+    assert ("Bij stap 1 ('Register signal') verschilt het pad nu: het scenario ging door "
+            "Register signal → Recommend an intake outcome; het ontwerp gaat nu door Register "
+            "signal.") in page
+    assert "Publiceren hoewel 1 scenario verschilt" in page
+    assert "the path now differs" not in page
 
 
 def test_the_english_workbench_is_unchanged(app, network, login, english_sentences):
