@@ -134,7 +134,7 @@ def test_owner_adds_a_step_tries_publishes_and_migrates(as_user, running_cases):
         "the step 'Register signal' where it is now was changed")
     screenshot(owner, "designer-migrate")
     owner.get_by_role("button", name="Move the selected cases").click()
-    expect(owner.get_by_text("Moved 1 case(s) to version 2.")).to_be_visible()
+    expect(owner.get_by_text("Moved 1 case to version 2.")).to_be_visible()
     expect(owner.get_by_role("table", name="Cases that can move")).to_contain_text("None.")
     expect(owner.get_by_role("table", name="Cases that cannot move")).to_contain_text(stays)
 

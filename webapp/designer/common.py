@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort
 from flask_login import current_user, login_required
 
 from webapp.extensions import db
+from webapp.i18n.phrases import message as kept_message
 from webapp.services import tasks as task_service
 from webapp.services.errors import NotAllowed, NotFound
 from webapp.services.policy import may_edit_processes
@@ -49,6 +50,12 @@ def _not_found(error):
 def _not_allowed(error):
     db.session.rollback()
     abort(403)
+
+
+@bp.app_template_filter("said")
+def said(kept) -> str:
+    """A kept validation problem or scenario outcome in the reader's language."""
+    return kept_message(kept)
 
 
 def option_sources():

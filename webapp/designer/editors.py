@@ -1,9 +1,21 @@
 """The draft and its editors: diagrams, decision tables, forms, validation on every save."""
 
-from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    get_template_attribute,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
 
 from webapp.engine import formfiles
 from webapp.extensions import db
+from webapp.i18n.phrases import translated_problems
 from webapp.services.designer import drafts, formpreview, scenario_runs
 from webapp.services.errors import Conflict, InvalidInput
 from webapp.taskforms import build_task_form
@@ -70,13 +82,15 @@ def file_text(process_id: str, path: str):
 @bp.route("/<process_id>/files/<path:path>", methods=["POST"])
 @owner_only
 def save(process_id: str, path: str):
-    """Save one file (the editors post JSON {content}); answers with the validation result."""
+    """Save one file (the editors post JSON {content}); answers with the validation result:
+    the problems (messages in the reader's language), the problem area as the page shows it
+    (``html``), the content's hash and how the saved scenarios run."""
     payload = request.get_json(silent=True) or {}
     content = payload.get("content") if isinstance(payload.get("content"), str) else None
     if content is None:
         content = request.form.get("content")
     if content is None:
-        return jsonify(error="Nothing to save."), 400
+        return jsonify(error=_("Nothing to save.")), 400
     base = payload.get("base") if isinstance(payload.get("base"), str) else None
     try:
         d = drafts.save_file(current_actor(), process_id, path, content, base)
@@ -88,8 +102,12 @@ def save(process_id: str, path: str):
         return jsonify(error=err.message), 409
     saved = scenario_runs.results(scenario_runs.scenarios_of(process_id))
     db.session.commit()
-    return jsonify(saved=True, problems=d.problems, hash=drafts.content_hash(content),
-                   scenarios=saved)
+    problems = translated_problems(d.problems)
+    html = get_template_attribute("designer/_problems.html", "problem_list")(
+        problems, d, link=False, saved=True)
+    html += get_template_attribute("designer/_problems.html", "scenario_results")(saved)
+    return jsonify(saved=True, problems=problems, hash=drafts.content_hash(content),
+                   scenarios=saved, html=str(html))
 
 
 @bp.route("/<process_id>/forms/new", methods=["POST"])
@@ -127,7 +145,7 @@ def new_decision(process_id: str):
 def delete(process_id: str, path: str):
     drafts.delete_file(current_actor(), process_id, path)
     db.session.commit()
-    flash(f"{path} is deleted from the draft.", "info")
+    flash(_("%(file)s is deleted from the draft.", file=path), "info")
     return redirect(url_for("designer.draft", process_id=process_id))
 
 

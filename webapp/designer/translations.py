@@ -4,7 +4,7 @@ from collections import Counter
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
+from flask_babel import ngettext, pgettext
 
 from webapp.engine.catalogs import missing_translations
 from webapp.extensions import db
@@ -15,6 +15,23 @@ from webapp.services.errors import InvalidInput
 from webapp.web import current_actor
 
 from .common import bp, owner_only
+
+
+def _kind(kind: str) -> str | None:
+    """What a text of a diagram or decision table is (engine.texts: "<id> (<kind>)")."""
+    return {"name": pgettext("what a text of an element is", "name"),
+            "text": pgettext("what a text of an element is", "text"),
+            "instructions": pgettext("what a text of an element is", "instructions"),
+            "label": pgettext("what a text of an element is", "label"),
+            "description": pgettext("what a text of an element is", "description"),
+            "output": pgettext("what a text of an element is", "output")}.get(kind)
+
+
+def where(element: str) -> str:
+    """Where a text is, with what it is in the reader's words: ``check (naam)``."""
+    ident, _sep, kind = element.rpartition(" (")
+    said = _kind(kind[:-1]) if ident and kind.endswith(")") else None
+    return f"{ident} ({said})" if said else element
 
 
 def _languages() -> tuple[list[str], str]:
@@ -62,7 +79,7 @@ def translations(process_id: str):
         "designer/translations.html", draft=draft, sheet=sheet, language=language,
         tabs=[(code, endonym(code), counts[code]) for code in others],
         rows=[r for r in sheet.rows if not (only_missing and r.translation)],
-        only_missing=only_missing,
+        only_missing=only_missing, where=where,
         source_name=language_in_reader_words(sheet.source_language),
         problems=[p for p in draft.problems if p["file"].startswith("i18n/")])
 

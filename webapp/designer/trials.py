@@ -1,10 +1,12 @@
 """Try it and scenarios: run the draft as a trial, save a trial as a scenario, see how the
 saved scenarios run on the draft."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from webapp.engine.translation import Translator, translator
 from webapp.extensions import db
+from webapp.i18n.locale import chosen_language, locale_name
 from webapp.models import ROLE_LABELS
 from webapp.services.designer import scenario_runs, scenarios, trial
 from webapp.services.errors import InvalidInput, NotFound, StepFailed
@@ -14,6 +16,15 @@ from webapp.web import current_actor
 from .common import bp, option_sources, owner_only
 
 _ACTIONS = {"start": trial.start, "timers": trial.fire_timers}
+
+
+def _shown(t: trial.Trial) -> Translator:
+    """The draft's texts in the reader's language, as a case's task page shows its version's:
+    trying the draft in Dutch shows its Dutch steps and forms."""
+    language = chosen_language()
+    return translator(t.bundle.files, t.bundle.hash, language,
+                      current_app.config["DEFAULT_LANGUAGE"],
+                      locale_name(language, current_app.config["TERRITORY"]))
 
 
 @bp.route("/<process_id>/try", methods=["GET", "POST"])
@@ -38,7 +49,7 @@ def try_it(process_id: str):
         return redirect(url_for("designer.try_it", process_id=process_id))
     db.session.commit()
     return render_template("designer/try.html", trial=t, process_id=process_id,
-                           scenarios=saved, lane_labels=ROLE_LABELS)
+                           scenarios=saved, lane_labels=ROLE_LABELS, shown=_shown(t))
 
 
 @bp.route("/<process_id>/try/<task_id>", methods=["GET", "POST"])
@@ -52,9 +63,10 @@ def try_task(process_id: str, task_id: str):
         db.session.rollback()
         flash(err.message, "danger")
         return redirect(url_for("designer.try_it", process_id=process_id))
-    schema = (t.bundle.form(task.form) if task.form else None) or {"type": "object",
-                                                                   "properties": {}}
-    ui = t.bundle.form(task.ui_form) if task.ui_form else None
+    shown = _shown(t)
+    schema = (shown.form(task.form, t.bundle.form(task.form)) if task.form else None) or {
+        "type": "object", "properties": {}}
+    ui = shown.form(task.ui_form, t.bundle.form(task.ui_form)) if task.ui_form else None
     posted = request.method == "POST"
     form = build_task_form(schema, ui, formdata=request.form if posted else None,
                            data=task.data, option_sources=option_sources())
@@ -62,13 +74,16 @@ def try_task(process_id: str, task_id: str):
         try:
             trial.complete(actor, process_id, task_id, form.to_data())
             db.session.commit()
-            flash(f"\u201c{task.title}\u201d is done in the trial.", "success")
+            flash(_("\u201c%(task)s\u201d is done in the trial.", task=task.title), "success")
             return redirect(url_for("designer.try_it", process_id=process_id))
         except (NotFound, StepFailed) as err:
             db.session.rollback()
             flash(err.message, "danger")
     return render_template("designer/try_task.html", task=task, form=form,
-                           process_id=process_id, goes_to=t.owners.get(task.id, ""))
+                           process_id=process_id, goes_to=t.owners.get(task.id, ""),
+                           shown=shown, title=shown.name(task.title),
+                           instructions=task.instructions_in.get(shown.language,
+                                                                 task.instructions))
 
 
 @bp.route("/<process_id>/scenarios", methods=["POST"])

@@ -2,6 +2,8 @@
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from webapp import engine
 from webapp.extensions import db
@@ -12,13 +14,16 @@ from webapp.web import current_actor
 
 from .common import bp, owner_only
 
+#: A version's status as the process list shows it.
+STATUS_WORDS = {"published": _l("published"), "retired": _l("retired")}
+
 
 @bp.route("/")
 @owner_only
 def index():
     rows = overview.list_processes(current_actor())
     return render_template("designer/index.html", rows=rows, describe=overview.describe,
-                           case_process=bundles.case_process_id())
+                           case_process=bundles.case_process_id(), status_words=STATUS_WORDS)
 
 
 @bp.route("/<process_id>/publish", methods=["POST"])
@@ -37,10 +42,12 @@ def publish(process_id: str):
     db.session.commit()
     if not published.changed:
         flash(_("Nothing changed: the draft is the same as version %(num)s, so nothing was "
-                "published.", num=number) + " " + _starting(process_id, own, case), "info")
+                "published. %(starting)s", num=number,
+                starting=_starting(process_id, own, case)), "info")
         return redirect(url_for("designer.draft", process_id=process_id))
     flash(_("Published as version %(num)s. Running cases stay on their version until you "
-            "move them.", num=number) + " " + _starting(process_id, own, case), "success")
+            "move them. %(starting)s", num=number, starting=_starting(process_id, own, case)),
+          "success")
     return redirect(url_for("designer.index"))
 
 
@@ -71,9 +78,11 @@ def set_status(process_id: str, number: int):
         db.session.rollback()
         flash(err.message, "danger")
         return redirect(url_for("designer.index"))
-    done = (_("Version %(num)s is retired.", num=number) if status == "retired"
-            else _("Version %(num)s is in use again.", num=number))
-    flash(done + " " + _starting(process_id, own, case), "success")
+    starting = _starting(process_id, own, case)
+    flash(_("Version %(num)s is retired. %(starting)s", num=number, starting=starting)
+          if status == "retired" else
+          _("Version %(num)s is in use again. %(starting)s", num=number, starting=starting),
+          "success")
     return redirect(url_for("designer.index"))
 
 
@@ -99,7 +108,7 @@ def choose_for_cases(process_id: str):
 def reset(process_id: str, number: int):
     drafts.reset_draft(current_actor(), process_id, drafts.get_version(process_id, number))
     db.session.commit()
-    flash(f"The draft now starts again from version {number}.", "info")
+    flash(_("The draft now starts again from version %(num)s.", num=number), "info")
     return redirect(url_for("designer.draft", process_id=process_id))
 
 
@@ -124,7 +133,7 @@ def import_bundle():
     upload = request.files.get("bundle")
     process_id = request.form.get("process_id") or None
     if upload is None:
-        flash("Choose a zip file to import.", "danger")
+        flash(_("Choose a zip file to import."), "danger")
         return redirect(request.referrer or url_for("designer.index"))
     try:
         d = bundlezip.import_zip(current_actor(), upload.read(bundlezip.MAX_ZIP_BYTES + 1),
@@ -135,10 +144,10 @@ def import_bundle():
         return render_template("designer/import_choice.html", clash=clash), 409
     except InvalidInput as err:
         db.session.rollback()
-        flash(f"Not imported: {err.message}", "danger")
+        flash(_("Not imported: %(problem)s", problem=err.message), "danger")
         return redirect(url_for("designer.index"))
     db.session.commit()
-    flash("Imported into the draft. Check the problems below, then publish.", "success")
+    flash(_("Imported into the draft. Check the problems below, then publish."), "success")
     return redirect(url_for("designer.draft", process_id=d.process_id))
 
 
@@ -150,15 +159,19 @@ def compare(process_id: str):
     b = request.args.get("b")
     old = drafts.get_version(process_id, a) if a else None
     if b == "draft" or b is None:
-        new_files, new_label = drafts.open_draft(current_actor(), process_id).files, "the draft"
+        new_files, new_label = drafts.open_draft(current_actor(), process_id).files, \
+            _("the draft")
+    elif b.isdigit():
+        new_files = drafts.get_version(process_id, int(b)).files
+        new_label = _("version %(num)s", num=b)
     else:
-        new_files, new_label = drafts.get_version(process_id, int(b)).files, f"version {b}"
+        abort(400)
     if old is None:
         abort(400)
     db.session.commit()
     result = diff.diff_bundles(old.files, new_files)
     return render_template("designer/diff.html", result=result, process_id=process_id,
-                           old_label=f"version {a}", new_label=new_label)
+                           old_label=_("version %(num)s", num=a), new_label=new_label)
 
 
 @bp.route("/<process_id>/migrate", methods=["GET", "POST"])
@@ -174,9 +187,11 @@ def migrate(process_id: str):
             ids = [int(x) for x in request.form.getlist("case") if x.isdigit()]
             moved, refused = migration.migrate(actor, process_id, a, b, ids)
             db.session.commit()
-            msg = f"Moved {len(moved)} case(s) to version {b}."
+            msg = ngettext("Moved %(num)d case to version %(version)s.",
+                           "Moved %(num)d cases to version %(version)s.", len(moved), version=b)
             if refused:
-                msg += " Not moved: " + "; ".join(f"{c} ({r})" for c, r in refused)
+                msg = _("%(moved)s Not moved: %(refused)s", moved=msg, refused="; ".join(
+                    _("%(case)s (%(reason)s)", case=c, reason=r) for c, r in refused))
             flash(msg, "success" if not refused else "warning")
             return redirect(url_for("designer.migrate", process_id=process_id,
                                     **{"from": a, "to": b}))

@@ -20,13 +20,13 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from babel import Locale, UnknownLocaleError
 from jinja2 import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
 from .bundle import parse_xml
 from .errors import Problem
+from .phrases import N_, Language
 from .texts import Text, bundle_texts, file_texts, output_strings
 
 CATALOG_FOLDER = "i18n"
@@ -75,18 +75,20 @@ def parse_catalog(path: str, content: str) -> tuple[Catalog | None, list[Problem
     """Read one catalog file; (None, problems) when it cannot be used at all."""
     language = catalog_language(path)
     if language is None:
-        return None, [Problem(path, None, "a translation catalog is named i18n/<language>"
-                              ".json, e.g. i18n/nl.json")]
+        return None, [Problem.of(path, None, N_("a translation catalog is named "
+                                                "i18n/<language>.json, e.g. i18n/nl.json"))]
     try:
         data = json.loads(content)
     except ValueError as err:
-        return None, [Problem(path, None, f"the catalog is not valid JSON: {err}")]
+        return None, [Problem.of(path, None, N_("the catalog is not valid JSON: %(error)s"),
+                                 error=str(err))]
     texts = data.get("texts") if isinstance(data, dict) else None
     if not isinstance(texts, dict) or not all(
         isinstance(f, dict) and all(isinstance(k, str) and isinstance(v, str)
                                     for k, v in f.items()) for f in texts.values()):
-        return None, [Problem(path, None, 'the catalog must be {"source_language": "en", '
-                              '"texts": {"<file>": {"<source text>": "<translation>"}}}')]
+        return None, [Problem.of(path, None, N_(
+            'the catalog must be {"source_language": "en", "texts": {"<file>": '
+            '{"<source text>": "<translation>"}}}'))]
     source = data.get("source_language")
     return Catalog(language, source if isinstance(source, str) else None, texts), []
 
@@ -120,11 +122,12 @@ class Missing:
     language: str
     text: Text
 
-    def problem(self, language_name: str | None = None) -> Problem:
+    def problem(self) -> Problem:
         shown = self.text.source if len(self.text.source) <= 60 else \
             self.text.source[:57].rstrip() + "…"
-        return Problem(self.text.file, self.text.element,
-                       f"no {language_name or self.language} translation of “{shown}”")
+        return Problem.of(self.text.file, self.text.element,
+                          N_("no %(language)s translation of “%(text)s”"),
+                          language=Language(self.language), text=shown)
 
 
 def missing_translations(
@@ -165,21 +168,14 @@ def translation_warnings(
     catalogs = read_catalogs(files)
     named = {c.source_language for c in catalogs.values() if c.source_language}
     if len(named) > 1:
-        problems.append(Problem(f"{CATALOG_FOLDER}/", None, "the catalogs name different "
-                                f"source languages ({', '.join(sorted(named))})"))
+        problems.append(Problem.of(f"{CATALOG_FOLDER}/", None, N_(
+            "the catalogs name different source languages (%(languages)s)"),
+            languages=sorted(named)))
     for language, catalog in sorted(catalogs.items()):
         problems += _check_templates(catalog_path(language), catalog, files)
     for item in missing_translations(files, languages, default_source):
-        problems.append(item.problem(language_name(item.language)))
+        problems.append(item.problem())
     return problems
-
-
-def language_name(code: str) -> str:
-    """The English name of a language code (``nl`` -> ``Dutch``), else the code."""
-    try:
-        return Locale.parse(code).english_name or code
-    except (ValueError, UnknownLocaleError):
-        return code
 
 
 def _check_templates(path: str, catalog: Catalog, files: Mapping[str, str]) -> list[Problem]:
@@ -195,8 +191,9 @@ def _check_templates(path: str, catalog: Catalog, files: Mapping[str, str]) -> l
             try:
                 _SYNTAX.parse(target)
             except TemplateError as err:
-                problems.append(Problem(path, text.element, "the translated instructions "
-                                        f"are not a valid template: {err}"))
+                problems.append(Problem.of(path, text.element, N_(
+                    "the translated instructions are not a valid template: %(error)s"),
+                    error=str(err)))
     return problems
 
 

@@ -22,6 +22,7 @@ from lxml import etree
 
 from .errors import Problem
 from .messages import APP_MESSAGES
+from .phrases import N_, Phrase, say
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -86,7 +87,7 @@ class _Reader:
     key: tuple[str, str]
     file: str
     element: str | None
-    what: str
+    what: Phrase
     names: set[str]
     own: set[str] = field(default_factory=set)  # set by the same element before it reads
 
@@ -138,6 +139,11 @@ def _label(node) -> str:
     return f"'{name}'" if name else f"'{node.get('id')}'"
 
 
+def _what(text: str, node, **values) -> Phrase:
+    """What reads a name, e.g. "the script of 'Check'" (``text`` has ``%(element)s``)."""
+    return say(text, element=_label(node), **values)
+
+
 class _Builder:
     def __init__(self, trees, files):
         self.trees = {p: t for p, t in trees.items() if p.endswith(".bpmn")}
@@ -162,8 +168,9 @@ class _Builder:
             condition = _text(flow, "bpmn:conditionExpression")
             if condition:
                 reads, _ = snippet_names(condition, "eval")
+                what = _what(N_("the condition of the flow %(element)s"), flow)
                 g.readers.append(_Reader((path, flow.get("sourceRef")), path, flow.get("id"),
-                                         f"the condition of the flow {_label(flow)}", reads))
+                                         what, reads))
         for node in scope:
             if not isinstance(node.tag, str) or node.get("id") is None:
                 continue
@@ -200,16 +207,18 @@ class _Builder:
         post_reads, post_writes = snippet_names(post)
         form = self._form_writes(node)
         if pre:
-            g.readers.append(_Reader(key, path, node.get("id"), f"the pre-script of {_label(node)}",
+            g.readers.append(_Reader(key, path, node.get("id"),
+                                     _what(N_("the pre-script of %(element)s"), node),
                                      pre_reads, set(item)))
         if post:
             g.readers.append(_Reader(key, path, node.get("id"),
-                                     f"the post-script of {_label(node)}", post_reads,
+                                     _what(N_("the post-script of %(element)s"), node), post_reads,
                                      set(item) | pre_writes | form))
         g.writes[key] |= pre_writes | post_writes | form
         if local == "scriptTask":
             reads, writes = snippet_names(_text(node, "bpmn:script"))
-            g.readers.append(_Reader(key, path, node.get("id"), f"the script of {_label(node)}",
+            g.readers.append(_Reader(key, path, node.get("id"),
+                                     _what(N_("the script of %(element)s"), node),
                                      reads, set(item) | pre_writes))
             g.writes[key] |= writes
         if local == "businessRuleTask":
@@ -218,12 +227,13 @@ class _Builder:
             if prop.get("name") in ("assignedOrganisation", "dueIn", "dueAt"):
                 reads, _ = snippet_names(prop.get("value"), "eval")
                 g.readers.append(_Reader(key, path, node.get("id"),
-                                         f"the {prop.get('name')} of {_label(node)}", reads,
+                                         _what(N_("the %(property)s of %(element)s"), node,
+                                               property=prop.get("name")), reads,
                                          set(item) | pre_writes))
         for timer in node.iterfind("bpmn:timerEventDefinition/*", NS):
             reads, _ = snippet_names(timer.text, "eval")
             g.readers.append(_Reader(key, path, node.get("id"),
-                                     f"the timer of {_label(node)}", reads))
+                                     _what(N_("the timer of %(element)s"), node), reads))
         g.writes[key] |= self._message_writes(node)
 
     def _loop(self, key, node) -> list[str]:
@@ -238,15 +248,15 @@ class _Builder:
         collection = _text(loop, "bpmn:loopDataInputRef")
         if collection:
             self.graph.readers.append(_Reader(key, key[0], node.get("id"),
-                                              f"the multi-instance collection of "
-                                              f"{_label(node)}", {collection.strip()}))
+                                              _what(N_("the multi-instance collection of "
+                                                       "%(element)s"), node), {collection.strip()}))
         output = _text(loop, "bpmn:loopDataOutputRef")
         self.graph.writes[key] |= {output.strip()} if output else set()
         cardinality = _text(loop, "bpmn:loopCardinality")
         if cardinality:
             reads, _ = snippet_names(cardinality, "eval")
-            self.graph.readers.append(_Reader(key, key[0], node.get("id"),
-                                              f"the loop cardinality of {_label(node)}", reads))
+            what = _what(N_("the loop cardinality of %(element)s"), node)
+            self.graph.readers.append(_Reader(key, key[0], node.get("id"), what, reads))
         # a called process starts with the item (its data is the instance's)
         self.graph.writes[("item", key)] = set(inside)
         return inside
@@ -271,8 +281,10 @@ class _Builder:
         for entry in decision.iter("{*}inputExpression"):
             reads, _ = snippet_names(entry.findtext("{*}text"), "eval")
             holder = entry.getparent()
-            what = (f"the input {holder.get('label') or holder.get('id')!r} of the decision "
-                    f"'{decision_id}' (called by {_label(node)} in {key[0]})")
+            what = _what(N_("the input %(input)s of the decision '%(decision)s' (called by "
+                            "%(element)s in %(file)s)"), node,
+                         input=repr(holder.get("label") or holder.get("id")),
+                         decision=decision_id, file=key[0])
             self.graph.readers.append(_Reader(key, path, holder.get("id"), what, reads, own))
 
     def _message_writes(self, node) -> set[str]:
@@ -324,8 +336,9 @@ def check_data_flow(trees: dict[str, etree._Element], files: dict[str, str],
         missing = sorted(reader.names - known - reader.own)
         for name in missing:
             at = (reader.file, reader.element, name)
-            warnings.setdefault(at, Problem(reader.file, reader.element, f"{reader.what} reads "
-                f"'{name}', which no step before it sets (no form field, script, decision or "
-                "multi-instance item of that name). Check the spelling, or set it in an earlier "
-                "step", warning=True))  # fmt: skip
+            warnings.setdefault(at, Problem.of(reader.file, reader.element, N_(
+                "%(what)s reads '%(name)s', which no step before it sets (no form field, "
+                "script, decision or multi-instance item of that name). Check the spelling, or "
+                "set it in an earlier step"), warning=True, what=reader.what,
+                name=name))  # fmt: skip
     return list(warnings.values())

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
+
+from .phrases import Phrase
 
 
 class EngineError(Exception):
@@ -13,12 +16,24 @@ class EngineError(Exception):
 class Problem:
     """One thing wrong with a process bundle, phrased for a process owner. A ``warning`` is
     worth a look but does not keep the bundle from running (e.g. a variable that may be
-    unset); any other problem does."""
+    unset); any other problem does.
+
+    ``message`` is in English (the command line, logs and stored drafts read it);
+    ``phrase`` is the same message kept translatable, which pages show in the reader's
+    language (see engine.phrases). Make one with :meth:`of`."""
 
     file: str
     element_id: str | None
     message: str
     warning: bool = False
+    phrase: Phrase | None = field(default=None, compare=False, hash=False)
+
+    @classmethod
+    def of(cls, file: str, element_id: str | None, text: str, /, *, warning: bool = False,
+           **values: Any) -> Problem:
+        """A problem saying ``text`` (marked with ``N_``) filled with ``values``."""
+        phrase = Phrase(text, values)
+        return cls(file, element_id, phrase.english(), warning, phrase)
 
     def __str__(self) -> str:
         if self.element_id is None:

@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable
 
 from .errors import Problem
-from .formschema import check_schema
+from .formschema import schema_problems
 
 #: (schema suffix, UI schema suffix) of each naming convention.
 CONVENTIONS = ((".schema.json", ".uischema.json"), ("-schema.json", "-uischema.json"))
@@ -81,12 +81,12 @@ def check_forms(files: dict[str, str], used: Iterable[tuple[str, str | None]]) -
             continue
         ui = _load(files, ui_name) if ui_name else None
         # A file named as a schema was checked against the meta-schema with the others.
-        for message in check_schema(schema, ui, meta=form_role(schema_name) != "schema"):
-            file = f"forms/{ui_name}" if message.startswith("The UI schema") else \
+        for phrase in schema_problems(schema, ui, meta=form_role(schema_name) != "schema"):
+            file = f"forms/{ui_name}" if phrase.text.startswith("The UI schema") else \
                 f"forms/{schema_name}"
-            if ui_name and "(ui:widget)" in message:
+            if ui_name and "(ui:widget)" in phrase.text:
                 file = f"forms/{ui_name}"
-            problems[Problem(file, None, message)] = None
+            problems[Problem.of(file, None, phrase.text, **phrase.values)] = None
     return list(problems)
 
 

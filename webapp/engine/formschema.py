@@ -19,6 +19,7 @@ from jsonschema import Draft202012Validator, FormatChecker, ValidationError, val
 from jsonschema.exceptions import best_match
 
 from webapp.engine.identity import IdentityCache
+from webapp.engine.phrases import N_, Phrase, say
 
 #: Property names that would clash with form machinery (WTForms attributes, CSRF, prefill).
 RESERVED_NAMES = frozenset(
@@ -29,7 +30,7 @@ RESERVED_NAMES = frozenset(
     }
 )  # fmt: skip
 _NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
-_SUPPORTED = (
+_SUPPORTED = N_(
     "text, long text, date, date and time, e-mail address, choice (enum or x-options), whole "
     "number, number, yes/no, list of choices, list of short texts or numbers, group of fields "
     "(an object with properties) or repeatable rows"
@@ -172,7 +173,13 @@ META_VALIDATOR = Draft202012Validator(Draft202012Validator.META_SCHEMA)
 
 def check_schema(schema: Any, ui: Any = None, *, meta: bool = True) -> list[str]:
     """List the problems that make ``schema`` (with its UI schema ``ui``) unusable as a task
-    form, in plain words, each naming its field.
+    form, in plain words (English), each naming its field; see :func:`schema_problems`."""
+    return [problem.english() for problem in schema_problems(schema, ui, meta=meta)]
+
+
+def schema_problems(schema: Any, ui: Any = None, *, meta: bool = True) -> list[Phrase]:
+    """The problems that make ``schema`` (with its UI schema ``ui``) unusable as a task form,
+    each naming its field, as phrases the workbench shows in the reader's language.
 
     An empty list means every field can be shown. Problems: not valid JSON Schema (draft
     2020-12), top level not ``"type": "object"``, unsupported field types or formats, widgets
@@ -181,21 +188,20 @@ def check_schema(schema: Any, ui: Any = None, *, meta: bool = True) -> list[str]
     meta-schema (the costly part) for a schema checked that way already.
     """
     if not isinstance(schema, dict):
-        return ["The form schema must be a JSON object."]
+        return [say(N_("The form schema must be a JSON object."))]
     error = best_match(META_VALIDATOR.iter_errors(schema)) if meta else None
     if error is not None:
-        where = "/".join(str(p) for p in error.absolute_path) or "the top level"
-        message = error.message
+        where = "/".join(str(p) for p in error.absolute_path) or say(N_("the top level"))
+        message = error.message  # jsonschema's own words
         if error.absolute_path and error.absolute_path[-1] == "type":
-            message = (
-                f"{error.instance!r} is not a type; use string, integer, number, boolean, "
-                "array or object"
-            )
-        return [f"The form schema is not valid JSON Schema at {where}: {message}"]
+            message = say(N_("%(value)s is not a type; use string, integer, number, boolean, "
+                             "array or object"), value=repr(error.instance))
+        return [say(N_("The form schema is not valid JSON Schema at %(where)s: %(error)s"),
+                    where=where, error=message)]
     if schema.get("type") != "object":
-        return ['The form schema must have "type": "object" at the top level.']
+        return [say(N_('The form schema must have "type": "object" at the top level.'))]
     if ui is not None and not isinstance(ui, Mapping):
-        return ["The UI schema must be a JSON object."]
+        return [say(N_("The UI schema must be a JSON object."))]
     return list(_check_properties(schema, ui or {}, prefix="", inside=None))
 
 
@@ -204,46 +210,58 @@ def _ui_of(ui: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _unsupported(label: str, prop: Mapping[str, Any]) -> str:
-    shown = prop.get("type", "no type")
+def _unsupported(label: str, prop: Mapping[str, Any]) -> Phrase:
     if prop.get("format") and json_type(prop) == "string":
-        return (f'Field "{label}" has the format "{prop["format"]}", which the form cannot show '
-                "(supported: date, date-time, email, or none).")
+        return say(N_('Field "%(field)s" has the format "%(format)s", which the form cannot '
+                      "show (supported: date, date-time, email, or none)."),
+                   field=label, format=str(prop["format"]))
     if json_type(prop) == "object":
-        return (f'Field "{label}" is an object without properties; list its fields under '
-                '"properties" (it is shown as a group of fields).')
-    return f'Field "{label}" has an unsupported type ({shown}). Supported: {_SUPPORTED}.'
+        return say(N_('Field "%(field)s" is an object without properties; list its fields '
+                      'under "properties" (it is shown as a group of fields).'), field=label)
+    shown = str(prop["type"]) if "type" in prop else say(N_("no type"))
+    return say(N_('Field "%(field)s" has an unsupported type (%(type)s). Supported: '
+                  "%(supported)s."), field=label, type=shown, supported=say(_SUPPORTED))
+
+
+#: (what, inside what) -> the problem: lists and rows repeat only at the top level.
+_NESTED = {
+    ("rows", "rows"): N_('Field "%(field)s": repeatable rows inside repeatable rows are not '
+                         "supported; move it to the top level of the form."),
+    ("rows", "group"): N_('Field "%(field)s": repeatable rows inside a group of fields are not '
+                          "supported; move it to the top level of the form."),
+    ("list", "rows"): N_('Field "%(field)s": a list inside repeatable rows are not supported; '
+                         "move it to the top level of the form."),
+    ("list", "group"): N_('Field "%(field)s": a list inside a group of fields are not '
+                          "supported; move it to the top level of the form."),
+}
 
 
 def _check_properties(
     schema: Mapping[str, Any], ui: Mapping[str, Any], prefix: str, inside: str | None
-) -> Iterator[str]:
+) -> Iterator[Phrase]:
     """``inside``: None at the top level, "rows" in repeatable rows, "group" in a group."""
     for name, prop in (schema.get("properties") or {}).items():
         label = f"{prefix}{name}"
         if not is_field_name(name):
-            yield (
-                f'Field "{label}": the name must start with a letter, use only letters, '
-                "digits and _, and not be one of: " + ", ".join(sorted(RESERVED_NAMES)) + "."
-            )
+            yield say(N_('Field "%(field)s": the name must start with a letter, use only '
+                         "letters, digits and _, and not be one of: %(reserved)s."),
+                      field=label, reserved=sorted(RESERVED_NAMES))
             continue
         if not isinstance(prop, Mapping):
-            yield f'Field "{label}" must be described by a JSON object.'
+            yield say(N_('Field "%(field)s" must be described by a JSON object.'), field=label)
             continue
         field_ui = _ui_of(ui, name)
         widget = field_ui.get("ui:widget")
         if widget is not None and (not isinstance(widget, str) or widget not in WIDGETS):
-            yield (f'Field "{label}": the widget "{widget}" (ui:widget) does not exist here; '
-                   f"use one of: {', '.join(sorted(WIDGETS))}.")
+            yield say(N_('Field "%(field)s": the widget "%(widget)s" (ui:widget) does not exist '
+                         "here; use one of: %(widgets)s."),
+                      field=label, widget=str(widget), widgets=sorted(WIDGETS))
             continue
         kind = field_kind(prop, field_ui)
         if kind is None:
             yield _unsupported(label, prop)
         elif kind in ("rows", "list") and inside is not None:
-            what = "repeatable rows" if kind == "rows" else "a list"
-            where = "repeatable rows" if inside == "rows" else "a group of fields"
-            yield (f'Field "{label}": {what} inside {where} are not supported; move it to the '
-                   "top level of the form.")
+            yield say(_NESTED[(kind, inside)], field=label)
         elif kind == "rows":
             yield from _check_properties(prop["items"], _ui_of(field_ui, "items"),
                                          f"{label} > ", inside="rows")

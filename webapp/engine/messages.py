@@ -14,10 +14,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .phrases import N_, Phrase, say
+
 
 @dataclass(frozen=True)
 class AppMessage:
-    """A message the application sends: when, and the case data it sets."""
+    """A message the application sends: when (marked for translation), and the case data it
+    sets."""
 
     sent_when: str
     variables: tuple[str, ...] = ()
@@ -27,12 +30,12 @@ class AppMessage:
 #: send another message.
 APP_MESSAGES: dict[str, AppMessage] = {
     "review_now": AppMessage(
-        "a coordinator asks on the case page for the case to be reviewed now",
+        N_("a coordinator asks on the case page for the case to be reviewed now"),
     ),
 }
 
 
-def describe_app_messages() -> str:
+def describe_app_messages() -> list[Phrase] | Phrase:
     """The names the application sends, for messages to process owners."""
-    return ", ".join(f"'{name}' ({m.sent_when})" for name, m in sorted(APP_MESSAGES.items())) \
-        or "none"
+    return [say(N_("'%(name)s' (%(when)s)"), name=name, when=say(m.sent_when))
+            for name, m in sorted(APP_MESSAGES.items())] or say(N_("none"))

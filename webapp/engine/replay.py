@@ -12,13 +12,14 @@ code: the caller gives the allowed x-options values and a check of who the ready
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from .bundle import Bundle
 from .errors import EngineError
 from .formschema import validate_data
 from .isolation import complete, fire_timers, start  # owner code: in a worker process
+from .phrases import N_, Phrase, say
 from .runner import Step
 from .taskinfo import ReadyTask
 
@@ -32,17 +33,27 @@ Reach = Callable[[list[ReadyTask]], str | None]
 @dataclass
 class Outcome:
     """How a scenario ran: ``ok``, or the step (1-based; None for the ending) and what
-    differs, in words for a process owner."""
+    differs, in words for a process owner: ``message`` in English, ``phrase`` the same kept
+    translatable (engine.phrases). Make one with :meth:`of`."""
 
     ok: bool
     message: str
     step: int | None = None
     kind: str = ""  # "path", "form", "waiting", "failed", "ending"
     details: list[str] = field(default_factory=list)
+    phrase: Phrase | None = None
+
+    @classmethod
+    def of(cls, ok: bool, phrase: Phrase, step: int | None = None, kind: str = "",
+           details: list[str] | None = None) -> Outcome:
+        return cls(ok, phrase.english(), step, kind, list(details or []), phrase)
 
     def as_dict(self) -> dict:
-        return {"ok": self.ok, "message": self.message, "step": self.step, "kind": self.kind,
+        kept = {"ok": self.ok, "message": self.message, "step": self.step, "kind": self.kind,
                 "details": self.details}
+        if self.phrase is not None:
+            kept["phrase"] = asdict(self.phrase)
+        return kept
 
 
 def path_of(user_task: ReadyTask | None, step: Step) -> list[dict]:
@@ -78,24 +89,35 @@ def next_timer(step: Step) -> datetime | None:
     return min(t.due_at for t in step.timers) + TIMER_MARGIN if step.timers else None
 
 
-def _titles(step: Step) -> str:
+def _titles(step: Step) -> Phrase:
     if step.finished:
-        return "the process has ended"
-    titles = sorted({t.title for t in step.ready})
-    waiting = ", ".join(f"'{t}'" for t in titles) or "nothing a person does"
-    return f"the draft now waits for {waiting}"
+        return say(N_("the process has ended"))
+    titles = [f"'{t}'" for t in sorted({t.title for t in step.ready})]
+    return say(N_("the draft now waits for %(waiting)s"),
+               waiting=titles or say(N_("nothing a person does")))
 
 
-def _arrows(path: list[dict]) -> str:
-    return " → ".join(p["title"] for p in path) or "nothing"
+def _arrows(path: list[dict]) -> str | Phrase:
+    return " → ".join(p["title"] for p in path) or say(N_("nothing"))
 
 
-def _path_differs(number: int, label: str, saved: list[dict], now: list[dict]) -> Outcome | None:
+def _step(title: str) -> Phrase:
+    """A step of the scenario named in a message: ``'Check the signal'``."""
+    return say(N_("'%(title)s'"), title=title)
+
+
+_START = say(N_("the start"))
+_TIMER = say(N_("a timer"))
+
+
+def _path_differs(number: int, label: Phrase, saved: list[dict],
+                  now: list[dict]) -> Outcome | None:
     if [p["element"] for p in saved] == [p["element"] for p in now]:
         return None
-    return Outcome(False, f"At step {number} ({label}) the path now differs: the scenario went "
-                   f"through {_arrows(saved)}; the draft now goes through {_arrows(now)}.",
-                   number, "path")
+    return Outcome.of(False, say(N_(
+        "At step %(num)d (%(label)s) the path now differs: the scenario went through "
+        "%(saved)s; the draft now goes through %(now)s."), num=number, label=label,
+        saved=_arrows(saved), now=_arrows(now)), number, "path")
 
 
 class _Run:
@@ -103,49 +125,55 @@ class _Run:
                  reach: Reach | None, now: datetime):
         self.bundle, self.options, self.reach, self.now = bundle, options, reach, now
 
-    def reached(self, number: int, label: str, step: Step) -> Outcome | None:
+    def reached(self, number: int, label: Phrase, step: Step) -> Outcome | None:
         problem = self.reach(step.ready) if self.reach else None
         if problem:
-            return Outcome(False, f"At step {number} ({label}) the next step reaches nobody: "
-                           f"{problem}", number, "failed")
+            return Outcome.of(False, say(N_("At step %(num)d (%(label)s) the next step reaches "
+                                            "nobody: %(problem)s"), num=number, label=label,
+                                         problem=problem), number, "failed")
         return None
 
     def complete(self, number: int, saved: dict, step: Step) -> tuple[Step | None, Outcome | None]:
-        label = f"'{saved.get('title') or saved['element']}'"
+        label = _step(saved.get("title") or saved["element"])
         task = pick(step, saved["element"], int(saved.get("n", 0)), saved.get("organisation"))
         if task is None:
-            return None, Outcome(False, f"At step {number} the scenario answers {label}, but "
-                                 f"{_titles(step)}.", number, "waiting")
+            return None, Outcome.of(False, say(N_(
+                "At step %(num)d the scenario answers %(label)s, but %(now)s."), num=number,
+                label=label, now=_titles(step)), number, "waiting")
         schema = self.bundle.form(task.form) if task.form else None
         errors = validate_data(schema, saved.get("data") or {}, self.options) if schema else []
         if errors:
             details = [f"{'/'.join(str(p) for p in e.path) or 'the form'}: {e.message}"
                        for e in errors]
-            return None, Outcome(False, f"At step {number} ({label}) the form no longer accepts "
-                                 f"the saved answers: {'; '.join(details)}", number, "form",
-                                 details)
+            return None, Outcome.of(False, say(N_(
+                "At step %(num)d (%(label)s) the form no longer accepts the saved answers: "
+                "%(details)s"), num=number, label=label, details="; ".join(details)),
+                number, "form", details)
         try:
             done = complete(self.bundle, step.state, task.id, saved.get("data") or {},
                             now=self.now)
         except EngineError as error:
-            return None, Outcome(False, f"At step {number} ({label}) the process stopped: "
-                                 f"{error}", number, "failed")
+            return None, Outcome.of(False, say(N_(
+                "At step %(num)d (%(label)s) the process stopped: %(error)s"), num=number,
+                label=label, error=str(error)), number, "failed")
         differs = _path_differs(number, label, saved.get("path") or [], path_of(task, done))
         return done, differs or self.reached(number, label, done)
 
     def timer(self, number: int, saved: dict, step: Step) -> tuple[Step | None, Outcome | None]:
         due = next_timer(step)
         if due is None:
-            return None, Outcome(False, f"At step {number} the scenario jumped to a timer, but "
-                                 f"none is waiting: {_titles(step)}.", number, "waiting")
+            return None, Outcome.of(False, say(N_(
+                "At step %(num)d the scenario jumped to a timer, but none is waiting: "
+                "%(now)s."), num=number, now=_titles(step)), number, "waiting")
         self.now = max(self.now, due)
         try:
             done = fire_timers(self.bundle, step.state, now=self.now)
         except EngineError as error:
-            return None, Outcome(False, f"At step {number} (a timer) the process stopped: "
-                                 f"{error}", number, "failed")
-        differs = _path_differs(number, "a timer", saved.get("path") or [], path_of(None, done))
-        return done, differs or self.reached(number, "a timer", done)
+            return None, Outcome.of(False, say(N_(
+                "At step %(num)d (%(label)s) the process stopped: %(error)s"), num=number,
+                label=_TIMER, error=str(error)), number, "failed")
+        differs = _path_differs(number, _TIMER, saved.get("path") or [], path_of(None, done))
+        return done, differs or self.reached(number, _TIMER, done)
 
 
 def replay(bundle: Bundle, steps: list[dict], ending: Mapping, *, start_data: dict,
@@ -157,10 +185,11 @@ def replay(bundle: Bundle, steps: list[dict], ending: Mapping, *, start_data: di
     try:
         step = start(bundle, start_data, now=now)
     except EngineError as error:
-        return Outcome(False, f"The process does not start: {error}", 0, "failed")
-    differs = _path_differs(0, "the start", start_path or [], path_of(None, step))
+        return Outcome.of(False, say(N_("The process does not start: %(error)s"),
+                                     error=str(error)), 0, "failed")
+    differs = _path_differs(0, _START, start_path or [], path_of(None, step))
     if differs is None:
-        differs = run.reached(0, "the start", step)
+        differs = run.reached(0, _START, step)
     if differs is not None:
         return differs
     for number, saved in enumerate(steps, start=1):
@@ -170,14 +199,21 @@ def replay(bundle: Bundle, steps: list[dict], ending: Mapping, *, start_data: di
             return problem
     now_ending = ending_of(step)
     if now_ending != {**now_ending, **dict(ending)}:
-        return Outcome(False, f"At the end: the scenario {_ended(dict(ending))}; the draft now "
-                       f"{_ended(now_ending)}.", None, "ending")
-    return Outcome(True, f"Runs as saved ({len(steps)} steps).")
+        return Outcome.of(False, say(N_("At the end: the scenario %(saved)s; the draft now "
+                                        "%(now)s."), saved=_ended(dict(ending)),
+                                     now=_ended(now_ending)), None, "ending")
+    return runs_as_saved(len(steps))
 
 
-def _ended(ending: dict) -> str:
+def runs_as_saved(steps: int) -> Outcome:
+    """Pages say "Runs as saved." in the reader's words; the count is for the record."""
+    return Outcome(True, f"Runs as saved ({steps} steps).")
+
+
+def _ended(ending: dict) -> Phrase:
     if ending.get("finished"):
         outcome = ending.get("outcome")
-        return f"ends with the outcome '{outcome}'" if outcome else "ends"
-    waiting = ", ".join(f"'{t}'" for t in ending.get("waiting") or []) or "nothing"
-    return f"waits for {waiting}"
+        return say(N_("ends with the outcome '%(outcome)s'"), outcome=outcome) if outcome \
+            else say(N_("ends"))
+    waiting = [f"'{t}'" for t in ending.get("waiting") or []] or say(N_("nothing"))
+    return say(N_("waits for %(waiting)s"), waiting=waiting)

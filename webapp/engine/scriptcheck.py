@@ -6,6 +6,7 @@ from __future__ import annotations
 from lxml import etree
 
 from .errors import Problem
+from .phrases import N_, say
 from .sandbox import check_script
 
 NS = {
@@ -17,13 +18,13 @@ _EXPRESSION_PROPERTIES = ("assignedOrganisation", "dueIn", "dueAt", "summary", "
                           "discloseIdentity", "partnerQuestion", "sharedContext")
 # (xpath, mode, what) for snippets inside BPMN elements
 _BPMN_SNIPPETS = (
-    (".//bpmn:scriptTask/bpmn:script", "exec", "script"),
-    (".//spiff:preScript", "exec", "pre-script"),
-    (".//spiff:postScript", "exec", "post-script"),
-    (".//bpmn:sequenceFlow/bpmn:conditionExpression", "eval", "condition"),
-    (".//bpmn:timerEventDefinition/*", "eval", "timer expression"),
-    (".//bpmn:loopCardinality", "eval", "loop cardinality"),
-    (".//bpmn:completionCondition", "eval", "completion condition"),
+    (".//bpmn:scriptTask/bpmn:script", "exec", N_("the script")),
+    (".//spiff:preScript", "exec", N_("the pre-script")),
+    (".//spiff:postScript", "exec", N_("the post-script")),
+    (".//bpmn:sequenceFlow/bpmn:conditionExpression", "eval", N_("the condition")),
+    (".//bpmn:timerEventDefinition/*", "eval", N_("the timer expression")),
+    (".//bpmn:loopCardinality", "eval", N_("the loop cardinality")),
+    (".//bpmn:completionCondition", "eval", N_("the completion condition")),
 )
 
 
@@ -37,9 +38,13 @@ def _owner(node: etree._Element) -> etree._Element:
     return node
 
 
-def _describe(owner: etree._Element) -> str:
+def _named(owner: etree._Element | None, text: str, **values) -> tuple[str, dict]:
+    """``text`` preceded by the name of the element it is about (``'Check': ...``), if any:
+    the message id and its values for Problem.of."""
     name = owner.get("name") if owner is not None else None
-    return f"'{name}': " if name else ""
+    if not name:
+        return text, values
+    return N_("'%(name)s': %(problem)s"), {"name": name, "problem": say(text, **values)}
 
 
 def _snippet_problem(path, node, source, mode, what) -> Problem | None:
@@ -50,8 +55,9 @@ def _snippet_problem(path, node, source, mode, what) -> Problem | None:
         return None
     owner = _owner(node)
     element = owner.get("id") if owner is not None else None
-    return Problem(path, element, f"{_describe(owner)}the {what} is not allowed or does not "
-                   f"parse: {reason}")  # fmt: skip
+    text, values = _named(owner, N_("%(what)s is not allowed or does not parse: %(reason)s"),
+                          what=say(what) if isinstance(what, str) else what, reason=reason)
+    return Problem.of(path, element, text, **values)
 
 
 def _bpmn_problems(path: str, tree: etree._Element, decisions: set[str]) -> list[Problem]:
@@ -61,27 +67,24 @@ def _bpmn_problems(path: str, tree: etree._Element, decisions: set[str]) -> list
         for node in tree.iterfind(xpath, NS)
     ]
     problems += [
-        _snippet_problem(path, prop, prop.get("value"), "eval", f"expression of {prop.get('name')}")
+        _snippet_problem(path, prop, prop.get("value"), "eval",
+                         say(N_("the expression of %(property)s"), property=prop.get("name")))
         for prop in tree.iterfind(".//spiff:property", NS)
         if prop.get("name") in _EXPRESSION_PROPERTIES
     ]
-    problems += [
-        Problem(path, node.get("id"), f"{_describe(node)}the id '{node.get('id')}' is reserved "
-                "by the engine; rename it")
-        for node in tree.iterfind(".//bpmn:process/*[@id]", NS)
-        if node.get("id") in _RESERVED_IDS
-    ]  # fmt: skip
+    for node in tree.iterfind(".//bpmn:process/*[@id]", NS):
+        if node.get("id") in _RESERVED_IDS:
+            text, values = _named(node, N_("the id '%(id)s' is reserved by the engine; rename "
+                                           "it"), id=node.get("id"))
+            problems.append(Problem.of(path, node.get("id"), text, **values))
     for node in tree.iterfind(".//spiff:calledDecisionId", NS):
         owner = _owner(node)
         if (node.text or "").strip() not in decisions:
-            problems.append(
-                Problem(
-                    path,
-                    owner.get("id"),
-                    f"{_describe(owner)}the decision '{node.text}' does not "
-                    f"exist in rules/ (known: {', '.join(sorted(decisions)) or 'none'})",
-                )
-            )
+            text, values = _named(owner, N_("the decision '%(decision)s' does not exist in "
+                                            "rules/ (known: %(known)s)"),
+                                  decision=node.text or "",
+                                  known=sorted(decisions) or say(N_("none")))
+            problems.append(Problem.of(path, owner.get("id"), text, **values))
     return [p for p in problems if p is not None]
 
 
@@ -100,11 +103,13 @@ def _dmn_problems(path: str, tree: etree._Element) -> list[Problem]:
                 if text:
                     reason = check_script(text, "eval")
                     if reason:
-                        problems.append(Problem(path, rule.get("id"), f"output cell: {reason}"))
+                        problems.append(Problem.of(path, rule.get("id"),
+                                                   N_("output cell: %(reason)s"), reason=reason))
         for text in inputs:
             reason = check_script(text.strip(), "eval") if text.strip() else None
             if reason:
-                problems.append(Problem(path, table.get("id"), f"input expression: {reason}"))
+                problems.append(Problem.of(path, table.get("id"),
+                                           N_("input expression: %(reason)s"), reason=reason))
     return problems
 
 
@@ -113,7 +118,8 @@ def _check_cell(path, rule, input_expr, text, problems) -> None:
     candidates = [f"({input_expr}) == ({match})", f"({input_expr}) {match}", match]
     reasons = [check_script(c, "eval") for c in candidates]
     if all(reasons):
-        problems.append(Problem(path, rule.get("id"), f"input cell '{text}': {reasons[0]}"))
+        problems.append(Problem.of(path, rule.get("id"), N_("input cell '%(cell)s': %(reason)s"),
+                                   cell=text, reason=reasons[0]))
 
 
 def decision_ids(trees: dict[str, etree._Element]) -> set[str]:

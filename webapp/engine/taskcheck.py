@@ -10,6 +10,7 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 
 from .errors import Problem
 from .formfiles import unpaired_ui
+from .phrases import N_, Phrase, say
 from .taskinfo import LANE_ROLES, NOTIFY_AS, role_name, spec_properties
 
 #: How the tasks of a role's lane reach people (the application says which role is which):
@@ -29,16 +30,16 @@ class TaskChecks:
     lane_owners_set: bool  # some script or form of the bundle sets lane_owners
 
 
-def label(task_spec) -> str:
+def label(task_spec) -> Phrase:
     name = task_spec.bpmn_name
-    return f"the task '{name}'" if name else "this task"
+    return say(N_("the task '%(name)s'"), name=name) if name else say(N_("this task"))
 
 
-def _known_lanes(roles) -> str:
+def _known_lanes(roles) -> list:
     """The lane names a process owner may use: the roles, then the aliases (LANE_ROLES)."""
-    aliases = [f"{lane} (tasks go to {role})" for lane, role in sorted(LANE_ROLES.items())
-               if role in roles]  # fmt: skip
-    return ", ".join([*sorted(roles), *aliases])
+    aliases = [say(N_("%(lane)s (tasks go to %(role)s)"), lane=lane, role=role)
+               for lane, role in sorted(LANE_ROLES.items()) if role in roles]  # fmt: skip
+    return [*sorted(roles), *aliases]
 
 
 def user_tasks(process) -> Iterator:
@@ -59,45 +60,49 @@ def check_tasks(process, checks: TaskChecks) -> tuple[list[Problem], list[Proble
         for key in ("formJsonSchemaFilename", "formUiSchemaFilename"):
             name = props.get(key)
             if name and f"forms/{name}" not in checks.files:
-                problems.append(Problem(file, task_spec.bpmn_id, f"{label(task_spec)} uses the "
-                                        f"form file '{name}', which is not in forms/"))
+                problems.append(Problem.of(file, task_spec.bpmn_id, N_(
+                    "%(task)s uses the form file '%(name)s', which is not in forms/"),
+                    task=label(task_spec), name=name))
         problems += _advice(file, task_spec, props, checks.decisions)
         problems += _notify_as(file, task_spec, props)
         schema = props.get("formJsonSchemaFilename")
         unused = unpaired_ui(checks.files, schema, props.get("formUiSchemaFilename")) \
             if schema else None
         if unused:
-            warnings.append(Problem(file, task_spec.bpmn_id, f"{label(task_spec)} shows the form "
-                f"'{schema}' without its UI schema '{unused}' (it names no "
+            warnings.append(Problem.of(file, task_spec.bpmn_id, N_("%(task)s shows the form "
+                "'%(form)s' without its UI schema '%(ui)s' (it names no "
                 "formUiSchemaFilename), so the field order, widgets and help of that file are "
-                "not used; choose it as the task's UI schema", warning=True))  # fmt: skip
+                "not used; choose it as the task's UI schema"), warning=True,
+                task=label(task_spec), form=schema, ui=unused))  # fmt: skip
     return problems, warnings
 
 
 def _lane(file: str, task_spec, checks: TaskChecks) -> list[Problem]:
     eid = task_spec.bpmn_id
     if not task_spec.lane:
-        return [Problem(file, eid, f"{label(task_spec)} is a user task outside any lane; put it "
-                        "in the lane of the role that does it")]
+        return [Problem.of(file, eid, N_("%(task)s is a user task outside any lane; put it "
+                           "in the lane of the role that does it"), task=label(task_spec))]
     role = role_name(task_spec.lane)
     reach = checks.reach.get(role)
     if reach is None:
-        return [Problem(file, eid, f"{label(task_spec)} is in lane '{task_spec.lane}', which "
-                        f"is not a known role (known: {_known_lanes(checks.reach)})")]
+        return [Problem.of(file, eid, N_("%(task)s is in lane '%(lane)s', which is not a known "
+                           "role (known: %(known)s)"), task=label(task_spec),
+                           lane=task_spec.lane, known=_known_lanes(checks.reach))]
     if reach == "none":
         working = [r for r, how in sorted(checks.reach.items()) if how != "none"]
-        return [Problem(file, eid, f"{label(task_spec)} reaches nobody: the '{task_spec.lane}' "
-                        "lane's role does no case work, so its members never get tasks. Move "
-                        f"it to the lane of a role that does ({_known_lanes(working)})")]
+        return [Problem.of(file, eid, N_("%(task)s reaches nobody: the '%(lane)s' lane's role "
+                           "does no case work, so its members never get tasks. Move it to the "
+                           "lane of a role that does (%(known)s)"), task=label(task_spec),
+                           lane=task_spec.lane, known=_known_lanes(working))]
     props = spec_properties(task_spec)
     if reach == "organisation" and not props.get("assignedOrganisation") \
             and not checks.lane_owners_set:
-        return [Problem(file, eid, f"{label(task_spec)} reaches nobody: a task in the "
-                        f"'{task_spec.lane}' lane goes to the members of one organisation, and "
-                        "nothing says which. Set the property assignedOrganisation (an "
-                        "expression giving an organisation code, e.g. request[\"organisation\"]),"
-                        f" or set lane_owners = {{\"{task_spec.lane}\": [...]}} (organisation "
-                        "codes or usernames) in a script before this task")]
+        return [Problem.of(file, eid, N_(
+            "%(task)s reaches nobody: a task in the '%(lane)s' lane goes to the members of one "
+            "organisation, and nothing says which. Set the property assignedOrganisation (an "
+            "expression giving an organisation code, e.g. request[\"organisation\"]), or set "
+            "lane_owners = {\"%(lane)s\": [...]} (organisation codes or usernames) in a script "
+            "before this task"), task=label(task_spec), lane=task_spec.lane)]
     return []
 
 
@@ -106,10 +111,11 @@ def _advice(file: str, task_spec, props: dict, decisions: set[str]) -> list[Prob
     name = (props.get("adviceDecisionId") or "").strip()
     if not name or name in decisions:
         return []
-    known = ", ".join(sorted(decisions)) or "none"
-    return [Problem(file, task_spec.bpmn_id, f"{label(task_spec)} shows advice from the decision "
-                    f"'{name}' (adviceDecisionId), which does not exist in rules/ (known: "
-                    f"{known})")]  # fmt: skip
+    known = sorted(decisions) or say(N_("none"))
+    return [Problem.of(file, task_spec.bpmn_id, N_("%(task)s shows advice from the decision "
+                       "'%(name)s' (adviceDecisionId), which does not exist in rules/ (known: "
+                       "%(known)s)"), task=label(task_spec), name=name,
+                       known=known)]  # fmt: skip
 
 
 def _notify_as(file: str, task_spec, props: dict) -> list[Problem]:
@@ -117,8 +123,9 @@ def _notify_as(file: str, task_spec, props: dict) -> list[Problem]:
     value = props.get("notifyAs")
     if value is None or str(value).strip().lower() in NOTIFY_AS:
         return []
-    return [Problem(file, task_spec.bpmn_id, f"{label(task_spec)} has notifyAs '{value}'; "
-                    f"use one of: {', '.join(NOTIFY_AS)} (or leave it out for a new task)")]
+    return [Problem.of(file, task_spec.bpmn_id, N_("%(task)s has notifyAs '%(value)s'; use one "
+                       "of: %(known)s (or leave it out for a new task)"),
+                       task=label(task_spec), value=str(value), known=list(NOTIFY_AS))]
 
 
 def used_forms(processes) -> list[tuple[str, str | None]]:

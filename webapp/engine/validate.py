@@ -16,6 +16,7 @@ from .elements import check_elements, duplicate_processes
 from .errors import BundleInvalid, Problem
 from .formfiles import check_forms, form_role
 from .formschema import META_VALIDATOR
+from .phrases import N_
 from .scriptcheck import check_expressions, decision_ids
 from .taskcheck import TaskChecks, check_tasks, used_forms
 
@@ -70,7 +71,8 @@ def _parse_xml_files(files: dict[str, str]) -> tuple[dict[str, etree._Element], 
             try:
                 trees[path] = parse_xml(files[path])
             except etree.XMLSyntaxError as err:
-                problems.append(Problem(path, None, f"the file is not well-formed XML: {err}"))
+                problems.append(Problem.of(path, None, N_("the file is not well-formed XML: "
+                                                          "%(error)s"), error=str(err)))
     return trees, problems
 
 
@@ -94,15 +96,18 @@ def _check_forms_parse(files: dict[str, str]) -> list[Problem]:
         try:
             schema = json.loads(files[path])
         except ValueError as err:
-            problems.append(Problem(path, None, f"the form file is not valid JSON: {err}"))
+            problems.append(Problem.of(path, None, N_("the form file is not valid JSON: "
+                                                      "%(error)s"), error=str(err)))
             continue
         if form_role(path.removeprefix("forms/")) == "schema":
             err = best_match(META_VALIDATOR.iter_errors(schema))
             if err is not None:
-                where = "/".join(str(p) for p in err.path) or "top level"
+                where = "/".join(str(p) for p in err.path)
                 problems.append(
-                    Problem(path, None, f"the form is not a valid JSON Schema ({where}): "
-                            f"{err.message}")
+                    Problem.of(path, None, N_("the form is not a valid JSON Schema (%(where)s): "
+                               "%(error)s"), where=where, error=err.message) if where else
+                    Problem.of(path, None, N_("the form is not a valid JSON Schema (top level): "
+                               "%(error)s"), error=err.message)
                 )  # fmt: skip
     return problems
 
@@ -116,10 +121,10 @@ def _main_process(trees, process_id) -> tuple[str | None, list[Problem]]:
         return roots[0], []
     where = ", ".join(sorted(bpmn)) or "processes/"
     if not roots:
-        return None, [Problem(where, None, "there is no executable process to start")]
+        return None, [Problem.of(where, None, N_("there is no executable process to start"))]
     return None, [
-        Problem(where, None, "more than one executable process could be the main one "
-                f"({', '.join(roots)}); name the one to start")
+        Problem.of(where, None, N_("more than one executable process could be the main one "
+                   "(%(processes)s); name the one to start"), processes=list(roots))
     ]  # fmt: skip
 
 
@@ -131,6 +136,6 @@ def _parser_problem(err) -> Problem:
     if name:
         text = f"({name}) {text}"
     line = getattr(err, "line_number", "")
-    if line and not element:
-        text = f"line {line}: {text}"
+    if line and not element:  # the library's own words, after ours
+        return Problem.of(file, element, N_("line %(line)s: %(error)s"), line=line, error=text)
     return Problem(file, element, text)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from threading import Lock
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from webapp import engine
@@ -147,10 +148,8 @@ def latest_version(process_id: str) -> ProcessVersion:
     """The newest published version of a process; new cases start on it. Raises NotFound."""
     version = _newest_published(process_id)
     if version is None:
-        raise NotFound(
-            f"No published version of process '{process_id}'. "
-            "Deploy one with: flask --app webapp deploy"
-        )
+        raise NotFound(_("No published version of process '%(process)s'. Deploy one with: "
+                         "flask --app webapp deploy", process=process_id))
     return version
 
 

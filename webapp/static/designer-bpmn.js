@@ -12,6 +12,7 @@
   var rules = JSON.parse(cfg.rules || '[]');
   var panel = document.getElementById('panel');
   var status = document.getElementById('save-status');
+  var W = C.words(root);
   var SPIFF = 'http://spiffworkflow.org/bpmn/schema/1.0/core';
   var state = { modeler: null, warnings: null, dirty: false };
   window.mawDesigner = state;
@@ -79,7 +80,7 @@
     if (!p) { p = createSpiff('property', { name: name }); p.$parent = props; props.$children.push(p); }
     p.value = value;
   }
-  function changed() { state.dirty = true; status.textContent = 'Unsaved changes'; }
+  function changed() { state.dirty = true; status.textContent = W('unsaved'); }
 
   var fieldCount = 0;
   function field(label, control, help) {
@@ -106,11 +107,11 @@
   }
   function select(label, value, options, onChange, help) {
     var c = C.el('select', { 'class': 'form-select form-select-sm' });
-    c.appendChild(C.el('option', { value: '' }, '(none)'));
+    c.appendChild(C.el('option', { value: '' }, W('none')));
     var all = options.slice();
     if (value && all.indexOf(value) < 0) { all.push(value); }
     all.forEach(function (o) {
-      var opt = C.el('option', { value: o }, o + (options.indexOf(o) < 0 ? ' (missing!)' : ''));
+      var opt = C.el('option', { value: o }, options.indexOf(o) < 0 ? W('missing', { name: o }) : o);
       if (o === value) { opt.selected = true; }
       c.appendChild(opt);
     });
@@ -150,26 +151,25 @@
   function render(element) {
     panel.textContent = '';
     if (!element || element.type === 'label') {
-      panel.appendChild(C.el('p', { 'class': 'text-body-secondary small' },
-        'Select an element in the diagram to edit what the engine reads from it.'));
+      panel.appendChild(C.el('p', { 'class': 'text-body-secondary small' }, W('select')));
       return;
     }
     var bo = element.businessObject;
     var type = bo.$type;
     panel.appendChild(C.el('h2', { 'class': 'h6' }, type.replace('bpmn:', '') + ' ' + bo.id));
     if (type !== 'bpmn:Process' && type !== 'bpmn:Collaboration') {
-      input('Name', bo.name, function (v) { modeling().updateLabel(element, v); });
+      input(W('name'), bo.name, function (v) { modeling().updateLabel(element, v); });
     }
     var isActivity = /Task$|CallActivity|SubProcess/.test(type);
     if (isActivity) {
       var lanes = allLanes();
       var names = lanes.map(function (l) { return l.businessObject.name || l.id; });
-      select('Lane (the role that does it)', laneOf(element), names, function (v) {
+      select(W('lane'), laneOf(element), names, function (v) {
         var lane = lanes[names.indexOf(v)];
         if (!lane) { return; }
         var dy = (lane.y + lane.height / 2) - (element.y + element.height / 2);
         modeling().moveElements([element], { x: 0, y: dy }, lane.parent);
-      }, laneOf(element) ? null : 'Not in any lane: a user task must be in the lane of its role.');
+      }, laneOf(element) ? null : W('noLane'));
     }
     if (type === 'bpmn:UserTask' || type === 'bpmn:ManualTask') {
       /* Both naming conventions: x.schema.json / x.uischema.json and spiff-arena's
@@ -179,7 +179,7 @@
         return /[.-]schema\.json$/.test(f) && uis.indexOf(f) < 0;
       });
       var uiInput = null;
-      combo('Form', getProp(bo, 'formJsonSchemaFilename'), schemas,
+      combo(W('form'), getProp(bo, 'formJsonSchemaFilename'), schemas,
         function (v) {
           setProp(bo, 'formJsonSchemaFilename', v);
           var partner = v.replace(/([.-])schema\.json$/, '$1uischema.json');
@@ -188,15 +188,14 @@
             if (uiInput) { uiInput.value = partner; }
           }
         },
-        'A JSON Schema file in forms/ (check-signal.schema.json, or check-signal-schema.json as ' +
-        'spiff-arena names it). Add new forms on the draft page.');
-      uiInput = combo('UI schema', getProp(bo, 'formUiSchemaFilename'), uis,
+        W('formHelp'));
+      uiInput = combo(W('uiSchema'), getProp(bo, 'formUiSchemaFilename'), uis,
         function (v) { setProp(bo, 'formUiSchemaFilename', v); },
-        'Optional: check-signal.uischema.json or check-signal-uischema.json.');
-      var text = area('Instructions (Markdown)', bodyOf(bo, 'instructionsForEndUser'),
+        W('uiSchemaHelp'));
+      var text = area(W('instructions'), bodyOf(bo, 'instructionsForEndUser'),
         function (v) { setBodyExt(bo, 'instructionsForEndUser', v); },
-        '{{ name }} is replaced by the task data.', 6);
-      var previewBtn = C.el('button', { type: 'button', 'class': 'btn btn-sm btn-outline-secondary' }, 'Preview instructions');
+        W('instructionsHelp'), 6);
+      var previewBtn = C.el('button', { type: 'button', 'class': 'btn btn-sm btn-outline-secondary' }, W('preview'));
       var preview = C.el('div', { 'class': 'md-preview', 'aria-live': 'polite' });
       previewBtn.addEventListener('click', function () {
         var body = new FormData();
@@ -206,64 +205,60 @@
       panel.appendChild(previewBtn);
       panel.appendChild(preview);
       panel.appendChild(C.el('hr'));
-      input('Assigned organisation', getProp(bo, 'assignedOrganisation'),
+      input(W('organisation'), getProp(bo, 'assignedOrganisation'),
         function (v) { setProp(bo, 'assignedOrganisation', v); },
-        'Python expression giving an organisation code, e.g. request["organisation"].');
-      input('Due in', getProp(bo, 'dueIn'), function (v) { setProp(bo, 'dueIn', v); },
-        'Python expression giving a duration, e.g. "P14D" (with quotes).');
-      input('Disclose identity', getProp(bo, 'discloseIdentity'),
+        W('organisationHelp'));
+      input(W('dueIn'), getProp(bo, 'dueIn'), function (v) { setProp(bo, 'dueIn', v); },
+        W('dueInHelp'));
+      input(W('disclose'), getProp(bo, 'discloseIdentity'),
         function (v) { setProp(bo, 'discloseIdentity', v); },
-        'Partner tasks: Python expression giving {"identifiers": [...], "purpose": "...", ' +
-        '"for": "..."}, which of name, date_of_birth, address go to the assigned organisation ' +
-        'with this task (as the coordinator chose them), or None.');
-      input('Question to the partner', getProp(bo, 'partnerQuestion'),
+        W('discloseHelp'));
+      input(W('question'), getProp(bo, 'partnerQuestion'),
         function (v) { setProp(bo, 'partnerQuestion', v); },
-        'Partner tasks: Python expression giving what this organisation is asked, e.g. ' +
-        'request["question"]; kept and shown to it, also after it answered.');
+        W('questionHelp'));
       if (type === 'bpmn:UserTask') {
-        select('Advice from a decision table', getProp(bo, 'adviceDecisionId'), rules,
+        select(W('advice'), getProp(bo, 'adviceDecisionId'), rules,
           function (v) { setProp(bo, 'adviceDecisionId', v); },
-          'Optional: a decision in rules/ worked out on the task data and the answers as they ' +
-          'are typed; the task page shows its advice next to the form. It supports, not decides.');
+          W('adviceHelp'));
       }
     }
     if (type === 'bpmn:BusinessRuleTask') {
-      select('Decision table', bodyOf(bo, 'calledDecisionId'), rules,
+      select(W('decision'), bodyOf(bo, 'calledDecisionId'), rules,
         function (v) { setBodyExt(bo, 'calledDecisionId', v); },
-        'A decision in rules/.');
+        W('decisionHelp'));
     }
     if (type === 'bpmn:ScriptTask') {
-      area('Script (Python)', bo.script, function (v) { modeling().updateProperties(element, { script: v, scriptFormat: 'python' }); }, null, 6);
+      area(W('script'), bo.script, function (v) { modeling().updateProperties(element, { script: v, scriptFormat: 'python' }); }, null, 6);
     }
     if (isActivity) {
-      area('Pre-script (runs when the step becomes ready)', bodyOf(bo, 'preScript'),
+      area(W('preScript'), bodyOf(bo, 'preScript'),
         function (v) { setBodyExt(bo, 'preScript', v); });
-      area('Post-script (runs when the step is done)', bodyOf(bo, 'postScript'),
+      area(W('postScript'), bodyOf(bo, 'postScript'),
         function (v) { setBodyExt(bo, 'postScript', v); });
     }
     var loop = bo.loopCharacteristics;
     if (loop && loop.$type === 'bpmn:MultiInstanceLoopCharacteristics') {
       var ref = loop.loopDataInputRef;
-      input('Multi-instance collection', ref ? (ref.id || ref.name || '') : '', function (v) {
+      input(W('collection'), ref ? (ref.id || ref.name || '') : '', function (v) {
         if (!v) { loop.loopDataInputRef = undefined; return; }
         var item = moddle().create('bpmn:Property', { id: v, name: v });
         loop.loopDataInputRef = item;
-      }, 'The name of the list in the task data: one instance per item.');
+      }, W('collectionHelp'));
     }
     if (type === 'bpmn:SequenceFlow') {
       var cond = bo.conditionExpression;
-      area('Condition (Python)', cond ? cond.body : '', function (v) {
+      area(W('condition'), cond ? cond.body : '', function (v) {
         modeling().updateProperties(element, { conditionExpression: v.trim() ?
           moddle().create('bpmn:FormalExpression', { body: v.trim() }) : undefined });
-      }, 'Only for flows leaving a gateway, e.g. intake_decision == "urgent".', 3);
+      }, W('conditionHelp'), 3);
     }
     var timer = timerDefinition(bo);
     if (timer) {
       var kind = timer.timeDuration ? 'timeDuration' : (timer.timeDate ? 'timeDate' : (timer.timeCycle ? 'timeCycle' : 'timeDuration'));
       var expr = timer[kind] ? timer[kind].body : '';
-      input('Timer (' + kind.replace('time', '').toLowerCase() + ')', expr, function (v) {
+      input(W({ timeDuration: 'timerDuration', timeDate: 'timerDate', timeCycle: 'timerCycle' }[kind]), expr, function (v) {
         timer[kind] = v ? moddle().create('bpmn:FormalExpression', { body: v }) : undefined;
-      }, 'A Python expression: quote durations, e.g. "P14D" or f"P{months}M".');
+      }, W('timerHelp'));
     }
   }
 
@@ -314,16 +309,16 @@
   }
 
   function save() {
-    status.textContent = 'Saving…';
+    status.textContent = W('saving');
     return state.modeler.saveXML({ format: true }).then(function (result) {
       return C.post(cfg.saveUrl, cfg.csrf, { content: result.xml, base: state.base }, true);
     }).then(function (r) {
-      if (!r.ok) { status.textContent = 'Not saved: ' + (r.data.error || 'error'); return; }
+      if (!r.ok) { status.textContent = W('notSaved', { error: (r.data && r.data.error) || W('noAnswer') }); return; }
       state.base = r.data.hash;
       state.dirty = false;
       var problems = r.data.problems || [];
-      status.textContent = 'Saved and checked';
-      C.showProblems(problems, pick, r.data.scenarios);
+      status.textContent = W('saved');
+      C.showProblems(r.data.html, pick);
       markProblems(problems);
       var first = problems.filter(function (p) { return p.element_id; })[0];
       if (first) { pick(first.element_id); }
@@ -362,7 +357,7 @@
     root.dataset.ready = 'true';
   }).catch(function (err) {
     state.warnings = [String(err && err.message || err)];
-    status.textContent = 'The diagram could not be opened: ' + state.warnings[0];
+    status.textContent = W('notOpened', { error: state.warnings[0] });
     root.dataset.ready = 'error';
   });
   document.getElementById('save-diagram').addEventListener('click', save);

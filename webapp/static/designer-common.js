@@ -1,4 +1,5 @@
-/* Shared by the workbench editors: save a file, show the problems found by the server. */
+/* Shared by the workbench editors: save a file, show the problems found by the server, the
+   page's words. */
 (function () {
   'use strict';
 
@@ -21,65 +22,36 @@
     });
   }
 
-  function problemList(items, onPick) {
-    var list = el('ul', { 'class': 'mb-0' });
-    items.forEach(function (p) {
-      var text = p.file + (p.element_id ? ' · element ' + p.element_id : '') + ': ' + p.message;
-      var item = el('li', { 'class': p.warning ? 'problem-warning' : 'problem',
-                            'data-element': p.element_id || '', 'data-file': p.file }, text);
-      if (p.element_id && onPick) {
-        item.classList.add('selectable');
-        item.tabIndex = 0;
-        item.addEventListener('click', function () { onPick(p.element_id); });
-        item.addEventListener('keydown', function (e) { if (e.key === 'Enter') { onPick(p.element_id); } });
-      }
-      list.appendChild(item);
-    });
-    return list;
+  /* The page's words, in the reader's language: the editor's root element carries them as
+     JSON (data-words, rendered translated by the server). "{name}" in a word is filled from
+     values. */
+  function words(root) {
+    var known = JSON.parse((root && root.dataset.words) || '{}');
+    return function (name, values) {
+      var text = known[name] || name;
+      Object.keys(values || {}).forEach(function (key) {
+        text = text.split('{' + key + '}').join(values[key]);
+      });
+      return text;
+    };
   }
 
-  /* Scenario results after a save: which saved trials now run differently, and where. */
-  function scenarioList(scenarios) {
-    var failing = (scenarios || []).filter(function (s) { return !s.ok; });
-    if (!failing.length) { return null; }
-    var box = el('section', { 'class': 'alert alert-warning', role: 'status', id: 'scenario-results' });
-    box.appendChild(el('h2', { 'class': 'h6' }, failing.length + ' saved scenario' +
-      (failing.length === 1 ? '' : 's') + ' no longer run' + (failing.length === 1 ? 's' : '') +
-      ' as saved'));
-    var list = el('ul', { 'class': 'mb-0' });
-    failing.forEach(function (s) {
-      list.appendChild(el('li', { 'class': 'scenario-result' }, s.name + ': ' + s.message));
-    });
-    box.appendChild(list);
-    return box;
-  }
-
-  /* Replace #problem-area with the lists; onPick(elementId) when a problem is clicked. */
-  function showProblems(problems, onPick, scenarios) {
+  /* Replace #problem-area with what the server rendered after a save (the problems and
+     warnings as the page lists them, then the scenarios that no longer run as saved);
+     onPick(elementId) when a problem naming an element is chosen. */
+  function showProblems(html, onPick) {
     var area = document.getElementById('problem-area');
-    area.textContent = '';
-    var errors = problems.filter(function (p) { return !p.warning; });
-    var warnings = problems.filter(function (p) { return p.warning; });
-    if (!errors.length) {
-      area.appendChild(el('p', { 'class': 'alert alert-success', role: 'status', id: 'problems' },
-        'Saved. The draft has no problems: it can be tried and published.'));
-    } else {
-      var box = el('section', { 'class': 'alert alert-danger', role: 'alert', id: 'problems' });
-      box.appendChild(el('h2', { 'class': 'h6' }, errors.length + ' problem' +
-        (errors.length === 1 ? '' : 's') + ' to fix before publishing'));
-      box.appendChild(problemList(errors, onPick));
-      area.appendChild(box);
-    }
-    if (warnings.length) {
-      var note = el('section', { 'class': 'alert alert-warning', id: 'warnings' });
-      note.appendChild(el('h2', { 'class': 'h6' }, warnings.length + ' warning' +
-        (warnings.length === 1 ? '' : 's') + ' (worth a look; they do not block publishing)'));
-      note.appendChild(problemList(warnings, onPick));
-      area.appendChild(note);
-    }
-    var results = scenarioList(scenarios);
-    if (results) { area.appendChild(results); }
+    area.innerHTML = html || '';  /* rendered and escaped by the server's templates */
+    if (!onPick) { return; }
+    Array.prototype.forEach.call(area.querySelectorAll('li[data-element]'), function (item) {
+      var id = item.dataset.element;
+      if (!id) { return; }
+      item.classList.add('selectable');
+      item.tabIndex = 0;
+      item.addEventListener('click', function () { onPick(id); });
+      item.addEventListener('keydown', function (e) { if (e.key === 'Enter') { onPick(id); } });
+    });
   }
 
-  window.mawDesignerCommon = { el: el, post: post, showProblems: showProblems };
+  window.mawDesignerCommon = { el: el, post: post, showProblems: showProblems, words: words };
 }());

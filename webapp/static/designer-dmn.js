@@ -6,6 +6,7 @@
   if (!root) { return; }
   var cfg = root.dataset;
   var status = document.getElementById('save-status');
+  var W = C.words(root);
   var state = { modeler: null, warnings: null };
   window.mawDmn = state;
 
@@ -23,19 +24,19 @@
       return null;
     }).then(function () { root.dataset.ready = 'true'; })
     .catch(function (err) {
-      status.textContent = 'The decision table could not be opened: ' + (err.message || err);
+      status.textContent = W('notOpened', { error: err.message || err });
       root.dataset.ready = 'error';
     });
 
   document.getElementById('save-dmn').addEventListener('click', function () {
-    status.textContent = 'Saving…';
+    status.textContent = W('saving');
     state.modeler.saveXML({ format: true }).then(function (result) {
       return C.post(cfg.saveUrl, cfg.csrf, { content: result.xml, base: state.base }, true);
     }).then(function (r) {
-      if (!r.ok) { status.textContent = 'Not saved: ' + (r.data.error || 'error'); return; }
+      if (!r.ok) { status.textContent = W('notSaved', { error: (r.data && r.data.error) || W('noAnswer') }); return; }
       state.base = r.data.hash;
-      status.textContent = 'Saved and checked';
-      C.showProblems(r.data.problems || [], null, r.data.scenarios);
+      status.textContent = W('saved');
+      C.showProblems(r.data.html, null);
     });
   });
 }());

@@ -10,6 +10,7 @@
   var sample = document.getElementById('sample-text');
   var preview = document.getElementById('form-preview');
   var status = document.getElementById('save-status');
+  var W = C.words(root);
   var timer = null;
 
   function refresh() {
@@ -28,7 +29,7 @@
   refresh();
 
   document.getElementById('save-form').addEventListener('click', function () {
-    status.textContent = 'Saving…';
+    status.textContent = W('saving');
     var saves = C.post(cfg.saveUrl, cfg.csrf, { content: schema.value, base: root.dataset.base }, true);
     if (ui.value.trim() || cfg.hadUi === 'true') {
       saves = saves.then(function (first) {
@@ -44,9 +45,9 @@
       saves = saves.then(function (first) { if (first.ok) { root.dataset.base = first.data.hash; } return first; });
     }
     saves.then(function (r) {
-      if (!r.ok) { status.textContent = 'Not saved: ' + (r.data.error || 'error'); return; }
-      status.textContent = 'Saved and checked';
-      C.showProblems(r.data.problems || [], null, r.data.scenarios);
+      if (!r.ok) { status.textContent = W('notSaved', { error: (r.data && r.data.error) || W('noAnswer') }); return; }
+      status.textContent = W('saved');
+      C.showProblems(r.data.html, null);
     });
   });
 }());

@@ -11,12 +11,14 @@ import posixpath
 import re
 import zipfile
 
+from flask_babel import gettext as _
 from lxml import etree
 from sqlalchemy import select
 
 from webapp.engine.bundle import executable_roots, parse_xml
 from webapp.engine.catalogs import catalog_language
 from webapp.extensions import db
+from webapp.i18n.formatting import format_datetime
 from webapp.models import ProcessDraft, ProcessVersion, utcnow
 from webapp.services.audit import Actor
 from webapp.services.errors import InvalidInput
@@ -42,14 +44,15 @@ def export_zip(files: dict[str, str]) -> bytes:
 def read_zip(data: bytes) -> dict[str, str]:
     """The bundle files of a zip. Raises InvalidInput naming what is wrong."""
     if len(data) > MAX_ZIP_BYTES:
-        raise InvalidInput("The zip file is too large (at most 5 MB).")
+        raise InvalidInput(_("The zip file is too large (at most %(size)s MB).",
+                             size=MAX_ZIP_BYTES // 1_000_000))
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as err:
-        raise InvalidInput("This is not a zip file.") from err
+        raise InvalidInput(_("This is not a zip file.")) from err
     entries = [i for i in archive.infolist() if not i.is_dir()]
     if len(entries) > MAX_FILES:
-        raise InvalidInput(f"The zip holds more than {MAX_FILES} files.")
+        raise InvalidInput(_("The zip holds more than %(num)d files.", num=MAX_FILES))
     files: dict[str, str] = {}
     total = 0
     for info in entries:
@@ -57,18 +60,19 @@ def read_zip(data: bytes) -> dict[str, str]:
         if path is None:
             continue
         if path in files:
-            raise InvalidInput(f"The zip holds two files named '{path.split('/')[1]}'.")
+            raise InvalidInput(_("The zip holds two files named '%(name)s'.",
+                                 name=path.split("/")[1]))
         with archive.open(info) as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)  # the header's size can lie
         total += len(raw)
         if len(raw) > MAX_FILE_BYTES or total > MAX_TOTAL_BYTES:
-            raise InvalidInput("The files in the zip are too large.")
+            raise InvalidInput(_("The files in the zip are too large."))
         try:
             files[path] = raw.decode("utf-8")
         except UnicodeDecodeError as err:
-            raise InvalidInput(f"'{path}' is not UTF-8 text.") from err
+            raise InvalidInput(_("'%(file)s' is not UTF-8 text.", file=path)) from err
     if not any(p.endswith(".bpmn") for p in files):
-        raise InvalidInput("The zip holds no BPMN diagram (.bpmn).")
+        raise InvalidInput(_("The zip holds no BPMN diagram (.bpmn)."))
     return files
 
 
@@ -76,7 +80,8 @@ def _bundle_path(filename: str) -> str | None:
     """Where a zip entry goes in the bundle (None: not a bundle file). Raises InvalidInput."""
     name = filename.replace("\\", "/")
     if name.startswith("/") or ".." in name.split("/") or ":" in name:
-        raise InvalidInput(f"The zip holds a file outside the bundle: '{filename}'.")
+        raise InvalidInput(_("The zip holds a file outside the bundle: '%(file)s'.",
+                             file=filename))
     base = posixpath.basename(name)
     suffix = posixpath.splitext(base)[1].lower()
     if suffix not in _FOLDERS or base in _IGNORED or base.startswith("."):
@@ -86,7 +91,8 @@ def _bundle_path(filename: str) -> str | None:
         catalog_language(f"i18n/{base}") is not None
     path = f"{'i18n' if catalog else _FOLDERS[suffix]}/{base}"
     if not FILE_NAME.match(path):
-        raise InvalidInput(f"'{base}' is not a valid file name (letters, digits, '.-_').")
+        raise InvalidInput(_("'%(file)s' is not a valid file name (letters, digits, '.-_').",
+                             file=base))
     return path
 
 
@@ -97,11 +103,13 @@ def main_process_id(files: dict[str, str]) -> str:
             try:
                 trees.append(parse_xml(text))
             except etree.XMLSyntaxError as err:
-                raise InvalidInput(f"{path} is not well-formed XML: {err}") from err
+                raise InvalidInput(_("%(file)s is not well-formed XML: %(error)s", file=path,
+                                     error=str(err))) from err
     roots = executable_roots(trees)
     if len(roots) != 1:
-        raise InvalidInput("Cannot tell which process to start: mark exactly one process "
-                           f"executable (found: {', '.join(roots) or 'none'}).")
+        raise InvalidInput(_("Cannot tell which process to start: mark exactly one process "
+                             "executable (found: %(found)s).",
+                             found=", ".join(roots) or _("none")))
     return roots[0]
 
 
@@ -110,10 +118,11 @@ class ImportClash(InvalidInput):
     import the zip as a new process. ``process_id`` is the zip's process."""
 
     def __init__(self, process_id: str, draft: ProcessDraft):
-        who = draft.updated_by.display_name if draft.updated_by else "system"
-        super().__init__(f"A draft of '{process_id}' exists already (changed by {who} on "
-                         f"{draft.updated_at:%d %b %Y %H:%M} UTC). Choose whether the zip "
-                         "replaces that draft or becomes a new process, and import it again.")
+        who = draft.updated_by.display_name if draft.updated_by else _("the system")
+        super().__init__(_("A draft of '%(process)s' exists already (changed by %(who)s on "
+                           "%(when)s). Choose whether the zip replaces that draft or becomes a "
+                           "new process, and import it again.", process=process_id, who=who,
+                           when=format_datetime(draft.updated_at)))
         self.process_id = process_id
         self.suggestion = _free_id(process_id)
 
@@ -155,10 +164,11 @@ def import_zip(actor: Actor, data: bytes, process_id: str | None = None, *,
     if renamed:
         new_id = (new_id or "").strip()
         if not _PROCESS_ID.match(new_id):
-            raise InvalidInput("A process id starts with a letter and uses letters, digits, "
-                               "'_' and '-' (e.g. maw_case_pilot).")
+            raise InvalidInput(_("A process id starts with a letter and uses letters, digits, "
+                                 "'_' and '-' (e.g. maw_case_pilot)."))
         if _taken(new_id):
-            raise InvalidInput(f"'{new_id}' is the id of a process already; choose another.")
+            raise InvalidInput(_("'%(id)s' is the id of a process already; choose another.",
+                                 id=new_id))
         files, target = rename_process(files, target, new_id), new_id
     known = db.session.scalar(
         select(ProcessVersion.id).where(ProcessVersion.process_id == target).limit(1))

@@ -6,6 +6,7 @@ import hashlib
 import re
 from dataclasses import asdict
 
+from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 
@@ -30,7 +31,7 @@ MAX_FILE_CHARS = 2_000_000
 def check_owner(actor: Actor) -> None:
     """Raise NotAllowed unless the actor may edit processes."""
     if actor.user is None or not may_edit_processes(actor.user):
-        raise NotAllowed("Only process owners can change processes.")
+        raise NotAllowed(_("Only process owners can change processes."))
 
 
 def get_version(process_id: str, number: int) -> ProcessVersion:
@@ -39,7 +40,7 @@ def get_version(process_id: str, number: int) -> ProcessVersion:
                                      ProcessVersion.version == number)
     )
     if version is None:
-        raise NotFound(f"There is no version {number} of this process.")
+        raise NotFound(_("There is no version %(num)s of this process.", num=number))
     return version
 
 
@@ -60,11 +61,10 @@ def open_draft(actor: Actor, process_id: str) -> ProcessDraft:
 
 def check_file_name(path: str) -> None:
     if not FILE_NAME.match(path or "") or ".." in path:
-        raise InvalidInput(
-            f"'{path}' is not a valid file name: use processes/<name>.bpmn, "
+        raise InvalidInput(_(
+            "'%(file)s' is not a valid file name: use processes/<name>.bpmn, "
             "rules/<name>.dmn, forms/<name>.json (letters, digits, '.', '-', '_') or "
-            "i18n/<language>.json (e.g. i18n/nl.json)."
-        )
+            "i18n/<language>.json (e.g. i18n/nl.json).", file=path or ""))
 
 
 def content_hash(text: str | None) -> str:
@@ -81,11 +81,14 @@ def save_file(actor: Actor, process_id: str, path: str, content: str,
     draft = open_draft(actor, process_id)
     check_file_name(path)
     if base is not None and content_hash(draft.files.get(path)) != base:
-        name = draft.updated_by.display_name if draft.updated_by else "someone"
-        raise Conflict(f"{name} saved {path} after you opened it. Copy your changes, reload "
-                       "the page and make them again.")
+        if draft.updated_by:
+            raise Conflict(_("%(who)s saved %(file)s after you opened it. Copy your changes, "
+                             "reload the page and make them again.",
+                             who=draft.updated_by.display_name, file=path))
+        raise Conflict(_("Someone saved %(file)s after you opened it. Copy your changes, "
+                         "reload the page and make them again.", file=path))
     if len(content) > MAX_FILE_CHARS:
-        raise InvalidInput("The file is too large.")
+        raise InvalidInput(_("The file is too large."))
     files = dict(draft.files)
     files[path] = content
     return _store(actor, draft, files, "process_draft_saved", path)
@@ -123,11 +126,11 @@ namespace="http://mawflow.org/dmn/{id}">
 def add_decision(actor: Actor, process_id: str, decision_id: str) -> str:
     """A new decision table ``rules/<id>.dmn`` (one catch-all rule to start from)."""
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", decision_id or ""):
-        raise InvalidInput("A decision id uses letters, digits and '_' and does not start "
-                           "with a digit (e.g. closure_advice).")
+        raise InvalidInput(_("A decision id uses letters, digits and '_' and does not start "
+                             "with a digit (e.g. closure_advice)."))
     path = f"rules/{decision_id}.dmn"
     if path in open_draft(actor, process_id).files:
-        raise InvalidInput(f"{path} exists already.")
+        raise InvalidInput(_("%(file)s exists already.", file=path))
     save_file(actor, process_id, path, NEW_DECISION.format(id=decision_id))
     return path
 
@@ -136,7 +139,7 @@ def delete_file(actor: Actor, process_id: str, path: str) -> ProcessDraft:
     draft = open_draft(actor, process_id)
     files = dict(draft.files)
     if files.pop(path, None) is None:
-        raise NotFound("The draft has no such file.")
+        raise NotFound(_("The draft has no such file."))
     return _store(actor, draft, files, "process_draft_file_deleted", path)
 
 
@@ -200,7 +203,7 @@ def publish_draft(actor: Actor, process_id: str, *,
     problems = validate_files(draft.files, process_id)
     draft.problems = [asdict(p) for p in problems]
     if errors_of(problems):
-        raise InvalidInput("The draft has problems; fix them before publishing.",
+        raise InvalidInput(_("The draft has problems; fix them before publishing."),
                            errors_of(problems))
     differing = scenario_runs.failing(scenario_runs.run_all(draft))
     if differing and not accept_differences:
@@ -243,7 +246,7 @@ def set_status(actor: Actor, process_id: str, number: int, status: str) -> Proce
     """Retire a version (no new cases start on it) or bring it back. Its files never change."""
     check_owner(actor)
     if status not in ("published", "retired"):
-        raise InvalidInput("Unknown status.")
+        raise InvalidInput(_("Unknown status."))
     version = get_version(process_id, number)
     if status == "retired":
         others = db.session.scalar(
@@ -252,7 +255,7 @@ def set_status(actor: Actor, process_id: str, number: int, status: str) -> Proce
                                             ProcessVersion.id != version.id).limit(1)
         )
         if others is None:
-            raise InvalidInput("This is the only published version; new cases need one.")
+            raise InvalidInput(_("This is the only published version; new cases need one."))
     version.status = status
     db.session.flush()
     record(actor, f"process_version_{status}", process=process_id, version=number)

@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import json
 
-from webapp.engine.formschema import check_schema, validate_data
+from flask_babel import gettext as _
+
+from webapp.engine.formschema import schema_problems, validate_data
+from webapp.i18n.phrases import translate
 
 
 def parse(schema_text: str | None, ui_text: str | None) -> tuple[dict, dict, list[str]]:
-    """(schema, ui schema, problems in words); the form can be shown when problems is []."""
+    """(schema, ui schema, problems in the reader's words); the form can be shown when
+    problems is []."""
     problems = []
     try:
         schema = json.loads(schema_text or "{}")
     except ValueError as err:
-        return {}, {}, [f"The form is not valid JSON: {err}"]
+        return {}, {}, [_("The form is not valid JSON: %(error)s", error=str(err))]
     try:
         ui = json.loads(ui_text) if (ui_text or "").strip() else {}
     except ValueError as err:
-        return schema, {}, [f"The UI schema is not valid JSON: {err}"]
+        return schema, {}, [_("The UI schema is not valid JSON: %(error)s", error=str(err))]
     if not isinstance(ui, dict):
-        problems.append("The UI schema must be a JSON object.")
-    problems += check_schema(schema, ui if isinstance(ui, dict) else None)
+        problems.append(_("The UI schema must be a JSON object."))
+    problems += [translate(p) for p in schema_problems(schema, ui if isinstance(ui, dict)
+                                                       else None)]
     return schema, ui if isinstance(ui, dict) else {}, problems
 
 
@@ -29,8 +34,9 @@ def check_sample(schema: dict, sample_text: str) -> list[str]:
     try:
         data = json.loads(sample_text)
     except ValueError as err:
-        return [f"The sample is not valid JSON: {err}"]
+        return [_("The sample is not valid JSON: %(error)s", error=str(err))]
     return [
-        f"{'/'.join(str(p) for p in e.path) or 'the form'}: {e.message}"
+        _("%(field)s: %(problem)s", field="/".join(str(p) for p in e.path) or _("the form"),
+          problem=e.message)
         for e in validate_data(schema, data)
     ]

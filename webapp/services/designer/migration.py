@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp import engine
 from webapp.extensions import db
+from webapp.i18n.phrases import translate
 from webapp.models import Case, utcnow
 from webapp.services import bundles
 from webapp.services.audit import Actor, record
@@ -25,7 +27,7 @@ class CasePlan:
     case_id: int
     code: str
     current_step: str
-    reason: str | None
+    reason: str | None  # in the reader's language
 
 
 def plan(actor: Actor, process_id: str, from_number: int, to_number: int) -> list[CasePlan]:
@@ -42,9 +44,10 @@ def plan(actor: Actor, process_id: str, from_number: int, to_number: int) -> lis
     plans = []
     for case in cases:
         try:
-            reasons = spiffmigrate.assess(old_bundle, case.state, new_bundle)
+            reasons = [translate(r) for r in spiffmigrate.assess(old_bundle, case.state,
+                                                                  new_bundle)]
         except engine.EngineError as err:
-            reasons = [f"its state cannot be read ({err})"]
+            reasons = [_("its state cannot be read (%(error)s)", error=str(err))]
         plans.append(CasePlan(case.id, case.code, case.current_step,
                               "; ".join(reasons) if reasons else None))
     return plans
@@ -65,6 +68,9 @@ def migrate(actor: Actor, process_id: str, from_number: int, to_number: int,
         try:
             state = spiffmigrate.migrate(old_bundle, case.state, new_bundle)
             step = engine.advance(new_bundle, state, now=now)
+        except spiffmigrate.Unsafe as err:
+            refused.append((case.code, "; ".join(translate(r) for r in err.reasons)))
+            continue
         except (ValueError, engine.EngineError) as err:
             refused.append((case.code, str(err)))
             continue
@@ -82,7 +88,7 @@ def migrate(actor: Actor, process_id: str, from_number: int, to_number: int,
 
 def _versions(process_id, from_number, to_number):
     if from_number == to_number:
-        raise InvalidInput("Choose two different versions.")
+        raise InvalidInput(_("Choose two different versions."))
     old = get_version(process_id, from_number)
     new = get_version(process_id, to_number)
     return old, new

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from webapp.extensions import db
@@ -18,7 +20,7 @@ from .drafts import check_owner
 @dataclass
 class VersionRow:
     version: ProcessVersion
-    published_by: str
+    published_by: str | None  # None: the system (flask deploy)
     open_cases: int
     all_cases: int
 
@@ -51,7 +53,7 @@ def list_processes(actor: Actor) -> list[ProcessRow]:
                                                        draft=drafts.get(v.process_id)))
         total = sum(n for (vid, _), n in counts.items() if vid == v.id)
         running = sum(n for (vid, st), n in counts.items() if vid == v.id and st != "closed")
-        row.versions.append(VersionRow(v, names.get(v.published_by_id, "system"), running, total))
+        row.versions.append(VersionRow(v, names.get(v.published_by_id), running, total))
     events = db.session.scalars(
         select(AuditEvent).where(AuditEvent.action.like("process%"))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(200)
@@ -64,24 +66,42 @@ def list_processes(actor: Actor) -> list[ProcessRow]:
 
 
 def describe(event: AuditEvent) -> str:
-    """One line in words for a process history event."""
+    """One line in words for a process history event: who did what."""
     d = event.detail or {}
-    what = {
-        "process_published": f"published version {d.get('version')}",
-        "process_draft_saved": f"saved {d.get('file')}",
-        "process_draft_file_deleted": f"deleted {d.get('file')}",
-        "process_draft_imported": "imported a bundle into the draft",
-        "process_draft_reset": "started the draft again from a published version",
-        "process_version_retired": f"retired version {d.get('version')}",
-        "process_version_published": f"put version {d.get('version')} back in use",
-        "process_cases_migrated": (f"moved {d.get('moved', 0)} case(s) from version "
-                                   f"{d.get('from_version')} to {d.get('to_version')}"),
-        "process_trial_started": "started a trial run of the draft",
-        "process_chosen_for_cases": "made \"Register a case\" start this process",
-        "process_scenario_saved": f"saved the trial as the scenario \"{d.get('name')}\"",
-        "process_scenario_deleted": f"deleted the scenario \"{d.get('name')}\"",
-    }.get(event.action, event.action.replace("_", " "))
-    problems = d.get("problems")
-    if event.action == "process_draft_saved" and problems:
-        what += f" ({problems} problem{'s' if problems != 1 else ''})"
-    return what
+    who = event.user.display_name if event.user else _("the system")
+    words = {
+        "process_published": lambda: _("%(who)s published version %(num)s", who=who,
+                                       num=d.get("version")),
+        "process_draft_saved": lambda: _saved(who, d),
+        "process_draft_file_deleted": lambda: _("%(who)s deleted %(file)s", who=who,
+                                                file=d.get("file")),
+        "process_draft_imported": lambda: _("%(who)s imported a bundle into the draft", who=who),
+        "process_draft_reset": lambda: _("%(who)s started the draft again from a published "
+                                         "version", who=who),
+        "process_version_retired": lambda: _("%(who)s retired version %(num)s", who=who,
+                                             num=d.get("version")),
+        "process_version_published": lambda: _("%(who)s put version %(num)s back in use",
+                                               who=who, num=d.get("version")),
+        "process_cases_migrated": lambda: ngettext(
+            "%(who)s moved %(num)d case from version %(old)s to %(new)s",
+            "%(who)s moved %(num)d cases from version %(old)s to %(new)s",
+            int(d.get("moved") or 0), who=who, old=d.get("from_version"),
+            new=d.get("to_version")),
+        "process_trial_started": lambda: _("%(who)s started a trial run of the draft", who=who),
+        "process_chosen_for_cases": lambda: _("%(who)s made \u201cRegister a case\u201d start "
+                                              "this process", who=who),
+        "process_scenario_saved": lambda: _("%(who)s saved the trial as the scenario "
+                                            "\u201c%(name)s\u201d", who=who, name=d.get("name")),
+        "process_scenario_deleted": lambda: _("%(who)s deleted the scenario \u201c%(name)s\u201d",
+                                              who=who, name=d.get("name")),
+    }.get(event.action)
+    return words() if words else f"{who}: {event.action.replace('_', ' ')}"
+
+
+def _saved(who: str, detail: dict) -> str:
+    problems = detail.get("problems")
+    if problems:
+        return ngettext("%(who)s saved %(file)s (%(num)d problem)",
+                        "%(who)s saved %(file)s (%(num)d problems)", int(problems), who=who,
+                        file=detail.get("file"))
+    return _("%(who)s saved %(file)s", who=who, file=detail.get("file"))

@@ -7,7 +7,9 @@ from sqlalchemy import select
 
 from webapp import engine
 from webapp.engine import replay
+from webapp.engine.phrases import N_, say
 from webapp.extensions import db
+from webapp.i18n.phrases import message
 from webapp.models import ProcessDraft, ProcessScenario, utcnow
 from webapp.services import tasks
 from webapp.services.errors import InvalidInput
@@ -43,8 +45,8 @@ def run_all(draft: ProcessDraft, *, again: bool = False) -> list[ProcessScenario
     now = utcnow()
     for scenario in todo:
         if bundle is None:
-            outcome = replay.Outcome(False, "Not run: the draft has problems to fix first.",
-                                     None, "problems")
+            outcome = replay.Outcome.of(
+                False, say(N_("Not run: the draft has problems to fix first.")), None, "problems")
         else:
             outcome = replay.replay(bundle, scenario.steps, scenario.ending,
                                     start_data=dict(START_DATA), now=now, options=options,
@@ -61,6 +63,7 @@ def failing(scenarios: list[ProcessScenario]) -> list[ProcessScenario]:
 
 
 def results(scenarios: list[ProcessScenario]) -> list[dict]:
-    """For an editor's save answer: each scenario's name and outcome."""
+    """For an editor's save answer: each scenario's name and outcome (in the reader's
+    language)."""
     return [{"name": s.name, "ok": bool((s.last_result or {}).get("ok")),
-             "message": (s.last_result or {}).get("message", "")} for s in scenarios]
+             "message": message(s.last_result)} for s in scenarios]

@@ -46,8 +46,8 @@ def save(actor: Actor, process_id: str, name: str) -> ProcessScenario:
         process_id=process_id, name=name, steps=trial.steps,
         path=list(trial.log.get("start_path") or []), ending=replay.ending_of(trial.step),
         created_by_id=actor.user.id, created_at=utcnow(),
-        last_result=replay.Outcome(True, f"Runs as saved ({len(trial.steps)} steps).")
-        .as_dict(), last_hash=engine.bundle_hash(trial.draft.files), last_run_at=utcnow())
+        last_result=replay.runs_as_saved(len(trial.steps)).as_dict(),
+        last_hash=engine.bundle_hash(trial.draft.files), last_run_at=utcnow())
     db.session.add(scenario)
     db.session.flush()
     record(actor, "process_scenario_saved", process=process_id, name=name,

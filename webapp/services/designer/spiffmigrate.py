@@ -10,16 +10,26 @@ from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
 from webapp.engine import Bundle, serializer
+from webapp.engine.phrases import N_, Phrase, say
 from webapp.engine.runner import _load
 from webapp.engine.taskinfo import element_title
 
 _HERE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 _FIELDS = {
-    "inputs": "what comes before it", "outputs": "what comes after it",
-    "extensions": "its form or properties", "lane": "its lane", "prescript": "its pre-script",
-    "postscript": "its post-script", "bpmn_name": "its name", "cond_task_specs":
-    "its conditions", "event_definition": "its event (timer or message)",
+    "inputs": N_("what comes before it"), "outputs": N_("what comes after it"),
+    "extensions": N_("its form or properties"), "lane": N_("its lane"),
+    "prescript": N_("its pre-script"), "postscript": N_("its post-script"),
+    "bpmn_name": N_("its name"), "cond_task_specs": N_("its conditions"),
+    "event_definition": N_("its event (timer or message)"),
 }
+
+
+class Unsafe(ValueError):
+    """Moving the case is not safe; ``reasons`` say why (phrases, engine.phrases)."""
+
+    def __init__(self, reasons: list[Phrase]):
+        super().__init__("; ".join(r.english() for r in reasons))
+        self.reasons = reasons
 
 
 def _registry():
@@ -32,31 +42,37 @@ def _where(wf):
     return tasks
 
 
-def _reasons(top, subs, wf) -> list[str]:
-    reasons = []
+def _reasons(top, subs, wf) -> list[Phrase]:
+    reasons = {}
     for diff, workflow in [(top, wf), *[(subs[k], wf.subprocesses[k]) for k in subs]]:
         if diff is None:
             name = workflow.spec.description or workflow.spec.name
-            reasons.append(f"the subprocess '{name}' it is in is not in the new version")
+            reason = say(N_("the subprocess '%(name)s' it is in is not in the new version"),
+                         name=name)
+            reasons[reason.english()] = reason
             continue
         changed = {t.task_spec: t for t in diff.changed}
         removed = {t.task_spec for t in diff.removed}
         for task in _where(workflow):
             title = element_title(task.task_spec)
             if task.task_spec in removed:
-                reasons.append(f"the step '{title}' where it is now is not in the new version")
+                reason = say(N_("the step '%(title)s' where it is now is not in the new "
+                                "version"), title=title)
             elif task.task_spec in changed:
-                fields = _changed_fields(task, diff)
-                reasons.append(f"the step '{title}' where it is now was changed ({fields})")
-    return sorted(set(reasons))
+                reason = say(N_("the step '%(title)s' where it is now was changed "
+                                "(%(fields)s)"), title=title, fields=_changed_fields(task, diff))
+            else:
+                continue
+            reasons[reason.english()] = reason
+    return [reasons[key] for key in sorted(reasons)]
 
 
-def _changed_fields(task, diff) -> str:
+def _changed_fields(task, diff) -> list[Phrase] | Phrase:
     new = diff.alignment.get(task)
     registry = _registry()
     a, b = registry.convert(task.task_spec), registry.convert(new) if new is not None else {}
     names = [_FIELDS[k] for k in a if k in _FIELDS and b.get(k) != a[k]]
-    return ", ".join(dict.fromkeys(names)) or "its settings"
+    return [say(name) for name in dict.fromkeys(names)] or say(N_("its settings"))
 
 
 def _connect_loop_children(bundle: Bundle) -> None:
@@ -73,7 +89,7 @@ def _connect_loop_children(bundle: Bundle) -> None:
                     child.completed_event.connect(task_spec.merge_child)
 
 
-def assess(old: Bundle, state: str, new: Bundle) -> list[str]:
+def assess(old: Bundle, state: str, new: Bundle) -> list[Phrase]:
     """Why the case cannot move from ``old`` to ``new`` ([] when it can)."""
     wf = _load(old, state)
     top, subs = diff_workflow(_registry(), wf, new.spec, new.subprocess_specs)
@@ -82,12 +98,12 @@ def assess(old: Bundle, state: str, new: Bundle) -> list[str]:
 
 def migrate(old: Bundle, state: str, new: Bundle) -> str:
     """The case's state moved onto ``new``, not yet run on (engine.advance does that).
-    Raises ValueError when it is not safe."""
+    Raises Unsafe (a ValueError) when it is not safe."""
     wf = _load(old, state)
     top, subs = diff_workflow(_registry(), wf, new.spec, new.subprocess_specs)
     reasons = _reasons(top, subs, wf)
     if reasons:
-        raise ValueError("; ".join(reasons))
+        raise Unsafe(reasons)
     # Timers keep their due time: only READY tasks are reset and predicted again.
     migrate_workflow(top, wf, new.spec, reset_mask=TaskState.READY)
     for sp_id, diff in subs.items():

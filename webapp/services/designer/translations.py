@@ -7,6 +7,8 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 from webapp.engine.catalogs import catalog_path, read_catalogs, source_language
 from webapp.engine.texts import Text, bundle_texts
 from webapp.models import ProcessDraft
@@ -47,7 +49,8 @@ def sheet(files: Mapping[str, str], language: str, default_source: str) -> Sheet
     catalogs = read_catalogs(files)
     source = source_language(catalogs, default_source)
     if language == source:
-        raise InvalidInput("The bundle is written in this language: it needs no translation.")
+        raise InvalidInput(_("The bundle is written in this language: it needs no "
+                             "translation."))
     catalog = catalogs.get(language)
     rows, seen = [], set()
     for text in bundle_texts(dict(files)):
@@ -78,9 +81,9 @@ def save_sheet(actor: Actor, process_id: str, language: str, default_source: str
         try:
             file, source = json.loads(key)
         except (ValueError, TypeError) as error:
-            raise InvalidInput("The page sent a text it does not know.") from error
+            raise InvalidInput(_("The page sent a text it does not know.")) from error
         if not isinstance(file, str) or not isinstance(source, str):
-            raise InvalidInput("The page sent a text it does not know.")
+            raise InvalidInput(_("The page sent a text it does not know."))
         translation = (translation or "").replace("\r\n", "\n").strip()
         if translation:
             texts.setdefault(file, {})[source] = translation
@@ -91,7 +94,7 @@ def save_sheet(actor: Actor, process_id: str, language: str, default_source: str
                                     if e}},
                          ensure_ascii=False, indent=2) + "\n"
     if len(content) > MAX_FILE_CHARS:
-        raise InvalidInput("The translations are too large.")
+        raise InvalidInput(_("The translations are too large."))
     return save_file(actor, process_id, path, content)
 
 

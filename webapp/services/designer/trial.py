@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import gettext as _
+
 from webapp import engine
 from webapp.engine import replay
 from webapp.extensions import db
@@ -67,7 +69,7 @@ def current(actor: Actor, process_id: str) -> Trial:
 
 
 def _stopped(error: object) -> StepFailed:
-    return StepFailed(f"The trial stopped: {error}", 0, str(error))
+    return StepFailed(_("The trial stopped: %(problem)s", problem=str(error)), 0, str(error))
 
 
 def start(actor: Actor, process_id: str, *, now: datetime | None = None) -> Trial:
@@ -78,7 +80,8 @@ def start(actor: Actor, process_id: str, *, now: datetime | None = None) -> Tria
     try:
         step = engine.start(bundle, dict(START_DATA), now=now)
     except engine.EngineError as err:
-        raise StepFailed(f"The trial could not start: {err}", 0, str(err)) from err
+        raise StepFailed(_("The trial could not start: %(problem)s", problem=str(err)), 0,
+                         str(err)) from err
     if problem := reach_problem(step.ready):
         raise _stopped(problem)
     draft.trial_state = step.state
@@ -93,7 +96,7 @@ def ready_task(trial: Trial, task_id: str) -> engine.ReadyTask:
     for task in (trial.step.ready if trial.step else []):
         if task.id == task_id:
             return task
-    raise NotFound("This step of the trial is no longer waiting.")
+    raise NotFound(_("This step of the trial is no longer waiting."))
 
 
 def _advance(trial: Trial, step: engine.Step, entry: dict, clock: datetime) -> Trial:
@@ -115,7 +118,7 @@ def complete(actor: Actor, process_id: str, task_id: str, data: dict) -> Trial:
     try:
         step = engine.complete(trial.bundle, trial.draft.trial_state, task_id, data, now=clock)
     except engine.TaskNotReady as err:
-        raise NotFound("This step of the trial is no longer waiting.") from err
+        raise NotFound(_("This step of the trial is no longer waiting.")) from err
     except engine.EngineError as err:
         raise _stopped(err) from err
     same = [t.id for t in trial.step.ready if t.spec_name == task.spec_name]
@@ -131,7 +134,7 @@ def fire_timers(actor: Actor, process_id: str) -> Trial:
     trial = current(actor, process_id)
     due = replay.next_timer(trial.step) if trial.step is not None else None
     if due is None:
-        raise NotFound("No timer is waiting in this trial.")
+        raise NotFound(_("No timer is waiting in this trial."))
     clock = max(due, trial.clock or due)
     try:
         step = engine.fire_timers(trial.bundle, trial.draft.trial_state, now=clock)

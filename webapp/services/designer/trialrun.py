@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from threading import Lock
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp import engine
@@ -44,7 +45,7 @@ def trial_bundle(files: dict[str, str], process_id: str) -> engine.Bundle:
     try:
         return build(files, process_id)
     except engine.BundleInvalid as err:
-        raise InvalidInput("The draft has problems; fix them before trying it.",
+        raise InvalidInput(_("The draft has problems; fix them before trying it."),
                            list(err.problems)) from err
 
 
