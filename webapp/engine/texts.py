@@ -24,9 +24,11 @@ from .bundle import parse_xml
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 #: BPMN elements whose ``name`` is a variable or is never drawn, not a text people read.
-_NOT_SHOWN = frozenset({
+NOT_SHOWN = frozenset({
     "inputDataItem", "outputDataItem", "dataInput", "dataOutput", "property", "dataObject",
     "definitions", "collaboration", "laneSet", "ioSpecification",
+    # message, signal, error and escalation names are codes the engine matches events by
+    "message", "signal", "error", "escalation",
 })  # fmt: skip
 #: Keys of a JSON Schema object whose value is a text; ``enumNames`` is a list of texts.
 SCHEMA_TEXTS = ("title", "description", "errorMessage")
@@ -88,7 +90,7 @@ def _bpmn_texts(tree) -> Iterator[tuple[str, str]]:
         if not isinstance(element.tag, str):
             continue
         qname = etree.QName(element.tag)
-        if qname.namespace == BPMN and qname.localname not in _NOT_SHOWN:
+        if qname.namespace == BPMN and qname.localname not in NOT_SHOWN:
             ident = element.get("id") or qname.localname
             if element.get("name"):
                 yield f"{ident} (name)", element.get("name")
