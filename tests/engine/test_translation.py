@@ -28,6 +28,7 @@ SCHEMA = {
                                                       "enum": ["a"], "enumNames": ["Aa"]}}}},
     },
     "anyOf": [{"required": ["title"], "errorMessage": "Give a title."}],
+    "x-attachments": {"title": "Documents", "description": "Seen by the table."},
 }
 UI = {"ui:order": ["urgency"], "urgency": {"ui:widget": "radio", "ui:help": "Think twice."},
       "rows": {"items": {"kind": {"ui:placeholder": "Pick one"}}}}
@@ -38,6 +39,7 @@ NL = {
             "Register": "Registreren", "Urgency": "Dringendheid", "High": "Hoog",
             "Low": "Laag", "How soon?": "Hoe snel?", "Title": "Titel", "Rows": "Rijen",
             "Kind": "Soort", "Aa": "A-a", "Give a title.": "Geef een titel.",
+            "Documents": "Documenten", "Seen by the table.": "Gezien door het overleg.",
         },
         "forms/register.uischema.json": {"Think twice.": "Denk twee keer na.",
                                          "Pick one": "Kies er een"},
@@ -72,6 +74,7 @@ def test_the_texts_are_names_instructions_labels_and_form_wording_never_codes(tr
     assert form["/properties/title/title"] == "Title"  # a field named "title" is a field
     assert form["/properties/rows/items/properties/kind/enumNames/0"] == "Aa"
     assert form["/anyOf/0/errorMessage"] == "Give a title."
+    assert form["/x-attachments/title"] == "Documents"  # the file field's legend
     assert "/properties/title/default" not in form  # defaults are data
     ui = {k[1]: v for k, v in texts.items() if k[0] == "forms/register.uischema.json"}
     assert ui == {"/urgency/ui:help": "Think twice.", "/rows/items/kind/ui:placeholder":
@@ -106,6 +109,8 @@ def test_a_translated_form_keeps_codes_defaults_and_rules_and_is_made_once(trans
     assert form["properties"]["title"]["default"] == "Low"
     assert form["required"] == ["urgency"] and form["anyOf"][0]["required"] == ["title"]
     assert form["anyOf"][0]["errorMessage"] == "Geef een titel."
+    assert form["x-attachments"] == {"title": "Documenten",
+                                     "description": "Gezien door het overleg."}
     assert form is dutch.form("register.schema.json", original)  # identity-keyed caches hit
     assert original["title"] == "Register"  # the bundle is untouched
     ui = dutch.form("register.uischema.json", bundle.form("register.uischema.json"))

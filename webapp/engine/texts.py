@@ -172,6 +172,11 @@ def _schema_texts(schema: Any, where: str) -> Iterator[tuple[str, str]]:
             yield pointer(pointer(where, "enumNames"), index), name
     for path, sub in _subschemas(schema, where):
         yield from _schema_texts(sub, path)
+    files = schema.get("x-attachments")  # the file field's legend and help (top level)
+    if not where and isinstance(files, dict):
+        for key in ("title", "description"):
+            if isinstance(files.get(key), str):
+                yield pointer(pointer(where, "x-attachments"), key), files[key]
 
 
 def _subschemas(schema: dict, where: str) -> Iterator[tuple[str, Any]]:
