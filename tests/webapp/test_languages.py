@@ -152,7 +152,7 @@ def test_the_inbox_and_case_page_speak_french(app, network, login):
     client = login("coordinator")
     client.post("/language", data={"language": "fr"})
     inbox = client.get("/").get_data(as_text=True)
-    assert re.search(r'<a href="/tasks/\d+">Concertation de cas</a></td>\s*'
+    assert re.search(r'<a href="/tasks/\d+">Concertation de cas</a>\s*</td>\s*'
                      r'<td class="d-none d-md-table-cell">Coordinateurs</td>', inbox)
     assert '<option value="case_consultation" >Concertation de cas</option>' in inbox
     page = client.get(f"/cases/{case.code}").get_data(as_text=True)
