@@ -12,7 +12,7 @@ from webapp.engine.catalogs import catalog_errors, missing_translations, transla
 from webapp.engine.texts import bundle_texts, output_strings
 from webapp.engine.translation import translator
 
-from .conftest import ROLES, T0
+from .conftest import CASE, ROLES, T0, variant
 
 SCHEMA = {
     "title": "Register",
@@ -28,6 +28,7 @@ SCHEMA = {
                                                       "enum": ["a"], "enumNames": ["Aa"]}}}},
     },
     "anyOf": [{"required": ["title"], "errorMessage": "Give a title."}],
+    "x-attachments": {"title": "Documents", "description": "Seen by the table."},
 }
 UI = {"ui:order": ["urgency"], "urgency": {"ui:widget": "radio", "ui:help": "Think twice."},
       "rows": {"items": {"kind": {"ui:placeholder": "Pick one"}}}}
@@ -38,6 +39,7 @@ NL = {
             "Register": "Registreren", "Urgency": "Dringendheid", "High": "Hoog",
             "Low": "Laag", "How soon?": "Hoe snel?", "Title": "Titel", "Rows": "Rijen",
             "Kind": "Soort", "Aa": "A-a", "Give a title.": "Geef een titel.",
+            "Documents": "Documenten", "Seen by the table.": "Gezien door het overleg.",
         },
         "forms/register.uischema.json": {"Think twice.": "Denk twee keer na.",
                                          "Pick one": "Kies er een"},
@@ -72,12 +74,22 @@ def test_the_texts_are_names_instructions_labels_and_form_wording_never_codes(tr
     assert form["/properties/title/title"] == "Title"  # a field named "title" is a field
     assert form["/properties/rows/items/properties/kind/enumNames/0"] == "Aa"
     assert form["/anyOf/0/errorMessage"] == "Give a title."
+    assert form["/x-attachments/title"] == "Documents"  # the file field's legend
     assert "/properties/title/default" not in form  # defaults are data
     ui = {k[1]: v for k, v in texts.items() if k[0] == "forms/register.uischema.json"}
     assert ui == {"/urgency/ui:help": "Think twice.", "/rows/items/kind/ui:placeholder":
                   "Pick one"}
     shown = set(texts.values())
     assert not shown & {"request", "answer", "high", "urgency", "radio"}  # variables, codes
+
+
+def test_message_and_signal_names_are_codes_the_engine_matches_not_texts(translated):
+    changed = variant(translated, CASE, '<bpmn:process id="test_case"',
+                      '<bpmn:message id="M" name="review_now" /><bpmn:signal id="S" '
+                      'name="close_open_actions" /><bpmn:process id="test_case"')
+    shown = {t.source for t in bundle_texts(changed)}
+    assert "Register signal" in shown
+    assert not shown & {"review_now", "close_open_actions"}
 
 
 def test_decision_cells_give_their_result_strings_not_the_strings_they_test():
@@ -97,6 +109,8 @@ def test_a_translated_form_keeps_codes_defaults_and_rules_and_is_made_once(trans
     assert form["properties"]["title"]["default"] == "Low"
     assert form["required"] == ["urgency"] and form["anyOf"][0]["required"] == ["title"]
     assert form["anyOf"][0]["errorMessage"] == "Geef een titel."
+    assert form["x-attachments"] == {"title": "Documenten",
+                                     "description": "Gezien door het overleg."}
     assert form is dutch.form("register.schema.json", original)  # identity-keyed caches hit
     assert original["title"] == "Register"  # the bundle is untouched
     ui = dutch.form("register.uischema.json", bundle.form("register.uischema.json"))
@@ -161,3 +175,33 @@ def test_a_broken_catalog_is_refused_and_broken_instructions_are_a_warning(trans
     assert warnings == ["i18n/nl.json, element 'register (instructions)': the translated "
                         "instructions are not a valid template: unexpected end of template, "
                         "expected 'end of print statement'."]
+
+
+REGISTER = "Register case **{{ case_code }}** <b>{{ note }}</b>"
+
+
+def _with_dutch(files, instructions):
+    catalog = json.loads(files["i18n/nl.json"])
+    catalog["texts"]["processes/case.bpmn"][REGISTER] = instructions
+    return dict(files, **{"i18n/nl.json": json.dumps(catalog)})
+
+
+def test_translated_instructions_that_leave_out_or_add_a_placeholder_are_a_warning(translated):
+    # the fixture's own translation adds {{ urgency }}, a field of the step's form: fine
+    assert translation_warnings(translated, [], "en") == []
+    changed = _with_dutch(translated, "Registreer casus **{{ case_cod }}**")
+    warnings = [str(w) for w in translation_warnings(changed, [], "en")]
+    assert warnings == [
+        "i18n/nl.json, element 'register (instructions)': the translated instructions leave "
+        "out {{ case_code }}, {{ note }}",
+        "i18n/nl.json, element 'register (instructions)': the translated instructions use "
+        "{{ case_cod }}, which the source does not use and no step of the process sets",
+    ]
+    engine.compile_bundle(changed, ROLES)  # a warning, never a refusal
+
+
+def test_a_translation_may_reword_loops_and_conditions_around_the_same_placeholders(
+        translated):
+    reworded = ("{% if note %}Casus **{{ case_code }}** ({{ note }}){% endif %}: "
+                "{% for item in requests %}{{ item.organisation }}{% endfor %}")
+    assert translation_warnings(_with_dutch(translated, reworded), [], "en") == []

@@ -83,6 +83,24 @@ def test_an_emptied_translation_is_removed_and_the_source_language_is_refused(
                        data={"language": "xx"}).status_code == 400
 
 
+def test_translated_instructions_that_leave_out_a_placeholder_are_pointed_out(
+        app, network, login):
+    client = login("owner")
+    draft = drafts.open_draft(actor("owner"), "maw_case")
+    source = next(s for s in json.loads(draft.files["i18n/nl.json"])["texts"][
+        "processes/case.bpmn"] if s.startswith("### Aftercare check-in"))
+    key = json.dumps(["processes/case.bpmn", source])
+    client.post("/designer/maw_case/translations?language=nl",
+                data={"language": "nl", "key": key,
+                      "text-0": "### Nazorgcontact\nDe casus werd enkele maanden geleden "
+                                "afgesloten."})
+    page = client.get("/designer/maw_case/translations?language=nl").get_data(as_text=True)
+    assert "aftercare_check_in (instructions): the translated instructions leave out " \
+        "{{ aftercare_months }}" in page
+    draft = db.session.scalar(select(ProcessDraft).where(ProcessDraft.process_id == "maw_case"))
+    assert drafts.errors_of(draft.problems) == []  # a warning: publishing stays possible
+
+
 def test_a_broken_catalog_is_a_problem_that_blocks_publishing(app, network, login):
     draft = drafts.save_file(actor("owner"), "maw_case", "i18n/nl.json", "{not json")
     db.session.commit()

@@ -175,3 +175,4 @@ def test_a_partner_sees_the_request_in_dutch(app, network, login):
     page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert "Antwoord <strong>alleen voor je eigen organisatie</strong>" in page
     assert "Gekende risicofactoren" in page and "Niets te delen" in page
+    assert ">Documenten</legend>" in page and "onder beroepsgeheim alleen" in page

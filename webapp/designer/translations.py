@@ -1,12 +1,13 @@
 """The workbench's translation page: each text of the draft beside its translation."""
 
 from collections import Counter
+from dataclasses import asdict
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext, pgettext
 
-from webapp.engine.catalogs import missing_translations
+from webapp.engine.catalogs import catalog_warnings, missing_translations
 from webapp.extensions import db
 from webapp.i18n.locale import endonym, language_in_reader_words
 from webapp.services.designer import drafts
@@ -81,7 +82,8 @@ def translations(process_id: str):
         rows=[r for r in sheet.rows if not (only_missing and r.translation)],
         only_missing=only_missing, where=where,
         source_name=language_in_reader_words(sheet.source_language),
-        problems=[p for p in draft.problems if p["file"].startswith("i18n/")])
+        problems=[p for p in draft.problems if p["file"].startswith("i18n/")]
+        + [asdict(w) for w in catalog_warnings(files)])
 
 
 def translation_gaps(files) -> list[tuple[str, str, int]]:

@@ -20,11 +20,12 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from jinja2 import TemplateError
+from jinja2 import TemplateError, nodes
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
 from .bundle import parse_xml
+from .dataflow import START_DATA, names_set
 from .errors import Problem
 from .phrases import N_, Language
 from .texts import Text, bundle_texts, file_texts, output_strings
@@ -158,46 +159,137 @@ def catalog_errors(files: Mapping[str, str]) -> list[Problem]:
     return problems
 
 
-def translation_warnings(
-    files: Mapping[str, str], languages: Iterable[str], default_source: str
-) -> list[Problem]:
-    """What a process owner should know about the translations, without being stopped:
-    catalogs that disagree on the bundle's language, translated instructions that are not
-    valid templates, then every text without a translation in one of ``languages``."""
+def catalog_warnings(files: Mapping[str, str]) -> list[Problem]:
+    """What is wrong in the catalogs themselves, without stopping the bundle: catalogs that
+    disagree on the bundle's language, and translated instructions that are not valid
+    templates or that leave out or add placeholders of the source."""
     problems: list[Problem] = []
     catalogs = read_catalogs(files)
     named = {c.source_language for c in catalogs.values() if c.source_language}
     if len(named) > 1:
         problems.append(Problem.of(f"{CATALOG_FOLDER}/", None, N_(
             "the catalogs name different source languages (%(languages)s)"),
-            languages=sorted(named)))
-    for language, catalog in sorted(catalogs.items()):
-        problems += _check_templates(catalog_path(language), catalog, files)
+            languages=", ".join(sorted(named))))
+    if catalogs:
+        known = _names_the_process_sets(files)
+        for language, catalog in sorted(catalogs.items()):
+            problems += _check_templates(catalog_path(language), catalog, files, known)
+    return problems
+
+
+def translation_warnings(
+    files: Mapping[str, str], languages: Iterable[str], default_source: str
+) -> list[Problem]:
+    """What a process owner should know about the translations, without being stopped:
+    catalog_warnings, then every text without a translation in one of ``languages``."""
+    problems = catalog_warnings(files)
     for item in missing_translations(files, languages, default_source):
         problems.append(item.problem())
     return problems
 
 
-def _check_templates(path: str, catalog: Catalog, files: Mapping[str, str]) -> list[Problem]:
-    """Translated instructions must still be templates the task page can fill."""
+def _check_templates(path: str, catalog: Catalog, files: Mapping[str, str],
+                     known: set[str]) -> list[Problem]:
+    """Translated instructions must still be templates the task page can fill, with the
+    placeholders of the source: one left out hides what the source shows (or a misspelt
+    copy of it prints nothing), one added prints nothing unless the data has it."""
     problems = []
-    for file in catalog.texts:
-        if not file.startswith("processes/") or file not in files:
-            continue
+    for file in sorted(f for f in files if f.startswith("processes/")):
         for text in file_texts(file, files[file]):
-            target = catalog.texts[file].get(text.source)
-            if not target or not text.element.endswith("(instructions)"):
+            if not text.element.endswith("(instructions)"):
+                continue
+            target = catalog.lookup(file, text.source)
+            if not target or target == text.source:
                 continue
             try:
-                _SYNTAX.parse(target)
+                read = _placeholders(_SYNTAX.parse(target))
             except TemplateError as err:
                 problems.append(Problem.of(path, text.element, N_(
                     "the translated instructions are not a valid template: %(error)s"),
-                    error=str(err)))
+                    warning=True, error=str(err)))
+                continue
+            try:
+                source = _placeholders(_SYNTAX.parse(text.source))
+            except TemplateError:
+                continue  # validation of the diagram reports the source
+            left_out = sorted(p for p in source if not any(r[:len(p)] == p for r in read))
+            added = sorted({p for p in read if p[0] not in {s[0] for s in source}
+                            and p[0] not in known}) if ANY_NAME not in known else []
+            if left_out:
+                problems.append(Problem.of(path, text.element, N_(
+                    "the translated instructions leave out %(placeholders)s"),
+                    warning=True, placeholders=_shown(left_out)))
+            if added:
+                problems.append(Problem.of(path, text.element, N_(
+                    "the translated instructions use %(placeholders)s, which the source does "
+                    "not use and no step of the process sets"),
+                    warning=True, placeholders=_shown(added)))
     return problems
 
 
 _SYNTAX = SandboxedEnvironment()
+#: what dataflow.names_set holds when a message may put any name in the data
+ANY_NAME = "*"
+
+
+def _shown(paths: Iterable[tuple[str, ...]]) -> str:
+    return ", ".join(f"{{{{ {'.'.join(p)} }}}}" for p in paths)
+
+
+def _placeholders(template: nodes.Template) -> set[tuple[str, ...]]:
+    """The data a template reads, as paths (``request.question`` -> ("request",
+    "question")): names it sets itself (loop variables, ``set``, ``loop``) are not data;
+    a method called on a value (``domains.items()``) reads the value."""
+    local = {n.name for n in template.find_all(nodes.Name) if n.ctx != "load"} | {"loop"}
+    found: set[tuple[str, ...]] = set()
+
+    def visit(node: nodes.Node) -> None:
+        if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr):
+            visit(node.node.node)  # the method's value, then its arguments
+            for child in node.iter_child_nodes(exclude=("node",)):
+                visit(child)
+            return
+        read = _path(node)
+        if read is not None:
+            if getattr(node, "ctx", "load") == "load" and read[0] not in local:
+                found.add(read)
+            return
+        for child in node.iter_child_nodes():
+            visit(child)
+
+    visit(template)
+    return found
+
+
+def _path(node: nodes.Node) -> tuple[str, ...] | None:
+    """``a.b["c"]`` as ("a", "b", "c"); None for anything else."""
+    if isinstance(node, nodes.Name):
+        return (node.name,)
+    if isinstance(node, nodes.Getattr):
+        base = _path(node.node)
+        return base + (node.attr,) if base else None
+    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) \
+            and isinstance(node.arg.value, str):
+        base = _path(node.node)
+        return base + (node.arg.value,) if base else None
+    return None
+
+
+def _names_the_process_sets(files: Mapping[str, str]) -> set[str]:
+    """Every name a case's data can hold: what forms, scripts, decisions, multi-instance
+    items and messages set (dataflow.names_set), data objects, and what the application
+    sets when a case starts."""
+    trees = {}
+    for path, content in files.items():
+        if path.endswith((".bpmn", ".dmn")):
+            try:
+                trees[path] = parse_xml(content)
+            except etree.XMLSyntaxError:
+                continue
+    names = set(START_DATA) | names_set(trees, dict(files))
+    for element in (e for t in trees.values() for e in t.iter("{*}dataObject")):
+        names.add(element.get("name") or element.get("id"))
+    return names
 
 
 def decision_value_texts(files: Mapping[str, str]) -> frozenset[str]:

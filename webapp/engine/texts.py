@@ -24,9 +24,11 @@ from .bundle import parse_xml
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 #: BPMN elements whose ``name`` is a variable or is never drawn, not a text people read.
-_NOT_SHOWN = frozenset({
+NOT_SHOWN = frozenset({
     "inputDataItem", "outputDataItem", "dataInput", "dataOutput", "property", "dataObject",
     "definitions", "collaboration", "laneSet", "ioSpecification",
+    # message, signal, error and escalation names are codes the engine matches events by
+    "message", "signal", "error", "escalation",
 })  # fmt: skip
 #: Keys of a JSON Schema object whose value is a text; ``enumNames`` is a list of texts.
 SCHEMA_TEXTS = ("title", "description", "errorMessage")
@@ -88,7 +90,7 @@ def _bpmn_texts(tree) -> Iterator[tuple[str, str]]:
         if not isinstance(element.tag, str):
             continue
         qname = etree.QName(element.tag)
-        if qname.namespace == BPMN and qname.localname not in _NOT_SHOWN:
+        if qname.namespace == BPMN and qname.localname not in NOT_SHOWN:
             ident = element.get("id") or qname.localname
             if element.get("name"):
                 yield f"{ident} (name)", element.get("name")
@@ -170,6 +172,11 @@ def _schema_texts(schema: Any, where: str) -> Iterator[tuple[str, str]]:
             yield pointer(pointer(where, "enumNames"), index), name
     for path, sub in _subschemas(schema, where):
         yield from _schema_texts(sub, path)
+    files = schema.get("x-attachments")  # the file field's legend and help (top level)
+    if not where and isinstance(files, dict):
+        for key in ("title", "description"):
+            if isinstance(files.get(key), str):
+                yield pointer(pointer(where, "x-attachments"), key), files[key]
 
 
 def _subschemas(schema: dict, where: str) -> Iterator[tuple[str, Any]]:

@@ -22,7 +22,7 @@ from .bundle import parse_xml
 from .catalogs import Catalog, decision_value_texts, read_catalogs, source_language
 from .formlabels import choice_labels
 from .taskinfo import render_instructions_checked
-from .texts import BPMN, file_texts, form_texts
+from .texts import BPMN, NOT_SHOWN, file_texts, form_texts
 
 
 class Translator:
@@ -274,6 +274,8 @@ def _translate_bpmn(xml: str, tr) -> str:
     except etree.XMLSyntaxError:
         return xml
     for element in tree.iter(f"{{{BPMN}}}*"):
+        if etree.QName(element.tag).localname in NOT_SHOWN:
+            continue
         if element.get("name"):
             element.set("name", tr(element.get("name")))
         if etree.QName(element.tag).localname == "textAnnotation":
