@@ -75,7 +75,7 @@ def save_profile(actor: Actor, organisation: Organisation, *, kind: str, life_do
     ``seen_revisions``: how many revisions the editor saw; if someone saved meanwhile,
     Conflict (nothing saved). Raises NotAllowed, InvalidInput, Conflict."""
     if actor.user is None or not may_manage_partners(actor.user):
-        raise NotAllowed("Only administrators keep the partner registry.")
+        raise NotAllowed(_("Only administrators keep the partner registry."))
     contact = (contact or "").strip()
     domains = [d for d in LIFE_DOMAINS if d in set(life_domains or [])]
     if kind not in cv.ORGANISATION_KINDS:
@@ -144,7 +144,7 @@ class Coverage:
 def coverage(actor: Actor, period: Period) -> Coverage:
     """The coverage matrix for the period (audited). Raises NotAllowed."""
     if actor.user is None or not may_read_reports(actor.user):
-        raise NotAllowed("Only coordinators and evaluators read the evaluation.")
+        raise NotAllowed(_("Only coordinators and evaluators read the evaluation."))
     orgs = [o for o, _p in registry()]
     profiles = {p.organisation_id: p for p in db.session.scalars(select(PartnerProfile))}
     by_code = {o.code: o.id for o in orgs}
