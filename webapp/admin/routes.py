@@ -11,6 +11,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from webapp.extensions import db
+from webapp.i18n.bundletext import org_name
 from webapp.models import ROLE_LABELS, ROLES, Organisation, User
 from webapp.services import accounts, reachability, role_grants
 from webapp.services.errors import InvalidInput
@@ -28,19 +29,19 @@ def _only_admins():
 
 
 class OrganisationForm(FlaskForm):
-    code = StringField("Code", validators=[DataRequired(), Length(max=40)],
-                       description="Short, lower case, e.g. police.")
-    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
+                       description=_l("Short, lower case, e.g. police."))
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
 
 
 class UserForm(FlaskForm):
-    username = StringField("Username", validators=[DataRequired(), Length(max=80)])
-    display_name = StringField("Full name", validators=[DataRequired(), Length(max=200)])
-    password = PasswordField("Initial password",
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
+    display_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
+    password = PasswordField(_l("Initial password"),
                              validators=[DataRequired(), Length(min=accounts.MIN_PASSWORD_LENGTH,
                                                                 max=200)])
-    organisation = SelectField("Organisation", validators=[DataRequired()])
-    role = SelectField("Role", choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES],
+    organisation = SelectField(_l("Organisation"), validators=[DataRequired()])
+    role = SelectField(_l("Role"), choices=[SelectChoice(r, ROLE_LABELS[r]) for r in ROLES],
                        validators=[DataRequired()])
     email = StringField(_l("E-mail for notifications"), validators=[Optional(), Length(max=254)],
                         description=_l("Optional. Without it this person gets no mail."))
@@ -67,7 +68,7 @@ def index():
 def new_user():
     form = UserForm()
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.name))
-    form.organisation.choices = [SelectChoice(o.code, o.name) for o in orgs]
+    form.organisation.choices = [SelectChoice(o.code, org_name(o)) for o in orgs]
     if form.validate_on_submit():
         try:
             user = accounts.create_user(current_actor(), form.username.data,
@@ -76,7 +77,7 @@ def new_user():
                                         email=form.email.data)
             waiting = bool(role_grants.pending(user))
             db.session.commit()
-            flash(f"User {user.username} created.", "success")
+            flash(_("User %(username)s created.", username=user.username), "success")
             if waiting:
                 flash(_("This role lets its holder read cases, so it takes effect once a "
                         "coordinator confirms it. The coordinators see the request in their "
@@ -85,7 +86,7 @@ def new_user():
         except InvalidInput as error:
             db.session.rollback()
             flash(error.message, "danger")
-    return render_template("admin/form.html", form=form, title="New user"), (
+    return render_template("admin/form.html", form=form, title=_("New user")), (
         422 if form.is_submitted() else 200)
 
 
@@ -96,12 +97,12 @@ def new_organisation():
         try:
             org = accounts.create_organisation(current_actor(), form.code.data, form.name.data)
             db.session.commit()
-            flash(f"Organisation {org.name} created.", "success")
+            flash(_("Organisation %(name)s created.", name=org.name), "success")
             return redirect(url_for("admin.index"))
         except InvalidInput as error:
             db.session.rollback()
             flash(error.message, "danger")
-    return render_template("admin/form.html", form=form, title="New organisation"), (
+    return render_template("admin/form.html", form=form, title=_("New organisation")), (
         422 if form.is_submitted() else 200)
 
 
@@ -111,11 +112,12 @@ def toggle_active(user_id: int):
         abort(400)
     user = db.session.get(User, user_id) or abort(404)
     if user.id == current_user.id:
-        flash("You cannot deactivate your own account.", "danger")
+        flash(_("You cannot deactivate your own account."), "danger")
         return redirect(url_for("admin.index"))
     accounts.set_active(current_actor(), user, not user.active)
     db.session.commit()
-    flash(f"{user.username} is {'active' if user.active else 'deactivated'}.", "success")
+    flash(_("%(username)s is active.", username=user.username) if user.active else
+          _("%(username)s is deactivated.", username=user.username), "success")
     return redirect(url_for("admin.index"))
 
 
@@ -126,5 +128,5 @@ def unlock(user_id: int):
     user = db.session.get(User, user_id) or abort(404)
     accounts.unlock(current_actor(), user)
     db.session.commit()
-    flash(f"{user.username} is unlocked.", "success")
+    flash(_("%(username)s is unlocked.", username=user.username), "success")
     return redirect(url_for("admin.index"))

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from webapp.auth.reauth import reauth_redirect
 from webapp.extensions import db
+from webapp.i18n.formatting import date_placeholder, format_input_date
 from webapp.services import access_log, system_events
 from webapp.services.policy import (
     can,
@@ -62,8 +63,13 @@ def events():
         abort(403)
     flt = system_events.EventFilter.from_args(request.args)
     found, rows = system_events.view_events(current_actor(), flt, page_number())
+    typed = {name: (request.args.get(name) or "").strip()[:40] for name in ("since", "until")}
+    problems = system_events.date_problems(request.args)
+    days = {name: typed[name] if name in problems else format_input_date(getattr(flt, name))
+            for name in typed}
     html = render_template("audit/events.html", found=found, rows=rows, flt=flt,
-                           kinds=system_events.KINDS)
+                           kinds=system_events.KINDS, days=days, problems=problems,
+                           date_placeholder=date_placeholder())
     db.session.commit()
     return html
 

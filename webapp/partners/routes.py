@@ -4,6 +4,7 @@ every save kept as a revision."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField, SelectMultipleField, StringField
@@ -12,6 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.auth.permissions import permission_required
 from webapp.extensions import db
+from webapp.i18n.bundletext import org_name
 from webapp.models import Organisation
 from webapp.models.evaluation import LIFE_DOMAINS
 from webapp.services import network
@@ -72,7 +74,7 @@ def edit(organisation_id: int):
                                  mandate=form.mandate.data, contact=form.contact.data or "",
                                  seen_revisions=seen)
             db.session.commit()
-            flash(_l("The registry entry of %(name)s is saved.", name=organisation.name),
+            flash(_("The registry entry of %(name)s is saved.", name=org_name(organisation)),
                   "success")
             return redirect(url_for("partners.index"))
         except (InvalidInput, Conflict) as error:

@@ -4,6 +4,8 @@ import json
 from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
@@ -19,21 +21,27 @@ from webapp.web import case_or_404, current_actor
 bp = Blueprint("privacy", __name__)
 
 
+#: The person's details by their field names, as a correction names them.
+FIELD_LABELS = {"full_name": _l("name"), "date_of_birth": _l("date of birth"),
+                "address": _l("address")}
+
+
 class RectifyForm(FlaskForm):
-    full_name = StringField("Name", validators=[Optional(), Length(max=200)])
-    date_of_birth = LocalDateField("Date of birth", validators=[Optional()])
-    address = TextAreaField("Address", validators=[Optional(), Length(max=500)])
-    reason = StringField("Why are the details corrected?",
+    full_name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    date_of_birth = LocalDateField(_l("Date of birth"), validators=[Optional()])
+    address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=500)])
+    reason = StringField(_l("Why are the details corrected?"),
                          validators=[DataRequired(), Length(max=500)])
 
 
 class EraseForm(FlaskForm):
-    reason = StringField("Why are the data erased?", validators=[DataRequired(), Length(max=500)])
+    reason = StringField(_l("Why are the data erased?"),
+                         validators=[DataRequired(), Length(max=500)])
 
 
 class SubjectSearchForm(FlaskForm):
-    full_name = StringField("Name of the person", validators=[DataRequired(), Length(max=200)])
-    date_of_birth = LocalDateField("Date of birth", validators=[Optional()])
+    full_name = StringField(_l("Name of the person"), validators=[DataRequired(), Length(max=200)])
+    date_of_birth = LocalDateField(_l("Date of birth"), validators=[Optional()])
 
 
 @bp.route("/cases/<code>/person", methods=["GET", "POST"])
@@ -56,8 +64,9 @@ def person(code: str):
                 actor, case, form.reason.data, full_name=form.full_name.data,
                 date_of_birth=dob, address=form.address.data)
             db.session.commit()
-            flash("Corrected: " + ", ".join(f.replace("_", " ") for f in changed) + "."
-                  if changed else "Nothing changed.", "success")
+            flash(_("Corrected: %(fields)s.", fields=", ".join(
+                str(FIELD_LABELS.get(f, f)) for f in changed)) if changed else
+                _("Nothing changed."), "success")
             return redirect(url_for("privacy.person", code=case.code))
         except InvalidInput as error:
             db.session.rollback()
@@ -77,7 +86,7 @@ def erase(code: str):
     case = case_or_404(code, policy.may_erase_subject)
     form = EraseForm()
     if not form.validate_on_submit():
-        flash("Say why the data are erased.", "danger")
+        flash(_("Say why the data are erased."), "danger")
         return redirect(url_for("privacy.person", code=case.code))
     try:
         rectification.erase(current_actor(), case, form.reason.data)
@@ -86,8 +95,9 @@ def erase(code: str):
         db.session.rollback()
         flash(error.message, "danger")
         return redirect(url_for("privacy.person", code=case.code))
-    flash("The person's details were erased" + (" with all free text of the case." if
-          case.status == "closed" else "; the case's free text stays until it is closed."),
+    flash(_("The person's details were erased with all free text of the case.")
+          if case.status == "closed" else
+          _("The person's details were erased; the case's free text stays until it is closed."),
           "success")
     return redirect(url_for("privacy.person", code=case.code))
 

@@ -1,10 +1,13 @@
 """Coordinators confirm (or refuse) the case-reading roles administrators ask for."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from webapp.extensions import db
+from webapp.i18n.bundletext import org_name
+from webapp.models import ROLE_LABELS
 from webapp.services import role_grants
 from webapp.services.errors import Conflict, NotAllowed
 from webapp.services.policy import can, may_confirm_role
@@ -49,10 +52,13 @@ def _decide(grant_id: int, confirm: bool):
         abort(400)
     try:
         grant = role_grants.decide(current_actor(), grant_id, confirm)
-        message = (f"{grant.user.display_name} is now {grant.role.replace('_', ' ')} for "
-                   f"{grant.organisation.name}." if confirm else
-                   f"The role {grant.role.replace('_', ' ')} for {grant.user.display_name} "
-                   "was refused.")
+        # A role inside a sentence is a common noun: "is now coordinator for ..."
+        role = str(ROLE_LABELS.get(grant.role, grant.role)).lower()
+        message = (_("%(person)s is now %(role)s for %(organisation)s.",
+                     person=grant.user.display_name, role=role,
+                     organisation=org_name(grant.organisation)) if confirm else
+                   _("The role %(role)s for %(person)s was refused.", role=role,
+                     person=grant.user.display_name))
         db.session.commit()
     except (Conflict, NotAllowed) as error:
         db.session.rollback()

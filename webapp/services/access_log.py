@@ -3,46 +3,58 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from webapp.extensions import db
+from webapp.i18n.bundletext import step_title
+from webapp.i18n.locale import chosen_language
 from webapp.models import AuditEvent, Case, Contribution, Organisation, Task
 from webapp.services import disclosure, policy
 from webapp.services.audit import Actor, record
 from webapp.services.csvsafe import to_csv
 from webapp.services.errors import NotAllowed
 
-# What each audited action means, in words, for the access list.
+# What each audited action means, in words, for the access list (after who did it).
 ACTION_LABELS = {
-    "case_registered": "registered the case",
-    "case_viewed": "opened the case",
-    "task_viewed": "opened a task",
-    "task_completed": "completed a task",
-    "contribution_viewed": "read a contribution",
-    "shared": "shared information",
-    "seat_granted": "gave a seat at the table",
-    "seat_withdrawn": "withdrew a seat at the table",
-    "share_withdrawn": "withdrew shared information",
-    "signal_submitted": "reported the signal",
-    "subject_viewed": "read the person's details",
-    "subject_rectified": "corrected the person's details",
-    "subject_erased": "erased the person's details",
-    "subject_access_exported": "exported the person's data",
-    "access_log_viewed": "looked at who accessed the case",
-    "access_log_exported": "exported who accessed the case",
-    "case_anonymised": "anonymised the case (retention)",
-    "cases_exported": "exported the cases list",
-    "comment_added": "added a comment",
-    "comments_viewed": "read the comments",
-    "diagram_viewed": "looked at the process diagram",
-    "case_summary_viewed": "read the case summary on a task",
-    "draft_saved": "saved a draft",
-    "organisation_involved": "involved an organisation for a task",
-    "timer_fired": "a deadline or waiting time passed",
-    "step_failed": "a step failed",
-    "attachment_uploaded": "attached a document (not sent yet)",
-    "attachment_removed": "took off a document not sent yet",
-    "attachment_downloaded": "downloaded a document",
+    "case_registered": _l("registered the case"),
+    "case_viewed": _l("opened the case"),
+    "task_viewed": _l("opened a task"),
+    "task_completed": _l("completed a task"),
+    "contribution_viewed": _l("read a contribution"),
+    "shared": _l("shared information"),
+    "seat_granted": _l("gave a seat at the table"),
+    "seat_withdrawn": _l("withdrew a seat at the table"),
+    "share_withdrawn": _l("withdrew shared information"),
+    "signal_submitted": _l("reported the signal"),
+    "subject_viewed": _l("read the person's details"),
+    "subject_rectified": _l("corrected the person's details"),
+    "subject_erased": _l("erased the person's details"),
+    "subject_access_exported": _l("exported the person's data"),
+    "access_log_viewed": _l("looked at who accessed the case"),
+    "access_log_exported": _l("exported who accessed the case"),
+    "case_anonymised": _l("anonymised the case (retention)"),
+    "cases_exported": _l("exported the cases list"),
+    "comment_added": _l("added a comment"),
+    "comments_viewed": _l("read the comments"),
+    "diagram_viewed": _l("looked at the process diagram"),
+    "case_picture_viewed": _l("looked at a picture of the case"),
+    "case_summary_viewed": _l("read the case summary on a task"),
+    "draft_saved": _l("saved a draft"),
+    "draft_discarded": _l("discarded a draft"),
+    "organisation_involved": _l("involved an organisation for a task"),
+    "timer_fired": _l("a deadline or waiting time passed"),
+    "step_failed": _l("a step failed"),
+    "attachment_uploaded": _l("attached a document (not sent yet)"),
+    "attachment_removed": _l("took off a document not sent yet"),
+    "attachment_downloaded": _l("downloaded a document"),
+    "urgency_set": _l("marked the case urgent"),
+    "urgency_lifted": _l("lifted the case's urgency"),
+    "review_brought_forward": _l("brought the review forward"),
+    "reminder_sent": _l("sent a reminder"),
+    "coordinator_changed": _l("handed the case to another coordinator"),
+    "case_migrated": _l("moved the case to another process version"),
 }
 
 
@@ -51,24 +63,31 @@ def _for_words(detail: dict) -> str:
     if isinstance(what_for, list):
         what_for = ", ".join(str(w) for w in what_for)
     purpose = detail.get("purpose")
-    return (f"for: {what_for}" if what_for else "") + (f" (why: {purpose})" if purpose else "")
+    if what_for and purpose:
+        return _("for: %(what_for)s (why: %(purpose)s)", what_for=what_for, purpose=purpose)
+    if what_for:
+        return _("for: %(what_for)s", what_for=what_for)
+    return _("(why: %(purpose)s)", purpose=purpose) if purpose else ""
 
 
-#: Actions whose words depend on their detail: detail -> (action, what).
 def _identifiers(detail: dict) -> str:
     return disclosure.in_words(detail.get("identifiers") or [])
 
 
+#: Actions whose words depend on their detail: detail -> (action, what).
 DESCRIBE = {
     "identity_disclosed": lambda d: (
-        f"told {d.get('organisation')} the person's {_identifiers(d)}", _for_words(d)),
-    "identity_viewed": lambda d: (f"saw the person's {_identifiers(d)}", _for_words(d)),
+        _("told %(organisation)s the person's %(identifiers)s",
+          organisation=d.get("organisation"), identifiers=_identifiers(d)), _for_words(d)),
+    "identity_viewed": lambda d: (
+        _("saw the person's %(identifiers)s", identifiers=_identifiers(d)), _for_words(d)),
     "identity_withdrawn": lambda d: (
-        f"withdrew the person's {_identifiers(d)} from {d.get('organisation')}",
+        _("withdrew the person's %(identifiers)s from %(organisation)s",
+          identifiers=_identifiers(d), organisation=d.get("organisation")),
         str(d.get("because") or "")),
 }
 
-VIEW_LABELS = {"involved": "their organisation's part", "table": "the table's view"}
+VIEW_LABELS = {"involved": _l("their organisation's part"), "table": _l("the table's view")}
 
 
 @dataclass(frozen=True)
@@ -83,7 +102,9 @@ class Access:
 
 
 def _org_names() -> dict[int, str]:
-    return dict(db.session.execute(select(Organisation.id, Organisation.name)).all())
+    """Every organisation's name in the reader's language, by id."""
+    language = chosen_language()
+    return {o.id: o.name_in(language) for o in db.session.scalars(select(Organisation))}
 
 
 def access_list(case: Case) -> list[Access]:
@@ -104,15 +125,18 @@ def access_list(case: Case) -> list[Access]:
         if org_id is None and e.user is not None and len(e.user.memberships) == 1:
             org_id = e.user.memberships[0].organisation_id
         detail = e.detail or {}
-        what = str(detail.get("step") or titles.get(e.task_ref or "")
-                   or VIEW_LABELS.get(detail.get("view"), "") or "")
+        step = detail.get("step") or titles.get(e.task_ref or "")
+        what = (step_title(str(step), case.process_version) if step else
+                str(VIEW_LABELS.get(detail.get("view"), "")))
         if detail.get("organisation"):
-            what = f"{what} ({detail['organisation']})" if what else str(detail["organisation"])
-        action = ACTION_LABELS.get(e.action, e.action.replace("_", " "))
+            what = (_("%(what)s (%(organisation)s)", what=what,
+                      organisation=detail["organisation"]) if what
+                    else str(detail["organisation"]))
+        action = str(ACTION_LABELS.get(e.action, e.action.replace("_", " ")))
         if e.action in DESCRIBE:
             action, what = DESCRIBE[e.action](detail)
         rows.append(Access(
-            at=e.at, who=e.user.display_name if e.user else "The system",
+            at=e.at, who=e.user.display_name if e.user else _("The system"),
             username=e.user.username if e.user else "", organisation=orgs.get(org_id, ""),
             action=action, what=what, remote_addr=e.remote_addr or "",
         ))
@@ -122,20 +146,24 @@ def access_list(case: Case) -> list[Access]:
 def view_access_list(actor: Actor, case: Case) -> list[Access]:
     """The access list for the page; audited. Raises NotAllowed."""
     if not policy.may_view_access_log(actor.user, case):
-        raise NotAllowed("Only coordinators and auditors see who accessed a case.")
+        raise NotAllowed(_("Only coordinators and auditors see who accessed a case."))
     rows = access_list(case)
     record(actor, "access_log_viewed", case_id=case.id)
     return rows
 
 
 def export_access_list(actor: Actor, case: Case) -> str:
-    """The access list as CSV (safe against spreadsheet formulas); audited. Raises NotAllowed."""
+    """The access list as CSV (safe against spreadsheet formulas); audited. Raises NotAllowed.
+
+    The header and the words are in the reader's language; the time stays ISO in UTC, which
+    every spreadsheet sorts and no reader misreads (day/month order)."""
     if not policy.may_export_access_log(actor.user, case):
-        raise NotAllowed("Only coordinators and auditors export who accessed a case.")
+        raise NotAllowed(_("Only coordinators and auditors export who accessed a case."))
     rows = access_list(case)
     record(actor, "access_log_exported", case_id=case.id, rows=len(rows))
     return to_csv(
-        ["case", "when (UTC)", "who", "username", "organisation", "what", "detail", "from"],
+        [_("case"), _("when (UTC)"), _("who"), _("username"), _("organisation"), _("what"),
+         _("detail"), _("from")],
         ([case.code, a.at.strftime("%Y-%m-%d %H:%M:%S"), a.who, a.username, a.organisation,
           a.action, a.what, a.remote_addr] for a in rows),
     )

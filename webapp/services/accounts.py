@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -27,12 +28,12 @@ def create_organisation(
     Raises InvalidInput."""
     code = code.strip().lower()
     if not code or not name.strip():
-        raise InvalidInput("An organisation needs a code and a name.")
+        raise InvalidInput(_("An organisation needs a code and a name."))
     names = {k: v.strip() for k, v in (names or {}).items() if v and v.strip()} or None
     if names and any(len(v) > 200 or len(k) > 10 for k, v in names.items()):
-        raise InvalidInput("An organisation's name has at most 200 characters.")
+        raise InvalidInput(_("An organisation's name has at most 200 characters."))
     if db.session.scalar(select(Organisation).where(Organisation.code == code)):
-        raise InvalidInput(f"An organisation with code '{code}' exists already.")
+        raise InvalidInput(_("An organisation with code '%(code)s' exists already.", code=code))
     org = Organisation(code=code, name=name.strip(), is_demo=is_demo, names=names)
     db.session.add(org)
     db.session.flush()
@@ -51,21 +52,23 @@ def create_user(actor: Actor, username: str, display_name: str, password: str,
     the demo data) it holds at once."""
     username = username.strip().lower()
     if not username:
-        raise InvalidInput("A user needs a username.")
+        raise InvalidInput(_("A user needs a username."))
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.")
+        raise InvalidInput(_("Passwords need at least %(num)d characters.",
+                             num=MIN_PASSWORD_LENGTH))
     if db.session.scalar(select(User).where(func.lower(User.username) == username)):
-        raise InvalidInput(f"The username '{username}' is taken.")
+        raise InvalidInput(_("The username '%(username)s' is taken.", username=username))
     user = User(username=username, display_name=display_name.strip() or username,
                 password_hash=generate_password_hash(password, method="scrypt"), is_demo=is_demo,
                 email=clean_email(email))
     asked = []
     for org_code, role in memberships:
         if role not in ROLES:
-            raise InvalidInput(f"Unknown role '{role}'. Roles: {', '.join(ROLES)}.")
+            raise InvalidInput(_("Unknown role '%(role)s'. Roles: %(roles)s.", role=role,
+                                 roles=", ".join(ROLES)))
         org = db.session.scalar(select(Organisation).where(Organisation.code == org_code))
         if org is None:
-            raise InvalidInput(f"Unknown organisation '{org_code}'.")
+            raise InvalidInput(_("Unknown organisation '%(code)s'.", code=org_code))
         if actor.user is not None and role_reads_cases(role):
             asked.append((org, role))  # a coordinator confirms it (services.role_grants)
         else:

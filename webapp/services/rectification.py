@@ -2,6 +2,9 @@
 
 from datetime import datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from webapp.extensions import db
 from webapp.models import Case, CaseSubject, utcnow
 from webapp.services import anonymise, attachments, policy
@@ -10,12 +13,15 @@ from webapp.services.errors import InvalidInput, NotAllowed
 
 FIELDS = ("full_name", "date_of_birth", "address")
 LIMITS = {"full_name": 200, "date_of_birth": 10, "address": 500}
+TOO_LONG = {"full_name": _l("The name is too long."),
+            "date_of_birth": _l("The date of birth is too long."),
+            "address": _l("The address is too long.")}
 
 
 def subject_of(actor: Actor, case: Case) -> CaseSubject | None:
     """The person's details for a coordinator; the read is audited. Raises NotAllowed."""
     if not policy.may_see_person_details(actor.user, case):
-        raise NotAllowed("Only coordinators see the person's details.")
+        raise NotAllowed(_("Only coordinators see the person's details."))
     record(actor, "subject_viewed", case_id=case.id)
     return db.session.get(CaseSubject, case.id)
 
@@ -24,11 +30,12 @@ def rectify(actor: Actor, case: Case, reason: str, **values: str | None) -> list
     """Correct the person's details. The audit names the fields changed and the reason, never
     the old or new values (they are personal data). Returns the changed field names."""
     if not policy.may_rectify_subject(actor.user, case):
-        raise NotAllowed("Only coordinators correct the person's details.")
+        raise NotAllowed(_("Only coordinators correct the person's details."))
     if case.anonymised_at is not None:
-        raise InvalidInput("This case was anonymised; there are no person details to correct.")
+        raise InvalidInput(_("This case was anonymised; there are no person details to "
+                              "correct."))
     if not (reason or "").strip():
-        raise InvalidInput("Say why the details are corrected (e.g. the person's request).")
+        raise InvalidInput(_("Say why the details are corrected (e.g. the person's request)."))
     subject = db.session.get(CaseSubject, case.id)
     if subject is None:
         subject = CaseSubject(case_id=case.id, full_name="")
@@ -39,7 +46,7 @@ def rectify(actor: Actor, case: Case, reason: str, **values: str | None) -> list
             continue
         value = (values[name] or "").strip()
         if len(value) > LIMITS[name]:
-            raise InvalidInput(f"{name.replace('_', ' ').capitalize()} is too long.")
+            raise InvalidInput(str(TOO_LONG[name]))
         new = value if name == "full_name" else (value or None)
         if (getattr(subject, name) or "") != (new or ""):
             setattr(subject, name, new)
@@ -56,9 +63,9 @@ def erase(actor: Actor, case: Case, reason: str, now: datetime | None = None) ->
     An open case keeps its free text, which the process still needs; it is erased at closure
     + retention, or by erasing again once the case is closed."""
     if not policy.may_erase_subject(actor.user, case):
-        raise NotAllowed("Only coordinators erase the person's details.")
+        raise NotAllowed(_("Only coordinators erase the person's details."))
     if not (reason or "").strip():
-        raise InvalidInput("Say why the data are erased (e.g. the person's request).")
+        raise InvalidInput(_("Say why the data are erased (e.g. the person's request)."))
     now = now or utcnow()
     if case.status == "closed":
         counts = anonymise.anonymise(case, now)

@@ -4,6 +4,7 @@ an accomplice) case access alone."""
 
 from collections.abc import Callable
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from webapp.extensions import db
@@ -61,13 +62,15 @@ def decide(actor: Actor, grant_id: int, confirm: bool) -> RoleGrant:
     grant = db.session.scalar(select(RoleGrant).where(RoleGrant.id == grant_id)
                               .with_for_update(of=RoleGrant))
     if grant is None:
-        raise NotFound("There is no such request.")
+        raise NotFound(_("There is no such request."))
     if not policy.may_confirm_role(actor.user, grant):
-        raise NotAllowed("A coordinator other than the person who asked, and other than the "
-                         "person it is for, decides on this role.")
+        raise NotAllowed(_("A coordinator other than the person who asked, and other than "
+                           "the person it is for, decides on this role."))
     if grant.status != "pending":
-        who = grant.decided_by.display_name if grant.decided_by else "Someone"
-        raise Conflict(f"{who} decided on this request already ({grant.status}).")
+        who = grant.decided_by.display_name if grant.decided_by else _("Someone")
+        raise Conflict(_("%(who)s decided on this request already (confirmed).", who=who)
+                       if grant.status == "confirmed" else
+                       _("%(who)s decided on this request already (refused).", who=who))
     grant.status = "confirmed" if confirm else "refused"
     grant.decided_by_id, grant.decided_at = actor.user.id, utcnow()
     if confirm and not any(m.organisation_id == grant.organisation_id and m.role == grant.role

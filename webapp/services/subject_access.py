@@ -8,27 +8,31 @@ disclosed), which of the person's identifiers went to which organisation, when, 
 why (withdrawn ones too), the documents attached (names, types, sizes; not their content),
 and who accessed the case. Recorded form data reads as the form showed it:
 each field with its title and each chosen code as its label (the stored key is kept beside
-it).
+it). Keys are stable English identifiers; the words in the values (labels, outcomes, what
+each access was) are in the language of the coordinator who exports.
 """
 
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from webapp.extensions import db
+from webapp.i18n.bundletext import org_name, step_title
 from webapp.models import AuditEvent, Case, CaseSubject, Contribution, SharedItem, utcnow
 from webapp.recorded import forms_of, labelled
 from webapp.services import access_log, attachments, disclosure, policy
 from webapp.services.audit import Actor, record
 from webapp.services.errors import InvalidInput, NotAllowed
+from webapp.services.evaluation.conventions import CLOSURE_OUTCOMES
 
 
 def find_cases(full_name: str, date_of_birth: str | None = None) -> list[Case]:
     """Cases whose person matches the name (case-insensitive, trimmed) and date of birth."""
     name = " ".join((full_name or "").split()).lower()
     if not name:
-        raise InvalidInput("Give the person's name.")
+        raise InvalidInput(_("Give the person's name."))
     query = select(Case).join(CaseSubject, CaseSubject.case_id == Case.id).where(
         func.lower(func.trim(CaseSubject.full_name)) == name)
     if date_of_birth:
@@ -90,8 +94,8 @@ def _withdrawn_shares(case: Case) -> list[dict]:
             continue
         shares.append({
             "organisation": detail.get("organisation"), "shared_at": detail.get("shared_at"),
-            "step": detail.get("step"),
-            "note": "A note (its text was removed when the share was withdrawn)"
+            "step": step_title(detail.get("step"), case.process_version) or None,
+            "note": _("A note (its text was removed when the share was withdrawn)")
             if detail.get("note") else None,
             "withdrawn_at": event.at.isoformat(),
         })
@@ -117,17 +121,19 @@ def _case_record(case: Case) -> dict:
         "status": case.status,
         "registered_at": case.created_at.isoformat(),
         "closed_at": case.closed_at.isoformat() if case.closed_at else None,
-        "outcome": case.outcome.replace("_", " ") if case.outcome else None,
+        "outcome": _outcome(case.outcome),
         "closure_reason": case.closure_reason,
         "recorded": [
-            {"step": c.title, "organisation": c.organisation.name if c.organisation else None,
+            {"step": step_title(c.title, case.process_version),
+             "organisation": org_name(c.organisation) or None,
              "submitted_at": c.submitted_at.isoformat(), "data": _recorded(c)}
             for c in contributions if not c.professional_secrecy
         ],
         "withheld_under_professional_secrecy": sum(c.professional_secrecy for c in contributions),
         "shared_with_organisations": [
-            {"organisation": s.organisation.name, "shared_at": s.shared_at.isoformat(),
-             "step": s.contribution.title if s.contribution else None, "note": s.note,
+            {"organisation": org_name(s.organisation), "shared_at": s.shared_at.isoformat(),
+             "step": step_title(s.contribution.title, case.process_version)
+             if s.contribution else None, "note": s.note,
              "withdrawn_at": None}
             for s in shared if not (s.contribution and s.contribution.professional_secrecy)
         ] + _withdrawn_shares(case),
@@ -137,28 +143,36 @@ def _case_record(case: Case) -> dict:
         "comments": _comments(case),
         "accessed_by": [
             {"at": a.at.isoformat(), "who": a.who, "organisation": a.organisation,
-             "what": a.action + (f": {a.what}" if a.what else "")}
+             "what": _("%(action)s: %(what)s", action=a.action, what=a.what)
+             if a.what else a.action}
             for a in access_log.access_list(case)
         ],
     }
+
+
+def _outcome(code: str | None) -> str | None:
+    if not code:
+        return None
+    return str(CLOSURE_OUTCOMES.get(code) or code.replace("_", " "))
 
 
 def export_subject(actor: Actor, full_name: str, date_of_birth: str | None = None) -> dict:
     """Everything held on the person, as a JSON-ready dict; audited per case.
     Raises NotAllowed and InvalidInput (no name, or nothing found)."""
     if not policy.may_export_subject_data(actor.user):
-        raise NotAllowed("Only coordinators export a person's data.")
+        raise NotAllowed(_("Only coordinators export a person's data."))
     cases = find_cases(full_name, date_of_birth)
     if not cases:
-        raise InvalidInput("No case holds details of a person with this name"
-                           + (" and date of birth." if date_of_birth else "."))
+        raise InvalidInput(
+            _("No case holds details of a person with this name and date of birth.")
+            if date_of_birth else _("No case holds details of a person with this name."))
     records = [_case_record(case) for case in cases]
     for case in cases:
         record(actor, "subject_access_exported", case_id=case.id)
     return {
         "exported_at": utcnow().isoformat(),
         "exported_by": actor.user.display_name,
-        "about": "Everything mawflow holds on this person (GDPR Art. 15).",
+        "about": _("Everything mawflow holds on this person (GDPR Art. 15)."),
         "cases": records,
     }
 
@@ -166,8 +180,9 @@ def export_subject(actor: Actor, full_name: str, date_of_birth: str | None = Non
 def export_for_case(actor: Actor, case: Case) -> dict:
     """The subject-access export for the person of this case (all their cases)."""
     if not policy.may_export_subject_data(actor.user):
-        raise NotAllowed("Only coordinators export a person's data.")
+        raise NotAllowed(_("Only coordinators export a person's data."))
     subject = db.session.get(CaseSubject, case.id)
     if subject is None or not subject.full_name.strip():
-        raise InvalidInput("No name is recorded for the person of this case; search by name.")
+        raise InvalidInput(_("No name is recorded for the person of this case; search by "
+                             "name."))
     return export_subject(actor, subject.full_name, subject.date_of_birth)
