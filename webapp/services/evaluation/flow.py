@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from webapp.extensions import db
+from webapp.i18n.formatting import format_month
 from webapp.models import Case, PartnerProfile, Task, Timer
 from webapp.services import suppression
 
@@ -224,7 +225,7 @@ def trends_table(facts: Facts, period: Period) -> Table:
     names = {"signals": _("Signals"), "table": _("Taken to the table"), "closed": _("Closed")}
     columns = {s: suppression.group({str(i): series[s].get(i, 0) for i in range(len(months))})
                for s in names}
-    rows = [[m.strftime("%Y-%m"), *(columns[s][str(i)] for s in names)]
+    rows = [[format_month(m, "short"), *(columns[s][str(i)] for s in names)]
             for i, m in enumerate(months)]
     return Table("trends", _("Month by month"), [_("Month"), *names.values()], rows,
                  total=[_("Total"), *(suppression.one(sum(series[s].values())) for s in names)])
