@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from webapp.extensions import db
@@ -173,9 +174,12 @@ def durations_table(facts: Facts, titles: dict[str, str]) -> Table:
     return Table("durations", _("Time per step (from the task's arrival to its completion)"),
                  [_("Step"), _("Completed"), _("Median"), _("90th percentile"),
                   _("Ended without completion")], rows,
-                 note=_("Median: half of the steps took less. 90th percentile: nine in ten "
-                        "took less. Hidden where fewer than %(n)d steps count.",
-                        n=suppression.min_count()))
+                 note=ngettext("Median: half of the steps took less. 90th percentile: nine "
+                               "in ten took less. Hidden where fewer than %(num)d step "
+                               "counts.",
+                               "Median: half of the steps took less. 90th percentile: nine "
+                               "in ten took less. Hidden where fewer than %(num)d steps "
+                               "count.", suppression.min_count()))
 
 
 def waiting_table(facts: Facts, titles: dict[str, str]) -> Table:
