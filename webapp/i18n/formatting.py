@@ -139,10 +139,12 @@ def format_duration(value, *, direction: bool = False) -> str:
                                   locale=_locale())
 
 
-def format_duration_in(value: timedelta, unit: str) -> str:
-    """``40 uur``, ``12 jours``: a duration as a whole number of ``unit`` ("hour", "day"),
-    never rounded up into a larger unit (a report's figures are compared side by side)."""
-    return dates.format_timedelta(value, granularity=unit, threshold=10**9, locale=_locale())
+def format_duration_in(value: timedelta, unit: str, width: str = "long") -> str:
+    """``40 uur``, ``12 jours`` (``40 u``, ``12j`` with width "narrow"): a duration as a
+    whole number of ``unit`` ("hour", "day"), never rounded up into a larger unit (a
+    report's figures are compared side by side)."""
+    return dates.format_timedelta(value, granularity=unit, threshold=10**9, format=width,
+                                  locale=_locale())
 
 
 # --- dates people type ---------------------------------------------------------------------

@@ -96,7 +96,7 @@
         if (e.passed_text && e.passed_text !== "0" && !shape.type.endsWith("Gateway")) {
           var count = document.createElement("span");
           count.className = "heat-count";
-          count.textContent = e.passed_short + (e.median_text !== "–" ? " · " + e.median_text : "");
+          count.textContent = e.passed_short + (e.median_short !== "–" ? " · " + e.median_short : "");
           overlays.add(shape.id, { position: { bottom: 14, left: 0 }, scale: { min: 0.8 }, html: count });
         }
       });

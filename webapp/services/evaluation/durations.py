@@ -65,14 +65,15 @@ class Duration:
                    nearest_rank(histogram, 0.9))
 
 
-def hours_text(hours: int | None) -> str:
+def hours_text(hours: int | None, width: str = "long") -> str:
     """``40 uur`` below two days, ``12 jours`` beyond (the buckets' resolution), in the
-    reader's language; ``–`` where the figure is hidden."""
+    reader's language (``40 u``, ``12j`` with width "narrow", where room is short); ``–``
+    where the figure is hidden."""
     if hours is None:
         return "–"
     if hours < 48:
-        return format_duration_in(timedelta(hours=hours), "hour")
-    return format_duration_in(timedelta(days=hours // 24), "day")
+        return format_duration_in(timedelta(hours=hours), "hour", width)
+    return format_duration_in(timedelta(days=hours // 24), "day", width)
 
 
 # ---------------------------------------------------------------------------------------
