@@ -49,17 +49,22 @@ def bars(title: str, groups: list[tuple[str, list[tuple[str, int | None, str]]]]
                 body.append(text(bar_x + width + 8, y + 18, shown, size=13, weight="600"))
             y += 30
         y += 10
-    description = "; ".join(
-        words.gettext("%(heading)s: %(figures)s", heading=heading, figures=", ".join(
-            words.gettext("%(label)s %(figure)s", label=label, figure=shown)
-            for label, _, shown in rows))
-        for heading, rows in groups)
+    description = "; ".join(_figures(heading, [(label, shown) for label, _, shown in rows],
+                                     words) for heading, rows in groups)
     return document(WIDTH, y + 8, title, _described(description, words), body, ident)
 
 
+def _figures(heading: str, pairs: list[tuple[str, str]], words: Words) -> str:
+    """``Closure: Closed: out of scope 9, Reopened 0`` for the charts' descriptions."""
+    _ = words.gettext
+    figures = [_("%(label)s %(figure)s", label=label, figure=figure) for label, figure in pairs]
+    return _("%(heading)s: %(figures)s", heading=heading, figures=", ".join(figures))
+
+
 def _described(description: str, words: Words) -> str:
-    return words.gettext("%(figures)s. %(table)s", figures=description,
-                         table=words.gettext(BEHIND))
+    _ = words.gettext
+    behind = _(BEHIND)
+    return _("%(figures)s. %(table)s", figures=description, table=behind)
 
 
 def _short(shown: str) -> str:
@@ -101,10 +106,8 @@ def months(title: str, series: list[tuple[str, list[tuple[str, int | None, str]]
     for position, (month, _value, _shown) in enumerate(first):
         body.append(text(left + position * step + step / 2, bottom, wrap(month, step, 11, 2),
                          size=11, anchor="middle", fill=MUTED, line_height=1.1))
-    description = "; ".join(
-        words.gettext("%(heading)s: %(figures)s", heading=name, figures=", ".join(
-            words.gettext("%(label)s %(figure)s", label=m, figure=s) for m, _, s in points))
-        for name, points in series)
+    description = "; ".join(_figures(name, [(m, s) for m, _, s in points], words)
+                            for name, points in series)
     return document(WIDTH, bottom + 30, title, _described(description, words), body, ident)
 
 
@@ -142,7 +145,6 @@ def coverage(title: str, domains: list[str], organisations: list[str],
                              fill=MIXED if says and not value else INK,
                              weight="600" if value else None))
     legend_y = head + len(domains) * 40 + 22
-    body.append(_rect(16, legend_y - 12, 14, 14, GOOD, stroke=GOOD))
     legend = [(GOOD, GOOD, _("in the registry")), ("#ffffff", MUTED, _("not in the registry")),
               ("#fff3cd", None, _("in the registry, no action in the period")),
               ("#f8d7da", None, _("nobody covers this domain"))]
@@ -154,15 +156,16 @@ def coverage(title: str, domains: list[str], organisations: list[str],
         body.append(_rect(x, legend_y - 12, 14, 14, fill, stroke=stroke))
         body.append(text(x + 20, legend_y, words_, size=12, fill=MUTED))
         x += room + 24
+    rows = []
+    for i, domain in enumerate(domains):
+        pairs = []
+        for j, organisation in enumerate(organisations):
+            says, _value, shown = cells[(i, j)]
+            pairs.append((organisation, _("registry yes, %(actions)s", actions=shown) if says
+                          else _("registry no, %(actions)s", actions=shown)))
+        rows.append(_figures(domain, pairs, words))
     description = _("Numbers are the actions agreed in action plans in the period. "
-                    "%(figures)s", figures="; ".join(
-                        _("%(heading)s: %(figures)s", heading=d, figures=", ".join(
-                            _("%(organisation)s registry yes, %(actions)s", organisation=o,
-                              actions=cells[(i, j)][2]) if cells[(i, j)][0] else
-                            _("%(organisation)s registry no, %(actions)s", organisation=o,
-                              actions=cells[(i, j)][2])
-                            for j, o in enumerate(organisations)))
-                        for i, d in enumerate(domains)))
+                    "%(figures)s", figures="; ".join(rows))
     return document(max(width, 800), legend_y + 14, title, description, body, ident)
 
 

@@ -150,7 +150,8 @@ def open_table(facts: Facts, titles: dict[str, str]) -> Table:
     for element, n in facts.open_timers:
         key = element or "timer"
         values[key] += n
-        labels[key] = _("Waiting: %(name)s", name=titles.get(element, element or _("a timer")))
+        name = titles.get(element, element) if element else _("a timer")
+        labels[key] = _("Waiting: %(name)s", name=name)
     rows, total = _group_rows(labels, dict(values))
     rows.sort(key=lambda r: str(r[0]))
     return Table("open", _("Cases waiting now, by step"), [_("Step"), _("Waiting")], rows,
