@@ -36,7 +36,7 @@ WORDS = {
     "nl": {
         "/reports/": ["Hoe het netwerk werkt: januari–maart 2026", "Van signaal tot afsluiting",
                       "Maand per maand", "jan 2026", "mrt 2026", "Niemand is hier herkenbaar.",
-                      "minder dan 5", "Intakebeslissingen", "Totaal"],
+                      "minder dan 5", "Beslissingen over de aanmelding", "Totaal"],
         "/reports/heatmap": ["Waar casussen passeren en wachten: januari–maart 2026",
                              "Gepasseerd in de periode"],
         "/reports/coverage": ["Wie dekt welk levensdomein: januari–maart 2026",
@@ -56,7 +56,7 @@ WORDS = {
         "/reports/": [f"Comment le réseau fonctionne : {FR_SPAN}",
                       "Du signalement à la clôture", "Mois par mois", "janv. 2026",
                       "mars 2026", "Personne ne peut être reconnu ici.", "moins de 5",
-                      "Décisions d'intake", "Total"],
+                      "Décisions d'entrée", "Total"],
         "/reports/heatmap": [f"Où les dossiers passent et attendent : {FR_SPAN}",
                              "Passages sur la période"],
         "/reports/coverage": [f"Qui couvre quel domaine de vie : {FR_SPAN}",
