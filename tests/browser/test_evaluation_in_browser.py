@@ -121,3 +121,45 @@ def test_the_case_page_names_the_life_domains_without_an_action(as_user, live_se
     expect(gaps).to_contain_text("1 life domain flagged vulnerable has no action")
     expect(gaps).to_contain_text("Peers and leisure")
     gaps.screenshot(path=str(_artifact("case-gaps")))
+
+
+def test_the_evaluation_in_french(as_user, browser, live_server, history):
+    """The same pages in French: months, counts, durations, the charts' words and the
+    heatmap's labels on the diagram. Runs last: it switches the evaluator to French."""
+    base, app = live_server
+    page = as_user("evaluator")
+    try:
+        page.goto(f"/reports/?{PERIOD}")
+        page.get_by_role("button", name="Français").click()
+        expect(page.locator("html")).to_have_attribute("lang", "fr")
+        expect(page.get_by_role("heading", name="Comment le réseau fonctionne")).to_contain_text(
+            "janvier\u2009–\u2009décembre 2026")
+        funnel = page.locator("section[aria-labelledby=funnel-heading]")
+        expect(funnel.locator("svg")).to_contain_text("Signalements reçus")
+        expect(funnel.get_by_role("table").first).to_contain_text("moins de 5")
+        durations = page.locator("section[aria-labelledby=durations-heading]")
+        expect(durations).to_contain_text("heures")
+        trends = page.locator("section[aria-labelledby=trends-heading]")
+        expect(trends.locator("svg")).to_contain_text("janv. 2026")
+        screenshot(page, "evaluation-page-fr")
+
+        page.get_by_role("link", name="Carte de chaleur sur le processus").click()
+        diagram = page.locator("#heatmap-diagram")
+        expect(diagram).to_have_attribute("data-state", "ready")
+        expect(diagram.locator(".heat-count").first).not_to_contain_text("fewer")
+        page.locator('[data-element-id="confirm_intake_decision"]').first.click()
+        expect(page.locator("#heatmap-detail")).to_contain_text("Passages sur la période")
+        screenshot(page, "evaluation-heatmap-fr")
+
+        page.get_by_role("link", name="Couverture des domaines de vie").click()
+        expect(page.get_by_text("Dans le registre, jamais en pratique :")).to_be_visible()
+        expect(page.locator(".report-chart svg")).to_contain_text("dans le registre")
+        page.locator(".report-chart").screenshot(path=str(_artifact("evaluation-coverage-fr")))
+        for path in (f"/reports/?{PERIOD}", f"/reports/heatmap?{PERIOD}",
+                     f"/reports/coverage?{PERIOD}"):
+            problems = serious_accessibility_problems(browser, base, "evaluator", path)
+            assert not problems, (path, problems)
+    finally:
+        with app.app_context():
+            _user("evaluator").language = None
+            db.session.commit()

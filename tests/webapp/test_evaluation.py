@@ -43,7 +43,10 @@ def nearest_rank(values: list[int], share: float) -> int:
 
 
 def hours_text(hours: int) -> str:
-    return f"{hours} h" if hours < 48 else f"{hours // 24} days"
+    """Whole hours below two days, whole days beyond, written out (Babel, in English)."""
+    if hours < 48:
+        return "1 hour" if hours == 1 else f"{hours} hours"
+    return f"{hours // 24} days"
 
 
 def rows(table: Table) -> dict[str, list[str]]:
@@ -147,8 +150,8 @@ def test_open_steps_and_trends(app, history):
     trends = {r[0]: [c.text() for c in r[1:]] for r in tables["trends"].rows}
     records = in_period(history)
     january = sum(1 for r in records if r.opened.month == 1)
-    assert trends["2026-01"][0] == (str(january) if january >= 5 else "fewer than 5")
-    assert trends["2026-03"] == ["0", "0", "0"]
+    assert trends["Jan 2026"][0] == (str(january) if january >= 5 else "fewer than 5")
+    assert trends["Mar 2026"] == ["0", "0", "0"]
     assert tables["trends"].total[1].text() == "20"
 
 

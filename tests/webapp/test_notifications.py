@@ -78,7 +78,7 @@ def test_an_information_request_mails_each_police_member_who_wants_it_once(peopl
         assert got[0]["Subject"] == f"New task for case {case.code}"
         assert case.code in text and "Answer information request" in text
         assert f"{BASE}/tasks/{task.id}" in text
-        assert "Due: March 16, 2026" in text
+        assert "Due: 16 March 2026" in text  # as the pages write dates (English in Belgium)
         assert got[0].get_body(("html",)) is not None  # text and HTML
     # police3 has no address, police4 wants no mail about new tasks, social was not asked,
     # and the coordinator is not told about the steps they took themselves.

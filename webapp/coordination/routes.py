@@ -15,14 +15,17 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import login_required
 from flask_wtf import FlaskForm
-from wtforms import DateField, StringField
+from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from webapp.auth.permissions import permission_required
 from webapp.extensions import db
+from webapp.i18n.bundletext import org_name, step_title
+from webapp.i18n.dates import LocalDateField
 from webapp.models import utcnow
 from webapp.models.cases import URGENT
 from webapp.services import coordination, overview, person_search, urgency, waiting
@@ -82,8 +85,8 @@ def remind(task_id: int):
         abort(404)
     try:
         task = overview.send_reminder(current_actor(), task_id)
-        title, code = task.title, task.case_code
-        organisation = task.organisation.name if task.organisation else _("nobody")
+        title, code = step_title(task.title), task.case_code
+        organisation = org_name(task.organisation) if task.organisation else _("nobody")
         db.session.commit()
     except Conflict as error:
         db.session.rollback()
@@ -160,8 +163,8 @@ def change_coordinator(code: str):
 
 
 class PersonSearchForm(FlaskForm):
-    full_name = StringField("Name (or part of it)", validators=[Optional(), Length(max=200)])
-    date_of_birth = DateField("Date of birth", validators=[Optional()])
+    full_name = StringField(_l("Name (or part of it)"), validators=[Optional(), Length(max=200)])
+    date_of_birth = LocalDateField(_l("Date of birth"), validators=[Optional()])
 
 
 @bp.route("/cases/search", methods=["GET", "POST"])

@@ -74,15 +74,30 @@ def format_date(value, style: str = "medium") -> str:
     return _day(moment, _locale(), style)
 
 
-def format_due(value) -> str:
+def format_due(value, style: str = "medium") -> str:
     """A due date. A due day given as a date is kept as the end of that day UTC
     (engine.taskinfo); it is shown as that day, whatever the deployment's zone."""
     moment = _moment(value)
     if isinstance(moment, datetime) and moment.tzinfo is not None:
         utc = moment.astimezone(UTC)
         if (utc.hour, utc.minute, utc.second) == (23, 59, 59):
-            return _day(utc.date(), _locale(), "medium")
-    return format_date(value)
+            return _day(utc.date(), _locale(), style)
+    return format_date(value, style)
+
+
+def format_month(value: date, style: str = "wide") -> str:
+    """``maart 2026`` (``mrt 2026`` with style "short"): a month as the reader's language
+    names it, never ``strftime``'s English."""
+    return dates.format_skeleton("yMMMM" if style == "wide" else "yMMM", value,
+                                 locale=_locale())
+
+
+def format_months(first: date, last: date) -> str:
+    """``januari–maart 2026``, ``avril 2025 – mars 2026``: the months from ``first`` to
+    ``last`` (both included) as the reader's language writes such a span."""
+    if (first.year, first.month) == (last.year, last.month):
+        return format_month(first)
+    return dates.format_interval(first, last, "yMMMM", locale=_locale())
 
 
 def format_time(value) -> str:
@@ -121,6 +136,14 @@ def format_duration(value, *, direction: bool = False) -> str:
     if not isinstance(value, timedelta):
         return "" if value is None else str(value)
     return dates.format_timedelta(value, threshold=1.5, add_direction=direction,
+                                  locale=_locale())
+
+
+def format_duration_in(value: timedelta, unit: str, width: str = "long") -> str:
+    """``40 uur``, ``12 jours`` (``40 u``, ``12j`` with width "narrow"): a duration as a
+    whole number of ``unit`` ("hour", "day"), never rounded up into a larger unit (a
+    report's figures are compared side by side)."""
+    return dates.format_timedelta(value, granularity=unit, threshold=10**9, format=width,
                                   locale=_locale())
 
 

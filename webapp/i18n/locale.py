@@ -9,10 +9,13 @@ that combination (``nl`` in Belgium: ``nl_BE``), in the deployment's ``TIMEZONE`
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 
 from babel import Locale, UnknownLocaleError
-from flask import current_app, g, has_request_context, request
+from flask import current_app, g, has_app_context, has_request_context, request
+from flask_babel import force_locale
 from flask_login import current_user
 
 #: The cookie that keeps a language chosen before logging in (or after logging out).
@@ -25,13 +28,36 @@ def offered() -> list[str]:
 
 
 def chosen_language() -> str:
-    """The language of this request (a code from ``LANGUAGES``), worked out once."""
-    if not has_request_context():
-        return current_app.config["DEFAULT_LANGUAGE"]
-    language = g.get("_mawflow_language")
+    """The language of this request (a code from ``LANGUAGES``), worked out once; inside
+    :func:`in_language` that language."""
+    language = g.get("_mawflow_language") if has_app_context() else None
     if language is None:
+        if not has_request_context():
+            return current_app.config["DEFAULT_LANGUAGE"]
         language = g._mawflow_language = _choose()
     return language
+
+
+#: What this package keeps in ``g`` for one language (see bundletext, formatting).
+_PER_LANGUAGE = ("_mawflow_language", "_mawflow_locale", "_mawflow_step_names",
+                 "_mawflow_translators", "_mawflow_role_groups")
+
+
+@contextmanager
+def in_language(language: str) -> Iterator[None]:
+    """Texts, dates, numbers and the bundle's names in ``language`` (a code from
+    ``LANGUAGES``) for the code inside, whoever is reading: an e-mail is written in its
+    recipient's language, by the mail worker (no request) as on an administrator's page."""
+    saved = {key: g.pop(key) for key in _PER_LANGUAGE if key in g}
+    g._mawflow_language = language
+    try:
+        with force_locale(locale_name(language, current_app.config["TERRITORY"])):
+            yield
+    finally:
+        for key in _PER_LANGUAGE:
+            g.pop(key, None)
+        for key, value in saved.items():
+            setattr(g, key, value)
 
 
 def _choose() -> str:

@@ -1,11 +1,21 @@
 """Notification settings (every user), the signed one-click link that stops all mail (no
 login), and the administrator's mail page (outbox, failures, who cannot be reached)."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.extensions import csrf, db
+from webapp.i18n.locale import chosen_language, in_language
 from webapp.models import utcnow
 from webapp.services.audit import Actor
 from webapp.services.errors import InvalidInput, NotAllowed
@@ -63,11 +73,14 @@ def unsubscribe(token: str):
         user = choices.user_for_token(token)
     except NotAllowed as error:
         return render_template("notifications/unsubscribe.html", invalid=error.message), 400
+    language = user.language if user.language in current_app.config["LANGUAGES"] \
+        else chosen_language()  # the language their mail was written in, if they chose one
     if request.method == "POST":
         choices.stop_all(Actor(user=None, remote_addr=request.remote_addr), user)
         db.session.commit()
-        return render_template("notifications/unsubscribe.html", done=True)
-    return render_template("notifications/unsubscribe.html", done=False)
+    with in_language(language):
+        return render_template("notifications/unsubscribe.html",
+                               done=request.method == "POST")
 
 
 @bp.route("/admin/mail")
@@ -78,6 +91,7 @@ def outbox_page():
     page = outbox.load(current_actor())
     db.session.commit()
     return render_template("notifications/outbox.html", page=page, kind_label=outbox.kind_label,
+                           error_text=outbox.error_text,
                            may_set_email=may_manage_accounts(current_user))
 
 

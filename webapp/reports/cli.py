@@ -7,6 +7,7 @@ import time
 
 import click
 from flask import Flask
+from flask_babel import gettext as _
 
 from webapp.services.evaluation import rollup
 
@@ -22,7 +23,8 @@ def register(app: Flask) -> None:
 def report_totals():
     """Rebuild the monthly totals of every month with new case history."""
     months = rollup.roll_up()
-    click.echo(f"Monthly totals rebuilt: {', '.join(months) if months else 'none needed'}.")
+    click.echo(_("Monthly totals rebuilt: %(months)s.", months=", ".join(months)) if months
+               else _("No monthly totals needed rebuilding."))
 
 
 def run_in_worker(app: Flask) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from webapp.i18n.bundletext import org_name
 from webapp.models.evaluation import LIFE_DOMAINS
 from webapp.pictures import charts
+from webapp.pictures.routes import reader_words
 from webapp.services.evaluation import Evaluation
 from webapp.services.evaluation import conventions as cv
 from webapp.services.network import CaseGaps, Coverage
@@ -23,7 +25,7 @@ def funnel(evaluation: Evaluation) -> str:
         [(_("Signals received"), _points([signals.total])),
          (_("Intake decision"), _points(tables["intake"].rows)),
          (_("Closure"), _points(tables["closures"].rows))],
-        ident="funnel-chart")
+        ident="funnel-chart", words=reader_words())
 
 
 def trends(evaluation: Evaluation) -> str:
@@ -33,7 +35,7 @@ def trends(evaluation: Evaluation) -> str:
         series.append((str(name), [(row[0], row[index].value, row[index].text())
                                    for row in table.rows]))
     return charts.months(_("Month by month, %(period)s", period=evaluation.period.label()),
-                         series, ident="trends-chart")
+                         series, ident="trends-chart", words=reader_words())
 
 
 def coverage(result: Coverage) -> str:
@@ -47,12 +49,12 @@ def coverage(result: Coverage) -> str:
     nobody = {LIFE_DOMAINS.index(d) for d in result.nobody}
     return charts.coverage(_("Who covers which life domain, %(period)s",
                              period=result.period.label()),
-                           domains, [o.name for o in result.organisations], cells, nobody,
-                           ident="coverage-chart")
+                           domains, [org_name(o) for o in result.organisations], cells,
+                           nobody, ident="coverage-chart", words=reader_words())
 
 
 def gaps(code: str, result: CaseGaps) -> str:
     rows = [(str(cv.LIFE_DOMAIN_LABELS[d]), d in result.vulnerable, d in result.covered)
             for d in LIFE_DOMAINS]
     return charts.gaps(_("Life domains of %(code)s: screening and action plan", code=code),
-                       rows, ident="gaps-chart")
+                       rows, ident="gaps-chart", words=reader_words())

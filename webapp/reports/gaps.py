@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.auth.reauth import reauth_redirect
@@ -43,10 +44,12 @@ def table(code: str):
     record(current_actor(), "case_gaps_viewed", case_id=case.id, form="csv")
     code = case.code
     db.session.commit()
-    rows = [[str(cv.LIFE_DOMAIN_LABELS[d]), "yes" if d in result.vulnerable else "no",
-             "yes" if d in result.covered else "no",
-             "GAP" if d in result.gaps else ""] for d in LIFE_DOMAINS]
-    body = to_csv(["life domain", "flagged vulnerable", "action agreed", "gap"], rows)
+    yes, no, gap = _("yes"), _("no"), _("GAP")
+    rows = [[str(cv.LIFE_DOMAIN_LABELS[d]), yes if d in result.vulnerable else no,
+             yes if d in result.covered else no,
+             gap if d in result.gaps else ""] for d in LIFE_DOMAINS]
+    body = to_csv([_("life domain"), _("flagged vulnerable"), _("action agreed"), _("gap")],
+                  rows)
     return Response("\ufeff" + body, mimetype="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="{code}-gaps.csv"',
         "Cache-Control": "no-store"})

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from webapp.auth.permissions import permission_required
 from webapp.auth.reauth import reauth_redirect
 from webapp.extensions import db
+from webapp.i18n.bundletext import bundle_translator, org_name
 from webapp.models.evaluation import LIFE_DOMAINS
 from webapp.services import evaluation, network, suppression
 from webapp.services.errors import NotFound
@@ -43,7 +44,7 @@ def _inline(svg: str) -> Markup:
 @permission_required("report.read")
 def index():
     period = _period()
-    result = evaluation.evaluate(current_actor(), period)
+    result = evaluation.evaluate(current_actor(), period, bundle_translator)
     page = {"result": result, "period": period, "versions": evaluation.versions(),
             "funnel": _inline(figures.funnel(result)),
             "trends": _inline(figures.trends(result)),
@@ -63,7 +64,7 @@ def export_csv(key: str):
         evaluation.record_export(current_actor(), period, key)
     else:
         try:
-            table = evaluation.export_table(current_actor(), period, key)
+            table = evaluation.export_table(current_actor(), period, key, bundle_translator)
         except NotFound:
             abort(404)
     db.session.commit()
@@ -81,7 +82,7 @@ def chart(kind: str):
     if kind == "coverage":
         svg = figures.coverage(network.coverage(current_actor(), period))
     else:
-        result = evaluation.evaluate(current_actor(), period)
+        result = evaluation.evaluate(current_actor(), period, bundle_translator)
         svg = figures.funnel(result) if kind == "funnel" else figures.trends(result)
     db.session.commit()
     return Response(svg, mimetype="image/svg+xml", headers={
@@ -93,7 +94,7 @@ def chart(kind: str):
 def heatmap():
     period = _period()
     try:
-        data = evaluation.heatmap_for(current_actor(), period)
+        data = evaluation.heatmap_for(current_actor(), period, bundle_translator)
     except NotFound as error:
         flash(error.message, "warning")
         data = {"version": "", "elements": []}
@@ -107,7 +108,7 @@ def heatmap():
 @permission_required("report.read")
 def heatmap_data():
     period = _period()
-    data = evaluation.heatmap_for(current_actor(), period)
+    data = evaluation.heatmap_for(current_actor(), period, bundle_translator)
     db.session.commit()
     return jsonify(data)
 
@@ -117,7 +118,7 @@ def heatmap_data():
 def heatmap_diagram():
     period = _period()
     try:
-        xml = evaluation.diagram_xml(period)
+        xml = evaluation.diagram_xml(period, bundle_translator)
     except NotFound:
         abort(404)
     return Response(xml, mimetype="application/xml", headers={"Cache-Control": "no-store"})
@@ -131,6 +132,7 @@ def coverage():
     page = {"result": result, "period": period, "table": result.table(),
             "chart": _inline(figures.coverage(result)), "threshold": suppression.min_count(),
             "registry": network.registry(), "conventions": evaluation.conventions,
-            "domains": LIFE_DOMAINS, "org_names": {o.id: o.name for o in result.organisations}}
+            "domains": LIFE_DOMAINS,
+            "org_names": {o.id: org_name(o) for o in result.organisations}}
     db.session.commit()
     return render_template("reports/coverage.html", **page)

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from webapp.extensions import db
+from webapp.i18n.locale import chosen_language
 from webapp.models import (
     Case,
     CaseEvent,
@@ -127,7 +128,8 @@ class Coverage:
     never_practised: list[tuple[str, int]]         # in the registry, no action in the period
 
     def table(self) -> Table:
-        columns = [_("Life domain")] + [o.name for o in self.organisations]
+        language = chosen_language()
+        columns = [_("Life domain")] + [o.name_in(language) for o in self.organisations]
         rows = []
         for domain in LIFE_DOMAINS:
             row = [str(cv.LIFE_DOMAIN_LABELS[domain])]

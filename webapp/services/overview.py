@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, select, union_all, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.extensions import db
+from webapp.i18n.formatting import format_datetime
 from webapp.models import Organisation, Task, User, utcnow
 from webapp.services import notifications
 from webapp.services.audit import Actor, record
@@ -31,15 +32,15 @@ REMINDER_INTERVAL = timedelta(hours=1)
 @dataclass
 class Overview:
     """One page of open partner tasks. ``rows`` have id, case_code, title, summary, lane,
-    organisation_id, organisation_name, due_at, created_at, priority, reminded_at and
-    claimed_by_id; ``unreachable``: the organisations without an active user."""
+    organisation_id, organisation_name, organisation_names, due_at, created_at, priority,
+    reminded_at and claimed_by_id; ``unreachable``: the organisations without an active user."""
 
     rows: list
     total: int
     overdue: int
     page: int
     pages: int
-    organisations: list[tuple[str, str]]
+    organisations: list[tuple[str, str, dict | None]]  # code, name, names in other languages
     organisation: Organisation | None
     unreachable: set[int]
     claimers: dict[int, str]
@@ -53,7 +54,8 @@ def load_overview(actor: Actor, *, organisation: str = "", page: int = 1, per_pa
         raise NotAllowed(_("Only coordinators see the overview of the partners' tasks."))
     now = now or utcnow()
     organisations = db.session.execute(
-        select(Organisation.code, Organisation.name, Organisation.id).order_by(Organisation.name)
+        select(Organisation.code, Organisation.name, Organisation.id, Organisation.names)
+        .order_by(Organisation.name)
     ).all()
     chosen = next((o for o in organisations if o.code == organisation), None)
     if organisation and chosen is None:
@@ -72,7 +74,7 @@ def load_overview(actor: Actor, *, organisation: str = "", page: int = 1, per_pa
     record(actor, "overview_viewed", page=page, organisation=chosen.code if chosen else None)
     return Overview(
         rows=rows, total=total, overdue=overdue, page=page, pages=pages,
-        organisations=[(o.code, o.name) for o in organisations],
+        organisations=[(o.code, o.name, o.names) for o in organisations],
         organisation=db.session.get(Organisation, chosen.id) if chosen else None,
         unreachable={o.id for o in organisations} - reachable, claimers=claimers,
     )
@@ -111,7 +113,8 @@ def _page(parts: list, limit: int, offset: int) -> list:
         return []
     found = {row.id: row for row in db.session.execute(
         select(Task.id, Task.case_code, Task.title, Task.summary, Task.lane,
-               Task.organisation_id, Organisation.name.label("organisation_name"), Task.due_at,
+               Task.organisation_id, Organisation.name.label("organisation_name"),
+               Organisation.names.label("organisation_names"), Task.due_at,
                Task.created_at, Task.priority, Task.reminded_at, Task.claimed_by_id)
         .outerjoin(Organisation, Organisation.id == Task.organisation_id)
         .where(Task.id.in_(ids)))}
@@ -143,7 +146,7 @@ def send_reminder(actor: Actor, task_id: int, *, now: datetime | None = None) ->
         if row is None:
             raise Conflict(_("The organisation completed this task meanwhile; no reminder "
                              "was needed."))
-        when = row.reminded_at.strftime("%d %b %Y %H:%M UTC")
+        when = format_datetime(row.reminded_at)
         raise Conflict(_("A reminder about this task was sent at %(when)s already; the "
                          "organisation sees it. Nothing was sent again.", when=when))
     set_committed_value(task, "reminded_at", now)

@@ -14,6 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
+from webapp.i18n.formatting import format_number
 
 DEFAULT_MIN_COUNT = 5
 SHOWN, SMALL, HIDDEN = "shown", "small", "hidden"
@@ -40,11 +44,21 @@ class Count:
         return self.state == SHOWN
 
     def text(self) -> str:
+        """``fewer than 5``, ``hidden`` or the number, in the reader's language."""
         if self.state == SMALL:
-            return f"fewer than {self.threshold}"
+            return ngettext("fewer than %(num)d", "fewer than %(num)d", self.threshold)
         if self.state == HIDDEN:
-            return "hidden"
-        return f"{self.value:,}"
+            return _("hidden")
+        return format_number(self.value)
+
+    def short(self) -> str:
+        """The text where there is room for a few characters (a chart, a diagram): ``<5``,
+        ``–`` or the number."""
+        if self.state == SMALL:
+            return f"<{self.threshold}"
+        if self.state == HIDDEN:
+            return "–"
+        return format_number(self.value)
 
     def __str__(self) -> str:
         return self.text()

@@ -24,7 +24,7 @@
     container.textContent = message;
   }
   if (typeof window.BpmnJS !== "function") {
-    fail("The diagram viewer could not be loaded; the table below has every figure.");
+    fail(labels.noViewer);
     return;
   }
   function level(e) {
@@ -40,7 +40,7 @@
     var title = document.getElementById("heatmap-detail-title");
     var list = document.getElementById("heatmap-detail-figures");
     var e = byId[id];
-    title.textContent = name || id;
+    title.textContent = (e && e.title) || name || id;
     list.replaceChildren();
     if (!e) {
       var none = document.createElement("p");
@@ -89,14 +89,14 @@
         if (e.waiting_text && e.waiting_text !== "0") {
           var badge = document.createElement("span");
           badge.className = "heat-badge";
-          badge.textContent = e.waiting_text.replace(/^fewer than /, "<");
+          badge.textContent = e.waiting_short;
           badge.title = labels.waiting + ": " + e.waiting_text;
           overlays.add(shape.id, { position: { top: -12, right: 18 }, scale: false, html: badge });
         }
         if (e.passed_text && e.passed_text !== "0" && !shape.type.endsWith("Gateway")) {
           var count = document.createElement("span");
           count.className = "heat-count";
-          count.textContent = e.passed_text.replace(/^fewer than /, "<") + (e.median_text !== "–" ? " · " + e.median_text : "");
+          count.textContent = e.passed_short + (e.median_short !== "–" ? " · " + e.median_short : "");
           overlays.add(shape.id, { position: { bottom: 14, left: 0 }, scale: { min: 0.8 }, html: count });
         }
       });
@@ -110,6 +110,6 @@
       container.dataset.state = "ready";
     })
     .catch(function (error) {
-      fail("The diagram could not be drawn (" + error.message + "); the table below has every figure.");
+      fail(labels.noDiagram.replace("{problem}", error.message));
     });
 }());

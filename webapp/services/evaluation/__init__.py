@@ -7,10 +7,12 @@ in services.policy (``report.read``, ``report.export``); every view and export i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from webapp.engine.taskinfo import element_id, element_title
@@ -28,6 +30,11 @@ from .tables import Table
 
 __all__ = ["Evaluation", "Period", "Table", "conventions", "diagram_xml", "evaluate",
            "export_table", "heatmap_for", "record_export", "versions"]
+
+
+#: The process bundle in the reader's language: a process version -> its Translator
+#: (i18n.bundletext.bundle_translator); without it the bundle's texts are shown as written.
+Texts = Callable[[ProcessVersion], object] | None
 
 
 @dataclass
@@ -49,22 +56,24 @@ def _version(period: Period) -> ProcessVersion | None:
     if period.version_id:
         version = db.session.get(ProcessVersion, period.version_id)
         if version is None:
-            raise NotFound("There is no such process version.")
+            raise NotFound(_("There is no such process version."))
         return version
     chosen = versions()
     return chosen[0] if chosen else None
 
 
-def element_titles(version: ProcessVersion | None) -> dict[str, str]:
-    """BPMN element id -> name in every process of the version (the newest when None)."""
+def element_titles(version: ProcessVersion | None, texts: Texts = None) -> dict[str, str]:
+    """BPMN element id -> name in every process of the version (the newest when None), in
+    the reader's language with ``texts``."""
     if version is None:
         return {}
     bundle = bundles.bundle_for(version)
+    name = texts(version).name if texts is not None else str
     titles = {}
     for spec in [bundle.spec, *bundle.subprocess_specs.values()]:
         for task_spec in spec.task_specs.values():
             if getattr(task_spec, "bpmn_id", None):
-                titles[element_id(task_spec)] = element_title(task_spec)
+                titles[element_id(task_spec)] = name(element_title(task_spec))
     # In the order the diagrams list them, the main process first: roughly the steps' order.
     main = f'id="{version.process_id}"'
     files = sorted((x for p, x in (version.files or {}).items() if p.endswith(".bpmn")),
@@ -79,28 +88,33 @@ def element_titles(version: ProcessVersion | None) -> dict[str, str]:
     return dict(sorted(titles.items(), key=lambda item: position(item[0])))
 
 
-def closure_criteria(version: ProcessVersion | None) -> dict[str, str]:
-    """The yes/no questions of the closure review form: field -> its title."""
+def closure_criteria(version: ProcessVersion | None, texts: Texts = None) -> dict[str, str]:
+    """The yes/no questions of the closure review form: field -> its title (in the reader's
+    language with ``texts``)."""
     if version is None:
         return {}
     bundle = bundles.bundle_for(version)
     form = bundle.task_properties(conventions.CLOSURE_REVIEW_STEP).get("formJsonSchemaFilename")
     schema = bundle.form(form) if form else None
+    if schema is not None and texts is not None:
+        schema = texts(version).form(form, schema)
     return {name: str(prop.get("title") or name)
             for name, prop in ((schema or {}).get("properties") or {}).items()
             if isinstance(prop, dict) and prop.get("type") == "boolean"}
 
 
-def evaluate(actor: Actor, period: Period) -> Evaluation:
-    """Every table of the flow evaluation for the period. Raises NotAllowed, NotFound."""
+def evaluate(actor: Actor, period: Period, texts: Texts = None) -> Evaluation:
+    """Every table of the flow evaluation for the period (the bundle's names through
+    ``texts``). Raises NotAllowed, NotFound."""
     if actor.user is None or not may_read_reports(actor.user):
-        raise NotAllowed("Only coordinators and evaluators read the evaluation.")
+        raise NotAllowed(_("Only coordinators and evaluators read the evaluation."))
     version = _version(period)
-    titles = element_titles(version)
+    titles = element_titles(version, texts)
     facts = flow.gather(period)
     tables = [
         flow.signals_table(facts), flow.intake_table(facts), flow.closures_table(facts),
-        flow.criteria_table(facts, closure_criteria(version)), flow.open_table(facts, titles),
+        flow.criteria_table(facts, closure_criteria(version, texts)),
+        flow.open_table(facts, titles),
         flow.spans_table(facts), flow.durations_table(facts, titles),
         flow.waiting_table(facts, titles), flow.trends_table(facts, period),
     ]
@@ -108,51 +122,53 @@ def evaluate(actor: Actor, period: Period) -> Evaluation:
     return Evaluation(period, {t.key: t for t in tables}, version)
 
 
-def export_table(actor: Actor, period: Period, key: str) -> Table:
+def export_table(actor: Actor, period: Period, key: str, texts: Texts = None) -> Table:
     """One table of the evaluation, for its CSV. Raises NotAllowed, NotFound."""
     if actor.user is None or not may_export_reports(actor.user):
-        raise NotAllowed("Only coordinators and evaluators export the evaluation.")
-    evaluation = evaluate(actor, period)
+        raise NotAllowed(_("Only coordinators and evaluators export the evaluation."))
+    evaluation = evaluate(actor, period, texts)
     table = evaluation.tables.get(key)
     if table is None:
-        raise NotFound("There is no such table.")
+        raise NotFound(_("There is no such table."))
     record(actor, "report_exported", report=key, **period.args())
     return table
 
 
-def heatmap_for(actor: Actor, period: Period) -> dict:
+def heatmap_for(actor: Actor, period: Period, texts: Texts = None) -> dict:
     """Per BPMN element of the version: times passed, waiting now, median time (suppressed),
     and the diagram to draw them on. Raises NotAllowed, NotFound."""
     if actor.user is None or not may_read_reports(actor.user):
-        raise NotAllowed("Only coordinators and evaluators read the evaluation.")
+        raise NotAllowed(_("Only coordinators and evaluators read the evaluation."))
     version = _version(period)
     if version is None:
-        raise NotFound("No process is deployed yet.")
-    titles = element_titles(version)
+        raise NotFound(_("No process is deployed yet."))
+    titles = element_titles(version, texts)
     order = {element: index for index, element in enumerate(titles)}
     data = sorted(heatmap(period, titles), key=lambda e: (order.get(e["id"], len(order)),
                                                           e["title"]))
     record(actor, "report_viewed", report="heatmap", **period.args())
-    return {"version": version.label, "elements": data}
+    name = texts(version).name(version.name) if texts is not None else version.name
+    return {"version": f"{name} v{version.version}", "elements": data}
 
 
 def record_export(actor: Actor, period: Period, key: str) -> None:
     """Audit the export of a table built elsewhere (the coverage matrix)."""
     if actor.user is None or not may_export_reports(actor.user):
-        raise NotAllowed("Only coordinators and evaluators export the evaluation.")
+        raise NotAllowed(_("Only coordinators and evaluators export the evaluation."))
     record(actor, "report_exported", report=key, **period.args())
 
 
-def diagram_xml(period: Period) -> str:
-    """The BPMN XML of the version's main process (the heatmap's diagram). Raises NotFound."""
+def diagram_xml(period: Period, texts: Texts = None) -> str:
+    """The BPMN XML of the version's main process (the heatmap's diagram; its names in the
+    reader's language with ``texts``). Raises NotFound."""
     version = _version(period)
     if version is None:
-        raise NotFound("No process is deployed yet.")
+        raise NotFound(_("No process is deployed yet."))
     marker = f'id="{version.process_id}"'
     for path, xml in sorted((version.files or {}).items()):
         if path.endswith(".bpmn") and marker in xml:
-            return xml
-    raise NotFound("The diagram of this process version is missing.")
+            return texts(version).diagram(path) if texts is not None else xml
+    raise NotFound(_("The diagram of this process version is missing."))
 
 
 def today() -> date:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import case
 
+from webapp.i18n.formatting import format_duration_in
 from webapp.services import suppression
 
 DAY, HOUR = 86400, 3600
@@ -63,12 +65,15 @@ class Duration:
                    nearest_rank(histogram, 0.9))
 
 
-def hours_text(hours: int | None) -> str:
+def hours_text(hours: int | None, width: str = "long") -> str:
+    """``40 uur`` below two days, ``12 jours`` beyond (the buckets' resolution), in the
+    reader's language (``40 u``, ``12j`` with width "narrow", where room is short); ``–``
+    where the figure is hidden."""
     if hours is None:
         return "–"
     if hours < 48:
-        return f"{hours} h"
-    return f"{hours // 24} days"
+        return format_duration_in(timedelta(hours=hours), "hour", width)
+    return format_duration_in(timedelta(days=hours // 24), "day", width)
 
 
 # ---------------------------------------------------------------------------------------

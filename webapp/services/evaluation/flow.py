@@ -11,9 +11,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, select
 
 from webapp.extensions import db
+from webapp.i18n.formatting import format_month
 from webapp.models import Case, PartnerProfile, Task, Timer
 from webapp.services import suppression
 
@@ -148,7 +150,8 @@ def open_table(facts: Facts, titles: dict[str, str]) -> Table:
     for element, n in facts.open_timers:
         key = element or "timer"
         values[key] += n
-        labels[key] = _("Waiting: %(name)s", name=titles.get(element, element or _("a timer")))
+        name = titles.get(element, element) if element else _("a timer")
+        labels[key] = _("Waiting: %(name)s", name=name)
     rows, total = _group_rows(labels, dict(values))
     rows.sort(key=lambda r: str(r[0]))
     return Table("open", _("Cases waiting now, by step"), [_("Step"), _("Waiting")], rows,
@@ -172,9 +175,12 @@ def durations_table(facts: Facts, titles: dict[str, str]) -> Table:
     return Table("durations", _("Time per step (from the task's arrival to its completion)"),
                  [_("Step"), _("Completed"), _("Median"), _("90th percentile"),
                   _("Ended without completion")], rows,
-                 note=_("Median: half of the steps took less. 90th percentile: nine in ten "
-                        "took less. Hidden where fewer than %(n)d steps count.",
-                        n=suppression.min_count()))
+                 note=ngettext("Median: half of the steps took less. 90th percentile: nine "
+                               "in ten took less. Hidden where fewer than %(num)d step "
+                               "counts.",
+                               "Median: half of the steps took less. 90th percentile: nine "
+                               "in ten took less. Hidden where fewer than %(num)d steps "
+                               "count.", suppression.min_count()))
 
 
 def waiting_table(facts: Facts, titles: dict[str, str]) -> Table:
@@ -224,7 +230,7 @@ def trends_table(facts: Facts, period: Period) -> Table:
     names = {"signals": _("Signals"), "table": _("Taken to the table"), "closed": _("Closed")}
     columns = {s: suppression.group({str(i): series[s].get(i, 0) for i in range(len(months))})
                for s in names}
-    rows = [[m.strftime("%Y-%m"), *(columns[s][str(i)] for s in names)]
+    rows = [[format_month(m, "short"), *(columns[s][str(i)] for s in names)]
             for i, m in enumerate(months)]
     return Table("trends", _("Month by month"), [_("Month"), *names.values()], rows,
                  total=[_("Total"), *(suppression.one(sum(series[s].values())) for s in names)])

@@ -38,9 +38,10 @@ def heatmap(period: Period, titles: dict[str, str]) -> list[dict]:
         out.append({
             "id": element,
             "title": titles.get(element, element),
-            "passed": count.value, "passed_text": count.text(),
-            "waiting": now.value, "waiting_text": now.text(),
+            "passed": count.value, "passed_text": count.text(), "passed_short": count.short(),
+            "waiting": now.value, "waiting_text": now.text(), "waiting_short": now.short(),
             "median_hours": duration.median, "median_text": hours_text(duration.median),
+            "median_short": hours_text(duration.median, "narrow"),
             "p90_text": hours_text(duration.p90),
         })
     return out

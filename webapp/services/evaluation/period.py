@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, case, literal
 
+from webapp.i18n.formatting import format_months
 from webapp.models import CaseEvent
 
 MAX_MONTHS = 60
@@ -46,14 +48,14 @@ class Period:
             start = datetime.strptime(raw_start or default.start.strftime("%Y-%m"), "%Y-%m").date()
             last = datetime.strptime(raw_end or default.end.strftime("%Y-%m"), "%Y-%m").date()
         except ValueError:
-            return cls(default.start, default.end, version_id), (
+            return cls(default.start, default.end, version_id), _(
                 "Give the months as YYYY-MM; the last twelve months are shown.")
         end = month_start(last, 1)
         months = (end.year - start.year) * 12 + end.month - start.month
         if months < 1 or months > MAX_MONTHS or start.year < 2000:
-            return cls(default.start, default.end, version_id), (
-                f"A period runs from 1 to {MAX_MONTHS} months, from its first month to its "
-                "last; the last twelve months are shown.")
+            return cls(default.start, default.end, version_id), _(
+                "A period runs from 1 to %(most)d months, from its first month to its last; "
+                "the last twelve months are shown.", most=MAX_MONTHS)
         return cls(start, end, version_id), None
 
     @property
@@ -72,10 +74,8 @@ class Period:
         return out
 
     def label(self) -> str:
-        last = month_start(self.end, -1)
-        if last == self.start:
-            return self.start.strftime("%B %Y")
-        return f"{self.start.strftime('%B %Y')} – {last.strftime('%B %Y')}"
+        """``januari–maart 2026``: the months in the reader's language."""
+        return format_months(self.start, month_start(self.end, -1))
 
     def args(self) -> dict:
         values = {"start": self.start.strftime("%Y-%m"),

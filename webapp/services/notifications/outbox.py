@@ -6,6 +6,7 @@ them; opening the page is audited all the same."""
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from webapp.extensions import db
@@ -47,8 +48,40 @@ class Outbox:
     silent_organisations: list[Organisation]  # none of their members can be reached
 
 
+DIGEST_LABEL = _l("Daily digest")
+
+
 def kind_label(kind: str) -> str:
-    return str(KINDS[kind].label) if kind in KINDS else "Daily digest"
+    return str(KINDS[kind].label if kind in KINDS else DIGEST_LABEL)
+
+
+#: What the sender writes in ``last_error`` (in English, as stored: see sender and smtp) and
+#: how the administrator's page says it. The server's own words stay as it wrote them.
+ERRORS = {
+    "Not sent in time": _l("Not sent in time"),
+    "The task was done before the mail left.": _l("The task was done before the mail left."),
+    "No address (or deactivated) at sending.": _l("No address (or deactivated) at sending."),
+    "The SMTP session ended early": _l("The SMTP session ended early"),
+}
+#: The same for texts that go on with details: (how the stored text starts, the message).
+ERRORS_WITH_DETAIL = (
+    ("Not sent in time; last error: ", _l("Not sent in time; last error: %(detail)s")),
+    ("Could not build the message: ", _l("Could not build the message: %(detail)s")),
+    ("Recipient refused: ", _l("Recipient refused: %(detail)s")),
+    ("The server answered ", _l("The server answered %(detail)s")),
+)
+
+
+def error_text(stored: str | None) -> str:
+    """A stored ``last_error`` in the reader's language."""
+    if not stored:
+        return ""
+    if stored in ERRORS:
+        return str(ERRORS[stored])
+    for start, message in ERRORS_WITH_DETAIL:
+        if stored.startswith(start):
+            return str(message) % {"detail": error_text(stored[len(start):])}
+    return stored
 
 
 def load(actor: Actor) -> Outbox:

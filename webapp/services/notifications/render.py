@@ -20,11 +20,14 @@ from email.utils import format_datetime, parseaddr
 from urllib.parse import urlsplit
 
 from flask import current_app
-from flask_babel import force_locale, format_date, get_locale, get_translations
+from flask_babel import get_locale, get_translations, ngettext
 from flask_babel import gettext as _
 from jinja2 import Environment, select_autoescape
 
+from webapp.i18n.formatting import format_due
+from webapp.i18n.locale import in_language
 from webapp.models import Notification, User
+from webapp.services import bundletexts
 from webapp.services.notifications.kinds import DIGEST_KIND, KINDS
 from webapp.services.notifications.settings import unsubscribe_token
 
@@ -60,12 +63,24 @@ class Mail:
 
 
 class Links:
-    """Absolute links into mawflow (BASE_URL), built from the app's routes without a request."""
+    """Absolute links into mawflow (BASE_URL), built from the app's routes without a request;
+    and the steps' names in each recipient's language, read once per pass."""
 
     def __init__(self) -> None:
         base = urlsplit(current_app.config["BASE_URL"])
         self._adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/",
                                                  url_scheme=base.scheme or "https")
+        self._steps: dict[str, dict[str, str]] = {}
+
+    def step(self, title: str, language: str) -> str:
+        """A step's title as stored (the process bundle's words) in ``language``."""
+        if not title:
+            return ""
+        names = self._steps.get(language)
+        if names is None:
+            names = self._steps[language] = bundletexts.step_names(
+                language, current_app.config["DEFAULT_LANGUAGE"])
+        return names.get(title, title)
 
     def __call__(self, endpoint: str, **values) -> str:
         return self._adapter.build(endpoint, values, force_external=True)
@@ -79,8 +94,12 @@ class Links:
 
 
 def locale_of(user: User) -> str:
-    return getattr(user, "language", None) or current_app.config.get(
-        "BABEL_DEFAULT_LOCALE", "en")
+    """The language a user's mail is written in: the one they chose, else the deployment's
+    default (MAWFLOW_DEFAULT_LANGUAGE); never the language of whoever caused the message."""
+    language = getattr(user, "language", None)
+    if language in current_app.config["LANGUAGES"]:
+        return language
+    return current_app.config["DEFAULT_LANGUAGE"]
 
 
 def message_id(notification_id: int, sender: str) -> str:
@@ -94,7 +113,7 @@ def message_id(notification_id: int, sender: str) -> str:
 
 
 def _due(when: datetime | None) -> str:
-    return format_date(when.date(), format="long") if when else ""
+    return format_due(when, "long") if when else ""
 
 
 def unsubscribe_link(user, links: Links) -> str:
@@ -128,22 +147,24 @@ def _environment(locale: str) -> Environment:
 
 
 def compose(note: Notification, user: User, items: list[Notification], links: Links) -> Mail:
-    """The subject and bodies of one message (``items``: a digest's items)."""
-    with force_locale(locale_of(user)):
+    """The subject and bodies of one message (``items``: a digest's items), in the
+    recipient's language."""
+    language = locale_of(user)
+    with in_language(language):
         if note.kind == DIGEST_KIND:
-            return _digest(user, items, links)
+            return _digest(user, items, links, language)
         kind = KINDS[note.kind]
         context = {**_common(user, links, _("You get this message for: %(kind)s.",
                                             kind=kind.label)),
                    "subject": str(kind.subject % {"code": note.case_code}),
-                   "sentence": str(kind.sentence), "step": note.step,
+                   "sentence": str(kind.sentence), "step": links.step(note.step, language),
                    "code": note.case_code, "due": _due(note.due_at),
                    "link": links.target(note.kind, note.task_id, note.case_code)}
         return Mail(context["subject"], _render("mail/notice.txt", context),
                     _render("mail/notice.html", context), context["unsubscribe_url"])
 
 
-def _digest(user: User, items: list[Notification], links: Links) -> Mail:
+def _digest(user: User, items: list[Notification], links: Links, language: str) -> Mail:
     seen, sections = set(), []
     for name, kind in KINDS.items():
         entries = []
@@ -152,7 +173,8 @@ def _digest(user: User, items: list[Notification], links: Links) -> Mail:
             if item.kind != name or key in seen:
                 continue
             seen.add(key)
-            entries.append({"step": item.step, "code": item.case_code, "due": _due(item.due_at),
+            entries.append({"step": links.step(item.step, language), "code": item.case_code,
+                            "due": _due(item.due_at),
                             "link": links.target(item.kind, item.task_id, item.case_code)})
         if entries:
             sections.append({"heading": str(kind.heading), "entries": entries})
@@ -163,7 +185,8 @@ def _digest(user: User, items: list[Notification], links: Links) -> Mail:
             break
         shown.append({**section, "entries": section["entries"][:left]})
         left -= len(section["entries"])
-    subject = _("Your mawflow digest: %(num)d waiting", num=total)
+    subject = ngettext("Your mawflow digest: %(num)d waiting",
+                       "Your mawflow digest: %(num)d waiting", total)
     context = {**_common(user, links, _("You get this digest for what you chose to receive "
                                         "once a day.")),
                "subject": subject, "sections": shown, "total": total,

@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
@@ -68,9 +69,9 @@ def update_choices(actor: Actor, modes: dict[str, str], hour: int, *,
     user = actor.user
     allowed = {kind.name for kind in kinds_for(user.roles)}
     if set(modes) - allowed or any(mode not in MODES for mode in modes.values()):
-        raise InvalidInput("Choose at once, daily digest or never for each kind of message.")
+        raise InvalidInput(_("Choose at once, daily digest or never for each kind of message."))
     if not 0 <= hour <= 23:
-        raise InvalidInput("Choose an hour between 0 and 23 for the daily digest.")
+        raise InvalidInput(_("Choose an hour between 0 and 23 for the daily digest."))
     settings = _row(user)
     defaults = {kind.name: kind.default_for(user.roles) for kind in kinds_for(user.roles)}
     settings.modes = {k: v for k, v in modes.items() if v != defaults[k]}
@@ -108,10 +109,11 @@ def user_for_token(token: str) -> User:
         value = URLSafeSerializer(current_app.config["SECRET_KEY"],
                                   salt=_UNSUBSCRIBE_SALT).loads(token)
     except BadSignature:
-        raise NotAllowed("This link is not valid. Log in to change which mail you get.") from None
+        raise NotAllowed(_("This link is not valid. Log in to change which mail you get.")) \
+            from None
     user = db.session.get(User, value.get("stop")) if isinstance(value, dict) else None
     if user is None:
-        raise NotAllowed("This link is not valid. Log in to change which mail you get.")
+        raise NotAllowed(_("This link is not valid. Log in to change which mail you get."))
     return user
 
 
@@ -122,7 +124,7 @@ def clean_email(value: str | None) -> str | None:
         return None
     if len(value) > 254 or not _EMAIL.match(value) or any(
             ord(c) < 32 or ord(c) == 127 for c in value):
-        raise InvalidInput("This is not an e-mail address (name@example.org).")
+        raise InvalidInput(_("This is not an e-mail address (name@example.org)."))
     return value
 
 
@@ -130,7 +132,7 @@ def set_email(actor: Actor, user_id: int, email: str | None) -> User:
     """An administrator sets where a user's notifications go. Raises InvalidInput."""
     user = db.session.get(User, user_id)
     if user is None:
-        raise InvalidInput("There is no such user.")
+        raise InvalidInput(_("There is no such user."))
     user.email = clean_email(email)
     record(actor, "user_email_changed", username=user.username, has_email=bool(user.email))
     return user
