@@ -1,6 +1,6 @@
 """What the case page shows: header facts, progress on the diagram, the timeline."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -11,7 +11,16 @@ from sqlalchemy import select
 from webapp.engine.bundle import parse_xml
 from webapp.engine.translation import Texts
 from webapp.extensions import db
-from webapp.models import AuditEvent, Case, Contribution, PartnerQuestion, ProcessVersion, Task
+from webapp.i18n.locale import chosen_language
+from webapp.models import (
+    AuditEvent,
+    Case,
+    Contribution,
+    Organisation,
+    PartnerQuestion,
+    ProcessVersion,
+    Task,
+)
 from webapp.services import disclosure
 from webapp.services.audit import Actor, record
 from webapp.services.errors import NotAllowed, NotFound
@@ -85,7 +94,20 @@ def timeline(case: Case) -> list[TimelineEntry]:
             if e.action.startswith("identity_") else ""
         entries.append(TimelineEntry(at=e.at, what=str(TIMELINE_ACTIONS[e.action]), step=step,
                                      who=who, organisation=organisation))
-    return entries
+    return _organisations_in_readers_language(entries)
+
+
+def _organisations_in_readers_language(entries: list[TimelineEntry]) -> list[TimelineEntry]:
+    """The audit trail keeps an organisation's name as it was recorded; the timeline shows
+    the organisation of that name as the reader's language names it (one query)."""
+    named = {e.organisation for e in entries if e.organisation}
+    if not named:
+        return entries
+    language = chosen_language()
+    shown = {o.name: o.name_in(language) for o in db.session.scalars(
+        select(Organisation).where(Organisation.name.in_(named)))}
+    return [replace(e, organisation=shown.get(e.organisation, e.organisation))
+            if e.organisation else e for e in entries]
 
 
 def progress(case: Case, waiting: tuple[str, ...] | list[str] = ()) -> dict[str, list[str]]:

@@ -208,12 +208,12 @@ def _complete_directly(actor, task_id: int):
     if form.row_action() or not form.validate_task():
         db.session.rollback()
         return None
-    code, case_id = task.case_code, task.case_id
-    title = step_title(task.title, task.case.process_version)
+    code, case_id, version = task.case_code, task.case_id, task.case.process_version
+    title = step_title(task.title, version)
     try:
         task_service.complete_task(actor, task_id, form.to_data(),
                                    checked_against=form.checked_schema)
-        following = _following(actor, case_id)
+        following = _following(actor, case_id, version)
         db.session.commit()
     except (InvalidInput, NotAllowed, Conflict, StepFailed):
         db.session.rollback()
@@ -221,10 +221,11 @@ def _complete_directly(actor, task_id: int):
     return _done(title, code, following)
 
 
-def _following(actor, case_id: int) -> tuple[int, str] | None:
-    """(id, title) of the user's next open task on the case, read before the commit."""
+def _following(actor, case_id: int, version) -> tuple[int, str] | None:
+    """(id, title in the reader's language) of the user's next open task on the case, read
+    before the commit; ``version``: the case's process version, which names its steps."""
     row = task_service.next_task_for(actor.user, case_id)
-    return (row.id, row.title) if row is not None else None
+    return (row.id, step_title(row.title, version)) if row is not None else None
 
 
 def _done(title: str, code: str, following: tuple[int, str] | None):
@@ -235,7 +236,7 @@ def _done(title: str, code: str, following: tuple[int, str] | None):
         flash(_("“%(title)s” for case %(code)s is done.", title=title, code=code), "success")
         return redirect(url_for("inbox.index"))
     flash(_("“%(title)s” for case %(code)s is done. Next for you on this case: “%(next)s”.",
-            title=title, code=code, next=step_title(following[1])), "success")
+            title=title, code=code, next=following[1]), "success")
     return redirect(url_for("tasks.show", task_id=following[0]))
 
 
@@ -348,12 +349,13 @@ def _complete(actor, task_id, page):
     page is read again, as it is now, with what was entered kept in the form."""
     view, form = page["view"], page["form"]
     code, spiff_id = view.task.case.code, view.task.spiff_task_id
-    title = step_title(view.task.title, view.task.case.process_version)
+    version = view.task.case.process_version
+    title = step_title(view.task.title, version)
     case_id = view.task.case_id
     schema, ui, entered = view.schema, view.ui_schema, form.to_data()
     try:
         task_service.complete_task(actor, task_id, entered, checked_against=form.checked_schema)
-        following = _following(actor, case_id)
+        following = _following(actor, case_id, version)
         db.session.commit()
     except InvalidInput as error:
         db.session.rollback()
