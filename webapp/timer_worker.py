@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from flask import Flask
 
 from webapp import retention_cli
+from webapp.engine import isolation
 from webapp.extensions import db
 from webapp.models import utcnow
 from webapp.reports import cli as report_cli
@@ -132,6 +133,8 @@ def run(app: Flask, stop: threading.Event, once: bool = False, *,
     TIMER_POLL_SECONDS, until ``stop`` is set (``once``: one pass of each, then return)."""
     interval = timedelta(seconds=float(app.config["TIMER_POLL_SECONDS"]))
     waiter = waiter or waiter_for(app, stop, clock)
+    if not once:
+        isolation.prestart()  # the first timer does not wait for an engine worker to start
     if hasattr(waiter, "listen") and not once:
         with contextlib.suppress(Exception):  # wait_until falls back and says so
             waiter.listen()
