@@ -47,7 +47,7 @@ def bring_forward(count: int, start: datetime, end: datetime) -> dict[int, datet
     evenly spread. Returns {case id: when its timer is due now}. Commits."""
     rows = db.session.execute(
         select(Timer.id, Timer.case_id, Timer.spiff_task_id).join(Case, Case.id == Timer.case_id)
-        .where(Case.status == "open").order_by(Timer.case_id, Timer.id)
+        .where(Case.status == "open").order_by(Timer.id).limit(count * 4)
     ).all()
     chosen = list({row.case_id: row for row in reversed(rows)}.values())[:count]
     step = (end - start) / max(1, len(chosen))
