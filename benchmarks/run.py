@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_evaluation import fill_history, time_evaluation  # noqa: E402
 from benchmarks.bench_mail import sender_throughput  # noqa: E402
-from tests.webapp.helpers import example, to_consultation  # noqa: E402
+from tests.webapp.helpers import example, requests_for, to_consultation  # noqa: E402
 from tests.webapp.test_scenarios import formdata  # noqa: E402
 from webapp import create_app, engine  # noqa: E402
 from webapp.config import normalise_database_url  # noqa: E402
@@ -223,6 +223,7 @@ def main() -> None:
           f"{inbox_ms:.2f} ms median")
     evaluation = time_evaluation(app, login(app, "evaluator"), clock)
     figures = {**complete_tasks(app, clock, n, inbox_ms), **evaluation}
+    figures.update(five_steps(app, clock, n))
     figures["mail_per_s"] = sender_throughput()
     figures["overview_ms"] = overview_at_target(app, clock, overview_watch, n)
     engine_bench = ROOT / "benchmarks" / "bench_engine.py"
@@ -286,7 +287,7 @@ def complete_tasks(app, clock: ServerClock, n: int, inbox_ms: float) -> dict:
         db.session.rollback()
     police = login(app, "police")
     body = {**formdata(answer), "action": "complete", "csrf_token": police.csrf}
-    floor, posts, isolated, outbox = [], [], [], []
+    floor, posts, isolated, outbox, pages = [], [], [], [], []
     outbox_watch = Stopwatch(notifications, "write_step")
     per_round = RUNS // ROUNDS
     for first in range(0, RUNS, per_round):
@@ -298,6 +299,8 @@ def complete_tasks(app, clock: ServerClock, n: int, inbox_ms: float) -> dict:
             engine.complete(bundle, state, spiff_id, answer)
             isolated.append((time.perf_counter() - start) * 1000)
         for task_id in ready[first:first + per_round]:
+            police.get(f"/tasks/{task_id}").close()  # the page the answer is typed into
+            pages.append(clock.last())
             outbox_watch.ms = 0.0
             response = police.post(f"/tasks/{task_id}", data=body)
             posts.append(clock.last())
@@ -312,13 +315,67 @@ def complete_tasks(app, clock: ServerClock, n: int, inbox_ms: float) -> dict:
     print(f"the same step in an engine worker process: {worker_ms:.2f} ms median")
     print(f"complete that task through its HTTP POST ({n} cases): {median:.2f} ms median, "
           f"{p90:.2f} ms p90, {median / engine_ms:.1f}x the engine floor")
+    page_ms = round(statistics.median(pages), 2)
+    print(f"that task's page (GET, the answer form with what the partner was asked): "
+          f"{page_ms:.2f} ms median, {page_ms / median:.2f}x completing it")
     outbox_ms = round(statistics.median(outbox), 3)
     print(f"of which writing its notification outbox rows (a new task for the coordinators, "
           f"the partner's answer; one insert): {outbox_ms:.3f} ms median")
     return {"engine_step_ms": engine_ms, "engine_worker_step_ms": worker_ms,
             "task_complete_ms": median,
             "task_complete_p90_ms": p90, "ratio": round(median / engine_ms, 2),
+            "task_page_ms": page_ms, "task_page_to_complete": round(page_ms / median, 2),
             "inbox_ms": inbox_ms, "outbox_ms": outbox_ms}
+
+
+FIVE_STEP_CASES = 20
+
+
+def five_steps(app, clock: ServerClock, n: int) -> dict:
+    """The server time of a case's first five steps through HTTP, each straight to the next
+    (no inbox between): the coordinator registers a case and is sent on to registering the
+    signal, then to the intake decision (to the table), then to requesting information from
+    the police; the police open their answer from the link they were sent and answer. The
+    POSTs are summed (``case_5_steps_ms``), and with the GET of each next task page the
+    browser follows (``case_5_steps_with_pages_ms``). Median of FIVE_STEP_CASES cases."""
+    coordinator, police = login(app, "coordinator"), login(app, "police")
+    answers = [formdata(example("register-signal")),
+               formdata(example("intake-decision", intake_decision="multi_agency")),
+               formdata(example("request-information", partners=requests_for("police")))]
+    posts, with_pages = [], []
+    for number in range(FIVE_STEP_CASES):
+        spent, pages = [], []
+        response = coordinator.post("/cases/new", data={"full_name": f"Five steps {number}",
+                                                        "csrf_token": coordinator.csrf})
+        spent.append(clock.last())
+        for answer in answers:
+            assert response.status_code == 302 and "/tasks/" in response.location, \
+                response.text[:300]
+            task_url = response.location
+            coordinator.get(task_url).close()
+            pages.append(clock.last())
+            response = coordinator.post(task_url, data={**answer, "action": "complete",
+                                                        "csrf_token": coordinator.csrf})
+            spent.append(clock.last())
+        assert response.status_code == 302, response.text[:300]
+        with app.app_context():  # the link in the police's notification (not timed)
+            task_id = db.session.scalar(select(Task.id).where(
+                Task.spec_name == "answer_information_request", Task.lane == "partner")
+                .order_by(Task.id.desc()).limit(1))
+        police.get(f"/tasks/{task_id}").close()
+        pages.append(clock.last())
+        response = police.post(f"/tasks/{task_id}", data={
+            **formdata(example("information-answer")), "action": "complete",
+            "csrf_token": police.csrf})
+        spent.append(clock.last())
+        assert response.status_code == 302, response.text[:300]
+        posts.append(sum(spent))
+        with_pages.append(sum(spent) + sum(pages))
+    steps_ms = round(statistics.median(posts), 2)
+    paged_ms = round(statistics.median(with_pages), 2)
+    print(f"a case's first five steps through HTTP, each straight to the next ({n} cases): "
+          f"{steps_ms:.2f} ms of server time median, {paged_ms:.2f} ms with the task pages")
+    return {"case_5_steps_ms": steps_ms, "case_5_steps_with_pages_ms": paged_ms}
 
 
 if __name__ == "__main__":

@@ -8,14 +8,13 @@ from flask import Flask, current_app
 from sqlalchemy import select
 from werkzeug.serving import run_simple
 
-from webapp import retention_cli
+from webapp import retention_cli, timer_worker
 from webapp.extensions import db
 from webapp.models import Case
 from webapp.reports import cli as report_cli
-from webapp.services import accounts, bundles, timers
+from webapp.services import accounts, bundles
 from webapp.services.audit import Actor
 from webapp.services.errors import ServiceError
-from webapp.services.notifications import worker as mail
 
 log = logging.getLogger(__name__)
 
@@ -117,49 +116,14 @@ def list_cases(status):
 
 
 def run_worker_loop(app: Flask, stop: threading.Event, once: bool = False) -> None:
-    """Fire due timers every TIMER_POLL_SECONDS until `stop` is set, then do a mail pass."""
-    interval = float(app.config["TIMER_POLL_SECONDS"])
-    while not stop.is_set():
-        with app.app_context():
-            try:
-                moved = timers.run_due_timers()
-                if moved:
-                    log.info("timers fired for %d case(s)", moved)
-                retention_cli.run_in_worker(app)
-                report_cli.run_in_worker(app)
-            except Exception:
-                log.exception("timer pass failed")
-            finally:
-                db.session.remove()
-            _mail_pass()
-        if once:
-            return
-        stop.wait(interval)
-
-
-def _mail_pass() -> None:
-    """One mail pass (services.notifications.worker); its errors never stop the loop."""
-    try:
-        done = mail.run_mail_pass()
-        if done.sent.sent or done.sent.retried or done.sent.failed:
-            log.info("mail: %d sent, %d to retry, %d failed", done.sent.sent,
-                     done.sent.retried, done.sent.failed)
-    except Exception:
-        db.session.rollback()
-        log.exception("mail pass failed")
-    finally:
-        db.session.remove()
+    """Fire timers when due, and every TIMER_POLL_SECONDS send mail and run retention and
+    the evaluation's totals, until `stop` is set (webapp.timer_worker)."""
+    timer_worker.run(app, stop, once=once)
 
 
 def run_mail_loop(app: Flask, stop: threading.Event, once: bool = False) -> None:
     """Only the mail: notices, digests and sending, every TIMER_POLL_SECONDS."""
-    interval = float(app.config["TIMER_POLL_SECONDS"])
-    while not stop.is_set():
-        with app.app_context():
-            _mail_pass()
-        if once:
-            return
-        stop.wait(interval)
+    timer_worker.run_mail_loop(app, stop, once=once)
 
 
 @click.command("mail-worker")

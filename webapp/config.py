@@ -19,7 +19,8 @@ INTEGER_SETTINGS = (
     "REPORT_MIN_COUNT", "REPORT_ROLLUP_SECONDS",
     "ENGINE_WORKERS", "ENGINE_MEMORY_MB", "MAX_CONTENT_LENGTH", "MAX_FORM_MEMORY_SIZE",
 )
-FLOAT_SETTINGS = ("ENGINE_STEP_SECONDS", "SCRIPT_SECONDS")
+FLOAT_SETTINGS = ("ENGINE_STEP_SECONDS", "SCRIPT_SECONDS", "TIMER_POLL_SECONDS",
+                  "TIMER_WAKE_CHECK_SECONDS")
 
 
 class ConfigError(RuntimeError):
@@ -52,6 +53,9 @@ def _defaults(app: Flask) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "INBOX_PAGE_SIZE": 50,
         "TIMER_POLL_SECONDS": 5.0,
+        # The worker sleeps until the earliest due timer; on SQLite it looks every this often
+        # whether a step scheduled an earlier one (PostgreSQL tells it with a NOTIFY).
+        "TIMER_WAKE_CHECK_SECONDS": 0.5,
         "RUN_TIMER_THREAD": False,
         "ENV_NAME": "production",
         "LOGIN_MAX_FAILURES": 5,

@@ -1,7 +1,7 @@
 """Template helpers for showing recorded form data (``_data.html``): the form a contribution
 was entered with, and its choice codes turned into the labels that form showed."""
 
-from functools import cache
+from flask import g
 
 from webapp.engine.formlabels import label_choices
 from webapp.extensions import db
@@ -16,9 +16,16 @@ def labelled(data, schema: dict | None, ui_schema: dict | None = None):
     """``data`` with each choice code replaced by its label in the form (organisation codes by
     the organisation's name in the reader's language); codes the form has no label for are
     kept."""
-    sources = cache(lambda: option_values(chosen_language()))  # only for x-options fields
     return label_choices(data, schema, ui_schema,
-                         lambda source: dict(sources().get(source, ())))
+                         lambda source: dict(request_option_values().get(source, ())))
+
+
+def request_option_values() -> dict[str, list[tuple[str, str]]]:
+    """services.tasks.option_values in the reader's language, read once per request (a page
+    shows many contributions) and only if a field asks."""
+    if "_mawflow_option_values" not in g:
+        g._mawflow_option_values = option_values(chosen_language())
+    return g._mawflow_option_values
 
 
 def forms_of(contribution: Contribution) -> tuple[dict | None, dict | None]:

@@ -11,6 +11,10 @@ Settings (environment):
                                SQLite file, filled once per schema, bundle and size and kept
                                in LOADTEST_CACHE_DIR, default instance/loadtest)
   LOADTEST_CLIENT_PROCESSES    processes the simulated people are spread over (up to 4)
+  LOADTEST_TIMERS              timers of open cases brought forward to come due during the
+                               mixed load, evenly spread (timers.py; default one per second
+                               of it); how late the timer worker fires them is
+                               timer_lateness_p95_ms
   LOADTEST_FRESH=1             fill again even if a filled SQLite file is cached
   LOADTEST_PROFILE=1           record the web workers with py-spy during the mixed load and
                                print where the time went (pip install py-spy first)
@@ -30,6 +34,7 @@ import time
 from pathlib import Path
 
 from benchmarks.loadtest import fill, processes, scenario, stats
+from benchmarks.loadtest import timers as timer_probe
 
 ROOT = Path(__file__).resolve().parents[2]
 MAX_CLIENT_PROCESSES = 4
@@ -50,6 +55,7 @@ class Settings:
         self.cache_dir = Path(env.get("LOADTEST_CACHE_DIR") or ROOT / "instance" / "loadtest")
         self.fresh = env.get("LOADTEST_FRESH", "") not in ("", "0")
         self.profile = env.get("LOADTEST_PROFILE", "") not in ("", "0")
+        self.timers = int(env.get("LOADTEST_TIMERS") or max(1, int(self.seconds)))
         if min(self.cases, self.clients, self.workers, self.client_processes) < 1 or \
                 self.seconds <= 0 or self.healthz_seconds <= 0:
             raise SystemExit("LOADTEST_* settings must be positive numbers")
@@ -145,9 +151,10 @@ def people(clients: int) -> list[dict]:
 
 
 def drive(settings: Settings, children: processes.Children, base: str, forms: dict,
-          run_dir: Path, master) -> list[dict]:
+          run_dir: Path, master, before_go=lambda go: None) -> list[dict]:
     """Start the client processes, wait until everyone is logged in, run both phases, and
-    return what each process measured."""
+    return what each process measured. ``before_go(unix time)`` is called with the time the
+    load will start, before it starts."""
     everyone = people(settings.clients)
     count = min(settings.client_processes, settings.clients)
     clients = []
@@ -165,7 +172,9 @@ def drive(settings: Settings, children: processes.Children, base: str, forms: di
         if line != "ready":
             raise RuntimeError(f"a client process did not get ready: {line or 'no answer'}\n"
                                + processes.tail(run_dir / "gunicorn.log"))
-    start = time.time() + 0.5
+    start = time.time() + 3.0
+    before_go(start)
+    start = max(start, time.time() + 0.5)  # a slow machine: the timers come due a bit sooner
     for client in clients:
         client.stdin.write(f"go {start}\n")
         client.stdin.flush()
@@ -224,14 +233,17 @@ def main() -> None:
         master, worker, base = processes.start_server(children, env, settings.workers, run_dir)
         print(f"server: gunicorn, {settings.workers} sync workers and a timer worker, {base}",
               flush=True)
-        results = drive(settings, children, base, forms, run_dir, master)
+        probe = timer_probe.Probe(_app(uri), settings.timers, settings.healthz_seconds,
+                                  settings.seconds)
+        results = drive(settings, children, base, forms, run_dir, master, probe.before_go)
         for process, name in ((master, "gunicorn"), (worker, "timer worker")):
             if process.poll() is not None:
                 raise RuntimeError(f"the {name} stopped during the load test")
         summary = stats.summarise(results, seconds=settings.seconds,
                                   healthz_seconds=settings.healthz_seconds,
                                   clients=settings.clients, workers=settings.workers,
-                                  backend=backend, cases=settings.cases)
+                                  backend=backend, cases=settings.cases,
+                                  timer_lateness=probe.lateness())
         _report(results, summary, run_dir, settings)
         print(json.dumps(summary), flush=True)
     except KeyboardInterrupt:
@@ -262,6 +274,12 @@ def _report(results: list[dict], summary: dict, run_dir: Path, settings: Setting
         print("errors and unexpected answers (first ones):\n  " + "\n  ".join(examples[:20]))
     if summary["errors"]:
         print(processes.tail(run_dir / "gunicorn.log"))
+    timers = summary["timers"]
+    print(f"timers brought forward: {timers['due']}, fired: {timers['fired']}, late by "
+          f"{_ms(timers['lateness_p50_ms'])} ms (p50), {_ms(summary['timer_lateness_p95_ms'])} "
+          "ms (p95)")
+    if timers["fired"] < timers["due"]:
+        print(processes.tail(run_dir / "worker.log"))
     profile = run_dir / "profile.txt"
     if settings.profile and profile.exists():
         from benchmarks.loadtest import profile as profile_summary

@@ -2,7 +2,7 @@
 
 from io import BytesIO
 
-from flask import Blueprint, send_file
+from flask import Blueprint, g, send_file
 from flask_login import login_required
 
 from webapp.extensions import db
@@ -32,8 +32,12 @@ def download(attachment_id: int):
 @bp.app_template_global()
 def attachments_of(contribution: Contribution) -> list[Attachment]:
     """The documents attached to a contribution, for the pages that show it (anyone who may
-    see the contribution may see its attachments)."""
-    return attachments.of_contribution(contribution.id)
+    see the contribution may see its attachments). A page shows several contributions of one
+    case: the first asks for those of the whole case, once per request."""
+    per_case = g.setdefault("_mawflow_attachments", {})
+    if contribution.case_id not in per_case:
+        per_case[contribution.case_id] = attachments.of_case_contributions(contribution.case_id)
+    return per_case[contribution.case_id].get(contribution.id, [])
 
 
 @bp.app_template_filter()

@@ -32,9 +32,9 @@ from webapp.services.errors import InvalidInput, StepFailed
 from webapp.services.policy import (
     may_change_coordinator,
     may_comment,
-    may_see_contribution,
     may_see_person_details,
     may_view_case,
+    visible_contributions,
 )
 from webapp.services.tasks import inbox_query
 from webapp.web import case_or_404, current_actor, page_number
@@ -125,10 +125,10 @@ def show(code: str):
     open_tasks = db.session.scalars(
         select(Task).where(Task.case_id == case.id).order_by(Task.created_at, Task.id)
     ).all()
-    contributions = [c for c in db.session.scalars(
+    contributions = visible_contributions(current_user, case, db.session.scalars(
         select(Contribution).where(Contribution.case_id == case.id)
         .order_by(Contribution.submitted_at, Contribution.id)
-    ) if may_see_contribution(current_user, c)]
+    ).all())
     comments = comment_service.list_comments(actor, case)
     bundle = bundles.bundle_for(case.process_version)
     lanes = {t.spec_name: bundle.lane_name(t.spec_name) for t in open_tasks}  # e.g. "Table"

@@ -260,6 +260,17 @@ def of_contribution(contribution_id: int) -> list[Attachment]:
         .order_by(Attachment.id)))
 
 
+def of_case_contributions(case_id: int) -> dict[int, list[Attachment]]:
+    """The documents attached to the sent contributions of a case, per contribution id."""
+    found: dict[int, list[Attachment]] = {}
+    for row in db.session.scalars(
+            select(Attachment).where(Attachment.case_id == case_id,
+                                     Attachment.contribution_id.is_not(None))
+            .order_by(Attachment.id)):
+        found.setdefault(row.contribution_id, []).append(row)
+    return found
+
+
 def delete_for_case(case: Case) -> int:
     """Every attachment of a case (retention, erasure). Returns how many."""
     rows = list(db.session.scalars(select(Attachment).where(Attachment.case_id == case.id)))

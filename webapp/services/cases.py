@@ -30,6 +30,7 @@ from webapp.services import (
     disclosure,
     involvement,
     notifications,
+    timer_schedule,
     unanswered,
 )
 from webapp.services.audit import Actor, record
@@ -171,8 +172,10 @@ _UPDATE_CASE = (
 )
 _TASK_ROWS = select(Task.spiff_task_id, Task.id, Task.form, Task.spec_name, Task.created_at,
                     Task.due_at, Task.organisation_id).where(Task.case_id == bindparam("case_id"))
-_TIMER_ROWS = select(Timer.spiff_task_id, Timer.id, Timer.element, Timer.started_at).where(
-    Timer.case_id == bindparam("case_id"))
+_TIMER_ROWS = select(Timer.spiff_task_id, Timer.id, Timer.element, Timer.started_at,
+                     Timer.due_at).where(Timer.case_id == bindparam("case_id"))
+_MOVE_TIMER = update(Timer).where(Timer.id == bindparam("timer_id")).values(
+    due_at=bindparam("new_due_at"))
 _DELETE_TASKS = delete(Task).where(Task.id.in_(bindparam("ids", expanding=True)))
 
 
@@ -325,7 +328,10 @@ def _last_performers(case_id: int, steps: set[str]) -> dict[str, int]:
 def _sync_timers(case: Case, step: engine.Step, now: datetime,
                  events: case_events.EventRows) -> None:
     """Keep the timer rows a step left as they were (with when the case reached them), drop
-    those gone, add the new ones; fired timers go into the history with their wait."""
+    those gone, add the new ones; fired timers go into the history with their wait. A row
+    whose time the engine sees otherwise takes the engine's, so the worker never waits for a
+    time the case does not keep. New and moved timers wake the sleeping workers at the
+    commit (services.timer_schedule.announce)."""
     if not step.timers_changed:
         events.engine_ran(step.completed, {})
         return
@@ -343,6 +349,12 @@ def _sync_timers(case: Case, step: engine.Step, now: datetime,
              "element": t.element[:200], "started_at": now}
             for t in new
         ])
+    moved = [{"timer_id": existing[t.task_id][1], "new_due_at": t.due_at}
+             for t in step.timers if t.task_id in existing and existing[t.task_id][4] != t.due_at]
+    if moved:
+        connection.execute(_MOVE_TIMER, moved)
+    if new or moved:
+        timer_schedule.announce(connection)
 
 
 def record_failure(actor: Actor, case_id: int, task_ref: str | None, detail: str) -> None:

@@ -26,8 +26,8 @@ from webapp.services.audit import Actor, record
 from webapp.services.errors import NotAllowed, NotFound
 from webapp.services.policy import (
     may_see_all_contributions,
-    may_see_contribution,
     may_view_diagram,
+    visible_contributions,
 )
 
 # What the timeline tells, per audited action; reads (viewed, exported) and drafts stay out.
@@ -219,10 +219,10 @@ def task_context(actor: Actor, task: Task, data: dict) -> TaskContext:
             record(actor, "case_summary_viewed", case_id=task.case_id,
                    task_ref=task.spiff_task_id)
         return TaskContext(asked=None, contributions=list(rows), whole_case=True)
-    rows = [c for c in db.session.scalars(
+    rows = visible_contributions(user, task.case, db.session.scalars(
         select(Contribution).where(Contribution.case_id == task.case_id)
         .order_by(Contribution.submitted_at, Contribution.id)
-    ) if may_see_contribution(user, c)]
+    ).all())
     question = disclosure.question_for(task.case_id, task.spiff_task_id)
     request = data.get("request")
     asked = ({k: v for k, v in request.items() if k in ("question", "context") and v}

@@ -137,9 +137,10 @@ def load_inbox(user: User, flt: InboxFilter, *, page: int, per_page: int,
     ).all()) if claimed else {}
     inbox = Inbox(tasks=rows, total=total, page=page, pages=pages, counts=counts,
                   steps=sorted(titles.items(), key=lambda s: (s[1], s[0])), claimers=claimers)
+    inbox_user_id = user.id  # once: ``user`` is often a request proxy
     if with_candidates and rows:
-        inbox.candidates = _candidates(rows, user)
-    if any(t.four_eyes_user_id == user.id for t in rows):
+        inbox.candidates = _candidates(rows, inbox_user_id)
+    if any(t.four_eyes_user_id == inbox_user_id for t in rows):
         inbox.second_pair = _second_pair(rows, user)
     return inbox
 
@@ -393,21 +394,24 @@ _MEMBERS = (
 )
 
 
-def _candidates(rows: list, user: User) -> dict[int, list[tuple[int, str]]]:
+def _candidates(rows: list, user_id: int) -> dict[int, list[tuple[int, str]]]:
     """Who each task on the page could be handed to, other than its claimer and the user
-    (one query for the whole page)."""
+    (one query for the whole page; the members of each lane worked out once)."""
     members = db.session.execute(_MEMBERS, {"roles": sorted({t.lane for t in rows})}).all()
+    per_lane: dict[tuple[str, int | None], list[tuple[int, str]]] = {}
     result: dict[int, list[tuple[int, str]]] = {}
     for task in rows:
-        people = {
-            uid: name for role, org, uid, name in members
-            if role == task.lane and uid not in (user.id, task.claimed_by_id,
-                                                 task.four_eyes_user_id)
-            and task.assignee_id in (None, uid)
-            and (org == task.organisation_id
-                 or (task.organisation_id is None and role in NETWORK_ROLES))
-        }
-        result[task.id] = sorted(people.items(), key=lambda p: p[1])
+        lane = (task.lane, task.organisation_id)
+        if lane not in per_lane:
+            people = {
+                uid: name for role, org, uid, name in members
+                if role == task.lane and (org == task.organisation_id or (
+                    task.organisation_id is None and role in NETWORK_ROLES))
+            }
+            per_lane[lane] = sorted(people.items(), key=lambda p: p[1])
+        left_out = (user_id, task.claimed_by_id, task.four_eyes_user_id)
+        result[task.id] = [(uid, name) for uid, name in per_lane[lane]
+                           if uid not in left_out and task.assignee_id in (None, uid)]
     return result
 
 

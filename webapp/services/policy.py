@@ -160,6 +160,26 @@ def may_see_contribution(user: User, contribution: Contribution) -> bool:
     ) is not None
 
 
+def visible_contributions(user: User, case: Case,
+                          contributions: list[Contribution]) -> list[Contribution]:
+    """The contributions of one case this user may see (:func:`may_see_contribution` for
+    each), decided with at most two queries for the lot instead of two per contribution."""
+    if not contributions or is_at_table(user, case):
+        return list(contributions)
+    orgs = org_ids_with(user, "case.read_involved")
+    seen, ask = [], []
+    for c in contributions:
+        if (c.organisation_id is not None and c.organisation_id in orgs) or c.user_id == user.id:
+            seen.append(c)
+        elif orgs and not c.professional_secrecy:
+            ask.append(c)
+    shared = set(db.session.scalars(
+        select(SharedItem.contribution_id).where(
+            SharedItem.contribution_id.in_([c.id for c in ask]),
+            SharedItem.organisation_id.in_(orgs)))) if ask else set()
+    return [c for c in contributions if c in seen or c.id in shared]
+
+
 def may_share(user: User, case: Case) -> bool:
     """Share a contribution or a note with an involved organisation, grant a seat."""
     return can(user, "case.share")

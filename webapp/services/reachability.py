@@ -30,11 +30,12 @@ def unreachable_label(name: str) -> str:
     return _("%(name)s (no active users: nobody there will see it)", name=name)
 
 
-def marked_option_values(language: str | None = None) -> dict[str, list[tuple[str, str]]]:
+def marked_option_values(language: str | None = None,
+                         values: dict | None = None) -> dict[str, list[tuple[str, str]]]:
     """The x-options choices of the task forms (services.tasks.option_values, organisation
-    names in ``language``), with the organisations that have no active user marked in their
-    label."""
-    values = option_values(language)
+    names in ``language``, or ``values`` when the caller read them already), with the
+    organisations that have no active user marked in their label."""
+    values = option_values(language) if values is None else values
     silent = set(db.session.scalars(
         select(Organisation.code).where(Organisation.id.not_in(_REACHABLE))))
     return {source: [(code, unreachable_label(name) if code in silent else name)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, bindparam, false, insert, or_, select, update
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload, lazyload, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -18,6 +18,7 @@ from webapp.i18n.bundletext import step_title
 from webapp.i18n.formatting import format_datetime
 from webapp.models import (
     NETWORK_ROLES,
+    Case,
     Contribution,
     Membership,
     Organisation,
@@ -115,18 +116,23 @@ def inbox_query(user: User):
     )
 
 
-def get_task_for(user: User, task_id: int, *, lean: bool = False, lock: bool = False) -> Task:
+def get_task_for(user: User, task_id: int, *, lean: bool = False, lock: bool = False,
+                 with_state: bool = False, with_version: bool = False) -> Task:
     """The task row if this user may work on it. Unknown and forbidden look the same.
 
     A task this user could have done but that is completed already raises Conflict naming
     who completed it and when. ``lean``: its case and organisation are loaded only if used.
     ``lock``: its case is locked and loaded for a step (services.cases.lock_case), in the
-    same query.
+    same query. ``with_state``: its case with its state and process version come in the
+    same query (for a look at the workflow); ``with_version``: its case and process version
+    (for its forms).
     """
     if lock:
         task = lock_case_of_task(task_id)
     else:
-        task = db.session.get(Task, task_id, options=[lazyload("*")] if lean else None)
+        task = db.session.get(Task, task_id, options=[lazyload("*")] if lean
+                              else _WITH_STATE if with_state
+                              else _WITH_VERSION if with_version else None)
     if task is not None and may_work_on(user, task):
         return task
     if task is None:
@@ -138,11 +144,17 @@ def get_task_for(user: User, task_id: int, *, lean: bool = False, lock: bool = F
     raise NotFound(_("This task does not exist or is not yours to see."))
 
 
+_WITH_STATE = [joinedload(Task.case).options(undefer(Case.state),
+                                             joinedload(Case.process_version))]
+_WITH_VERSION = [lazyload(Task.organisation),
+                 joinedload(Task.case).joinedload(Case.process_version)]
+
+
 def open_task(actor: Actor, task_id: int, texts: Texts | None = None) -> TaskView:
     """Load a task for its page (deserialises the case once) and log the read. With
     ``texts`` (the bundle of a version in the reader's language) the form and instructions
     are the translated ones."""
-    task = get_task_for(actor.user, task_id)
+    task = get_task_for(actor.user, task_id, with_state=True)
     version = task.case.process_version
     bundle = bundles.bundle_for(version)
     try:

@@ -47,7 +47,8 @@ def _room_for_files():
 def option_sources():
     """x-options sources for the form builder; the database is read only if a field asks.
     Organisations nobody active works for are marked (services.reachability)."""
-    values = functools.cache(lambda: reachability.marked_option_values(chosen_language()))
+    values = functools.cache(lambda: reachability.marked_option_values(
+        chosen_language(), recorded.request_option_values()))
     return {name: (lambda name=name: values()[name]) for name in task_service.OPTION_SOURCES}
 
 
@@ -294,7 +295,7 @@ def live_pictures(task_id: int):
 def live_advice(task_id: int):
     """The advice of the task's decision table for what is typed in the form so far (nothing
     is saved; the task's permission check still applies). 404 for a task that asks none."""
-    task = task_service.get_task_for(current_actor().user, task_id)
+    task = task_service.get_task_for(current_actor().user, task_id, with_state=True)
     schema = bundles.bundle_for(task.case.process_version).form(task.form) if task.form else None
     form = build_task_form(schema or {"type": "object", "properties": {}}, None,
                            formdata=request.form, option_sources=option_sources())
@@ -312,7 +313,7 @@ def autosave(task_id: int):
     was completed or replaced meanwhile, say so; the text stays in the browser's form."""
     actor = current_actor()
     try:
-        task = task_service.get_task_for(actor.user, task_id)
+        task = task_service.get_task_for(actor.user, task_id, with_version=True)
         form = _posted_form(task)
         saved_at = format_time(drafts.save_draft(actor, task_id, form.to_data()))
         db.session.commit()
