@@ -48,7 +48,7 @@ WORDS = {
                       "Sociale dienst", "26 jan 2026"],
         "/settings/notifications": ["E-mailmeldingen", "Meteen", "In mijn dagelijkse overzicht",
                                     "Een nieuwe taak voor mij, mijn organisatie of mijn rol"],
-        "/cases/search": ["Een casus zoeken via de persoon", "Naam (of een deel ervan)",
+        "/cases/search": ["Een casus zoeken op de persoon", "Naam (of een deel ervan)",
                           "Geboortedatum"],
         "/admin/mail": ["Wie niet per e-mail bereikbaar is", "Nieuwe taak voor casus"],
     },

@@ -105,7 +105,7 @@ def test_the_daily_digest_is_in_each_recipients_language(app, network, smtp):
     text = _body(dutch)
     assert "Je dagelijkse overzicht van mawflow: 1 item wacht op je." in text
     assert "== Nieuwe taken ==" in text and f"casus {case.code}" in text
-    assert "termijn 16 maart 2026" in text
+    assert "te doen tegen 16 maart 2026" in text
     assert "Je krijgt dit overzicht voor wat je één keer per dag wilt ontvangen." in text
     (french,) = smtp.to("social@example.org")
     assert french["Subject"] == "Votre résumé mawflow : 1 en attente"
