@@ -275,10 +275,11 @@ def _report(results: list[dict], summary: dict, run_dir: Path, settings: Setting
     if summary["errors"]:
         print(processes.tail(run_dir / "gunicorn.log"))
     timers = summary["timers"]
-    print(f"timers brought forward: {timers['due']}, fired: {timers['fired']}, late by "
+    print(f"timers brought forward: {timers['due']}, fired: {timers['fired']}, ended by a "
+          f"person's step before due: {timers['ended_by_a_step']}, late by "
           f"{_ms(timers['lateness_p50_ms'])} ms (p50), {_ms(summary['timer_lateness_p95_ms'])} "
           "ms (p95)")
-    if timers["fired"] < timers["due"]:
+    if timers["fired"] + timers["ended_by_a_step"] < timers["due"]:
         print(processes.tail(run_dir / "worker.log"))
     profile = run_dir / "profile.txt"
     if settings.profile and profile.exists():

@@ -17,10 +17,11 @@ def _percentiles(values: list[float]) -> tuple[float | None, float | None]:
 
 def summarise(results: list[dict], *, seconds: float, healthz_seconds: float, clients: int,
               workers: int, backend: str, cases: int,
-              timer_lateness: tuple[list[float], int, int] = ([], 0, 0)) -> dict:
+              timer_lateness: tuple[list[float], int, int, int] = ([], 0, 0, 0)) -> dict:
     """One JSON object: rates, p50/p95 per request type (server and client side), counts, and
     how late the timers brought forward fired (``timer_lateness``: the lateness of each one
-    that fired in ms, how many did not fire, how many were due)."""
+    that fired in ms, how many did not fire, how many were brought forward, how many a person's
+    step ended before they came due)."""
     samples: dict[str, list] = {}
     counts = {"errors": 0, "unexpected": 0, "conflicts": 0, "completions": 0}
     for result in results:
@@ -37,7 +38,7 @@ def summarise(results: list[dict], *, seconds: float, healthz_seconds: float, cl
         per_type[kind] = {"n": len(rows), "server_p50_ms": server_p50,
                           "server_p95_ms": server_p95, "client_p50_ms": client_p50,
                           "client_p95_ms": client_p95}
-    late, not_fired, due = timer_lateness
+    late, not_fired, due, ended = timer_lateness
     late_p50, late_p95 = _percentiles(late)
     mixed = sum(len(rows) for kind, rows in samples.items() if kind != "healthz")
     requests_per_s = mixed / seconds
@@ -57,6 +58,7 @@ def summarise(results: list[dict], *, seconds: float, healthz_seconds: float, cl
         "seconds": seconds,
         "healthz_seconds": healthz_seconds,
         "timer_lateness_p95_ms": late_p95,
-        "timers": {"due": due, "fired": due - not_fired, "lateness_p50_ms": late_p50},
+        "timers": {"due": due, "fired": due - not_fired - ended, "ended_by_a_step": ended,
+                   "lateness_p50_ms": late_p50},
         "per_type": per_type,
     }

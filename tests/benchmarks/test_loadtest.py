@@ -56,7 +56,11 @@ def test_a_short_load_test_reports_its_figures_and_stops_what_it_started(tmp_pat
         assert set(row) == PER_TYPE and row["server_p50_ms"] is not None
     assert figures["completions_per_s"] > 0  # people finished tasks, not only looked
     assert figures["healthz_per_s"] > 0 and figures["ratio"] > 0
-    # timers brought forward into the run fired by themselves, and their lateness is told
-    assert figures["timers"]["due"] > 0 and figures["timers"]["fired"] == figures["timers"]["due"]
+    # timers brought forward into the run fired by themselves, and their lateness is told;
+    # the only ones that did not fire are those a person's step ended before they came due
+    # (a partner answered while the deadline ran)
+    timers = figures["timers"]
+    assert timers["fired"] > 0, output[-3000:]
+    assert timers["fired"] + timers["ended_by_a_step"] == timers["due"], output[-3000:]
     assert figures["timer_lateness_p95_ms"] is not None
     assert _left_running(f"mawflow-loadtest-{run.pid}-") == []
