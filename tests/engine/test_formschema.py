@@ -2,7 +2,8 @@
 
 import pytest
 
-from webapp.engine.formschema import FieldError, check_schema, validate_data
+from webapp.engine.formdata import FieldError, validate_data
+from webapp.engine.formschema import check_schema
 
 SCHEMA = {
     "type": "object",

@@ -1,6 +1,6 @@
 """Rules across fields (``if``/``then``, ``anyOf``) give one readable message next to a field."""
 
-from webapp.engine.formschema import FieldError, validate_data
+from webapp.engine.formdata import FieldError, validate_data
 
 
 def _text(name):

@@ -11,7 +11,7 @@ import pytest
 
 from tests.process.common import ROOT, example
 from webapp import engine
-from webapp.engine import isolation
+from webapp.engine import channel, isolation
 from webapp.engine.bundle import build_bundle
 
 from .conftest import CASE, T0, variant
@@ -170,11 +170,11 @@ def test_the_kernel_stops_a_worker_the_parent_forgot(files):
     bundle = build_bundle(variant(files, CASE, "deadline_days = 7",
                                   "n = 0\nwhile True:\n    n = 10**(4*10**6) > 1"))
     step = _at_register(bundle)
-    worker = isolation._Worker(256)
+    worker = channel.WorkerProcess(256)
     try:
         request = ("complete", bundle.hash, (bundle.files, bundle.spec_json()),
                    (step.state, step.ready[0].id, REGISTER), {"now": T0}, (1, 30))
-        with pytest.raises(isolation._Lost) as lost:
+        with pytest.raises(channel.Lost) as lost:
             worker.call(pickle.dumps(request), 60)
         assert lost.value.overran
         assert worker.where_now() == "build_requests"
@@ -185,7 +185,7 @@ def test_the_kernel_stops_a_worker_the_parent_forgot(files):
 def test_a_worker_gets_neither_the_database_nor_the_secret(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://secret@db/x")
     monkeypatch.setenv("MAWFLOW_SECRET_KEY", "very-secret")
-    env = isolation._worker_environment()
+    env = channel.worker_environment()
     assert "DATABASE_URL" not in env and "MAWFLOW_SECRET_KEY" not in env
     assert str(ROOT) in env["PYTHONPATH"]
 
@@ -198,7 +198,7 @@ def test_a_worker_reply_cannot_run_code_in_the_web_process():
             return (os.system, ("true",))
 
     with pytest.raises(pickle.UnpicklingError):
-        isolation._load_reply(pickle.dumps(("ok", Evil())))
+        channel.load_reply(pickle.dumps(("ok", Evil())))
 
 
 def test_a_fork_starts_its_own_pool(monkeypatch):

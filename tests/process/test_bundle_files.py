@@ -10,7 +10,7 @@ from jsonschema import Draft202012Validator
 from lxml import etree
 
 from webapp.demo import ORGANISATIONS
-from webapp.engine.formschema import validate_data
+from webapp.engine.formdata import validate_data
 
 from .common import BPMN_NS, FORMS, ROOT, example
 

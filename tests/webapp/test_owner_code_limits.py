@@ -58,10 +58,10 @@ def failing_process(app, network, engine_limits):
 def _while_running(request, login, app):
     """Run ``request`` (a function returning a response) in a thread; meanwhile, once the
     request has reached the engine, time another user's inbox. Returns (response, seconds)."""
-    from webapp.engine import isolation
+    from webapp.engine import channel
 
     reached, answered = threading.Event(), {}
-    original = isolation._Worker.call
+    original = channel.WorkerProcess.call
 
     def call(worker, body, seconds):
         reached.set()
@@ -73,7 +73,7 @@ def _while_running(request, login, app):
         reached.set()  # also when the request never reached the engine
 
     police = login("police")
-    isolation._Worker.call = call
+    channel.WorkerProcess.call = call
     try:
         running = threading.Thread(target=in_thread)
         running.start()
@@ -83,7 +83,7 @@ def _while_running(request, login, app):
         seconds = time.monotonic() - started
         running.join()
     finally:
-        isolation._Worker.call = original
+        channel.WorkerProcess.call = original
     assert inbox.status_code == 200
     return answered["r"], seconds
 

@@ -7,7 +7,8 @@ import pytest
 from flask import Flask
 from flask_babel import Babel
 
-from webapp.engine.formschema import check_schema, validate_data
+from webapp.engine.formdata import validate_data
+from webapp.engine.formschema import check_schema
 
 from .test_taskforms import TEMPLATES, block, get_form, post_form
 

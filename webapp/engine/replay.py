@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from .bundle import Bundle
 from .errors import EngineError
-from .formschema import validate_data
+from .formdata import validate_data
 from .isolation import complete, fire_timers, start  # owner code: in a worker process
 from .phrases import N_, Phrase, say
 from .runner import Step

@@ -21,7 +21,7 @@ import struct
 import sys
 from collections import OrderedDict
 
-from . import advice, isolation, runner, sandbox
+from . import advice, channel, runner, sandbox
 from .bundle import Bundle
 from .errors import EngineError
 
@@ -50,7 +50,7 @@ class _Where:
         if element is self.last:
             return
         self.last = element
-        raw = element.encode("utf-8", "replace")[: isolation.WHERE_SIZE - 2]
+        raw = element.encode("utf-8", "replace")[: channel.WHERE_SIZE - 2]
         self.page[2:2 + len(raw)] = raw
         struct.pack_into("<H", self.page, 0, len(raw))
 
@@ -123,15 +123,15 @@ def _reply(out: int, reply: tuple, retire: bool = False) -> bool:
     try:
         body = pickle.dumps((*reply, retire), protocol=pickle.HIGHEST_PROTOCOL)
     except MemoryError:
-        body, reply, retire = None, ("error", EngineError(isolation.MEMORY_MESSAGE)), True
+        body, reply, retire = None, ("error", EngineError(channel.MEMORY_MESSAGE)), True
     except Exception as error:  # noqa: BLE001 - a value that cannot travel is the step's fault
         body = None
         reply = ("error", EngineError(f"the step produced a value that cannot be kept: {error}"))
-    if body is not None and len(body) > isolation.MAX_REPLY_BYTES:
-        body, reply = None, ("error", EngineError(isolation.TOO_BIG_MESSAGE))
+    if body is not None and len(body) > channel.MAX_REPLY_BYTES:
+        body, reply = None, ("error", EngineError(channel.TOO_BIG_MESSAGE))
     if body is None:
         body = pickle.dumps((*reply, retire), protocol=pickle.HIGHEST_PROTOCOL)
-    isolation.write_frame(out, body)
+    channel.write_frame(out, body)
     return not retire
 
 
@@ -141,20 +141,20 @@ def main(argv: list[str]) -> int:
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     os.dup2(2, 1)  # a stray print goes to the log, never into a reply
     _limit_memory(memory_mb)
-    where = _Where(mmap.mmap(where_fd, isolation.WHERE_SIZE))
+    where = _Where(mmap.mmap(where_fd, channel.WHERE_SIZE))
     os.close(where_fd)
     sandbox.set_where_reporter(where)
     worker = Worker(where)
-    isolation.write_frame(replies, isolation.READY)
+    channel.write_frame(replies, channel.READY)
     while True:
-        body = isolation.read_frame(requests, None)
+        body = channel.read_frame(requests, None)
         if body is None:  # the parent went away
             return 0
         retire = False
         try:
             reply = worker.handle(pickle.loads(body))  # noqa: S301 - from our own parent
         except MemoryError:
-            reply, retire = ("error", EngineError(isolation.MEMORY_MESSAGE)), True
+            reply, retire = ("error", EngineError(channel.MEMORY_MESSAGE)), True
         except Exception as error:  # noqa: BLE001 - report it; the parent decides
             reply = ("error", EngineError(f"the engine failed: {type(error).__name__}: {error}"))
         if not _reply(replies, reply, retire):

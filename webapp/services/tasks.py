@@ -11,7 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp import engine
-from webapp.engine.formschema import validate_data
+from webapp.engine.formdata import validate_data
 from webapp.engine.translation import Texts, original_of
 from webapp.extensions import db
 from webapp.i18n.bundletext import step_title

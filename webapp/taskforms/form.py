@@ -7,7 +7,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import FieldList
 
-from webapp.engine.formschema import FieldError, validate_data
+from webapp.engine.formdata import FieldError, validate_data
 from webapp.taskforms.convert import form_to_data
 from webapp.taskforms.fields import FieldSpec
 from webapp.taskforms.messages import field_message

@@ -14,7 +14,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import ngettext
 
-from webapp.engine.formschema import FieldError
+from webapp.engine.formdata import FieldError
 from webapp.i18n.formatting import format_number
 
 

@@ -6,7 +6,8 @@ import json
 
 from flask_babel import gettext as _
 
-from webapp.engine.formschema import schema_problems, validate_data
+from webapp.engine.formdata import validate_data
+from webapp.engine.formschema import schema_problems
 from webapp.i18n.phrases import translate
 
 
