@@ -70,36 +70,36 @@ def _back():
     return redirect(safe_next(request.form.get("next")) or url_for("inbox.index"))
 
 
+def _act(change, done_message, category: str = "warning", errors=(Conflict,)):
+    """Run one inbox action on a task and go back: ``change()`` returns the task it changed,
+    ``done_message(task)`` the words for it (read before the commit); someone else's earlier
+    action (a Conflict) or a wrong input is said, not raised."""
+    try:
+        task = change()
+        message = done_message(task)
+        db.session.commit()
+    except errors as error:
+        db.session.rollback()
+        flash(error.message, category)
+        return _back()
+    flash(message, "success")
+    return _back()
+
+
 @bp.route("/tasks/<int:task_id>/claim", methods=["POST"])
 @login_required
 def claim(task_id: int):
-    try:
-        task = task_service.claim_task(current_actor(), task_id)
-        title, code = task.title, task.case_code
-        db.session.commit()
-    except Conflict as error:
-        db.session.rollback()
-        flash(error.message, "warning")
-        return _back()
-    flash(_("You claimed “%(title)s” for case %(code)s. Colleagues see that you are on it.",
-            title=step_title(title), code=code), "success")
-    return _back()
+    return _act(lambda: task_service.claim_task(current_actor(), task_id), lambda task: _(
+        "You claimed “%(title)s” for case %(code)s. Colleagues see that you are on it.",
+        title=step_title(task.title), code=task.case_code))
 
 
 @bp.route("/tasks/<int:task_id>/release", methods=["POST"])
 @login_required
 def release(task_id: int):
-    try:
-        task = task_service.release_task(current_actor(), task_id)
-        title, code = task.title, task.case_code
-        db.session.commit()
-    except Conflict as error:
-        db.session.rollback()
-        flash(error.message, "warning")
-        return _back()
-    flash(_("“%(title)s” for case %(code)s is back in the shared inbox.",
-            title=step_title(title), code=code), "success")
-    return _back()
+    return _act(lambda: task_service.release_task(current_actor(), task_id), lambda task: _(
+        "“%(title)s” for case %(code)s is back in the shared inbox.",
+        title=step_title(task.title), code=task.case_code))
 
 
 @bp.route("/tasks/<int:task_id>/reassign", methods=["POST"])
@@ -110,14 +110,8 @@ def reassign(task_id: int):
     if not user_id:
         flash(_("Choose the person to hand the task over to, then press Reassign."), "warning")
         return _back()
-    try:
-        task = task_service.reassign_task(current_actor(), task_id, user_id)
-        title, code, name = task.title, task.case_code, task_service.claimer_name(task)
-        db.session.commit()
-    except (InvalidInput, Conflict) as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return _back()
-    flash(_("“%(title)s” for case %(code)s is now with %(name)s.",
-            title=step_title(title), code=code, name=name), "success")
-    return _back()
+    return _act(lambda: task_service.reassign_task(current_actor(), task_id, user_id),
+                lambda task: _("“%(title)s” for case %(code)s is now with %(name)s.",
+                               title=step_title(task.title), code=task.case_code,
+                               name=task_service.claimer_name(task)),
+                category="danger", errors=(InvalidInput, Conflict))
