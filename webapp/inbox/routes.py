@@ -3,6 +3,7 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from webapp.extensions import db
 from webapp.i18n.bundletext import step_title
@@ -37,7 +38,23 @@ def index():
                            tabs=_words(inbox_service.shown_tabs(current_user, inbox.counts)),
                            due_filters=_words(inbox_service.DUE_FILTERS),
                            sorts=_words(inbox_service.SORTS), due_state=inbox_service.due_state,
-                           reassigner=reassigner, urls=urls, URGENT=URGENT, say=_row_words())
+                           reassigner=reassigner, urls=urls, URGENT=URGENT, say=_row_words(),
+                           hand_over=_options(inbox.candidates))
+
+
+def _options(candidates: dict[int, list[tuple[int, str]]]) -> dict[int, Markup]:
+    """Each task's hand-over choices as the options of its list, made once per distinct list
+    of people (most rows of a page offer the same colleagues; fifty rows of a dozen options
+    each were a third of the page's rendering)."""
+    made: dict[tuple, Markup] = {}
+    options = {}
+    for task_id, people in candidates.items():
+        key = tuple(people)
+        if key not in made:
+            made[key] = Markup("").join(Markup('<option value="{}">{}</option>').format(uid, name)
+                                        for uid, name in people)
+        options[task_id] = made[key]
+    return options
 
 
 def _words(labels: dict) -> dict[str, str]:
