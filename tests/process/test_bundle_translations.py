@@ -13,7 +13,7 @@ from webapp.engine.texts import bundle_texts, form_texts
 from webapp.engine.translation import translator
 
 from .common import ROOT, example
-from .test_default_bundle import to_intake, to_review
+from .driver import to_intake, to_review
 
 FILES = read_bundle_dir(ROOT)
 CLAIMED = sorted(filter(None, (catalog_language(p) for p in FILES)))

@@ -10,7 +10,7 @@ import pytest
 from webapp import engine
 
 from .common import example
-from .test_default_bundle import T0, to_consultation, to_intake, to_requests, to_review
+from .driver import T0, to_consultation, to_intake, to_requests, to_review
 
 
 def test_a_signal_with_immediate_danger_makes_the_case_urgent(bundle):

@@ -4,8 +4,9 @@ import pytest
 from flask import g
 from sqlalchemy import select
 
+from webapp.auth.reauth import SESSION_KEY
 from webapp.extensions import db
-from webapp.models import Case, CaseSubject, Task, User
+from webapp.models import Case, CaseSubject, Task, User, utcnow
 from webapp.services import accounts, involvement
 from webapp.services.audit import Actor
 
@@ -70,3 +71,21 @@ def task_of(case: Case, username: str | None = None) -> Task:
         org_ids = {m.organisation_id for m in user.memberships}
         query = query.where(Task.organisation_id.in_(org_ids))
     return db.session.scalars(query).first()
+
+
+#: The people of the security tests, each logged in by ``clients``.
+USERS = ("coordinator", "police", "school", "police_rep", "school_rep", "owner", "admin",
+         "auditor", "evaluator")
+
+
+@pytest.fixture
+def clients(app, people, login):
+    """A logged-in test client per user of USERS (None: not logged in), each with a fresh
+    password confirmation (exports ask for one)."""
+    made = {None: app.test_client()}
+    for name in USERS:
+        client = login(name)
+        with client.session_transaction() as session:  # exports need a fresh password
+            session[SESSION_KEY] = utcnow().timestamp()
+        made[name] = client
+    return made
