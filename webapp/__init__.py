@@ -10,13 +10,14 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     load_config(app, config)
 
-    from webapp import cli, errors, extensions, i18n, ops, security, views
+    from webapp import cli, errors, extensions, i18n, ops, security
+    from webapp.web import blueprints
 
     extensions.register_extensions(app)
     i18n.register_i18n(app)
     security.register_security(app)
     ops.register_ops(app)
-    views.register_blueprints(app)
+    blueprints.register_blueprints(app)
     errors.register_error_handlers(app)
     cli.register_commands(app)
     _register_engine(app)

@@ -28,7 +28,7 @@ CASE_PAGE = (*FRAME, "templates/cases/show.html", "templates/cases/_pictures.htm
              "services/exports.py")
 CASE_LIST = (*FRAME, "templates/cases/index.html", "services/exports.py")
 LOGIN = (*FRAME, "templates/auth/login.html", "auth/routes.py", "extensions.py")
-ERROR = (*FRAME, "templates/error.html", "errors.py", "web.py")
+ERROR = (*FRAME, "templates/error.html", "errors.py", "web/__init__.py")
 SIGNAL = (*FRAME, "templates/signals/new.html", "templates/_parts.html", "cases/routes.py",
           "signals/routes.py")
 PARTNER_VIEW = (*FRAME, "templates/sharing/case.html", "templates/_data.html",

@@ -2,7 +2,7 @@
 
 from markupsafe import Markup
 
-from webapp.markup import render_markdown
+from webapp.web.markdown_html import render_markdown
 
 
 def test_normal_markdown_is_kept():

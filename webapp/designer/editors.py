@@ -189,6 +189,6 @@ def preview(process_id: str):
 @owner_only
 def markdown(process_id: str):
     """Instructions as partners will see them (sanitized by render_markdown)."""
-    from webapp.markup import render_markdown
+    from webapp.web.markdown_html import render_markdown
 
     return Response(str(render_markdown(request.form.get("text", ""))), mimetype="text/html")

@@ -21,11 +21,11 @@ from sqlalchemy import func, select
 from webapp.extensions import db
 from webapp.i18n.bundletext import org_name, step_title
 from webapp.models import AuditEvent, Case, CaseSubject, Contribution, SharedItem, utcnow
-from webapp.recorded import forms_of, labelled
 from webapp.services import access_log, attachments, disclosure, policy
 from webapp.services.audit import Actor, record
 from webapp.services.errors import InvalidInput, NotAllowed
 from webapp.services.evaluation.conventions import CLOSURE_OUTCOMES
+from webapp.web.recorded import forms_of, labelled
 
 
 def find_cases(full_name: str, date_of_birth: str | None = None) -> list[Case]:

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from markupsafe import Markup
 
-from webapp import pictures, recorded
+from webapp import pictures
 from webapp.errors import render_error
 from webapp.extensions import db
 from webapp.i18n.bundletext import bundle_translator, step_title
@@ -30,7 +30,7 @@ from webapp.services import cases as case_service
 from webapp.services import tasks as task_service
 from webapp.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, StepFailed
 from webapp.taskforms import build_task_form, field_message
-from webapp.web import current_actor
+from webapp.web import current_actor, recorded
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 _SVG_SIZE = re.compile(r'^(<svg[^>]*?) width="[^"]*" height="[^"]*"')

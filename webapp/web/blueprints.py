@@ -65,13 +65,13 @@ def register_blueprints(app: Flask) -> None:
 
     @app.context_processor
     def _labels():
-        from webapp.markup import render_markdown
         from webapp.models import ROLE_LABELS
         from webapp.services.policy import can
+        from webapp.web.markdown_html import render_markdown
 
         return {"ROLE_LABELS": ROLE_LABELS, "render_markdown": render_markdown, "can": can}
 
-    from webapp.recorded import forms_of, labelled  # used by macros imported from _data.html
+    from webapp.web.recorded import forms_of, labelled  # used by macros imported from _data.html
 
     app.add_template_global(labelled)
     app.add_template_global(forms_of)

@@ -1,4 +1,10 @@
-"""Small helpers shared by the blueprints: the acting user, role checks, a case by code."""
+"""The web side's helpers, in one home.
+
+Here: what the blueprints share (the acting user, role checks, a case by code, page numbers,
+safe "next" links). Beside it: ``blueprints`` (registers each area's blueprint, the template
+helpers, and serves the front-end packages installed from npm), ``markdown_html`` (process
+owners' Markdown turned into safe HTML) and ``recorded`` (recorded form data shown with the
+labels its form showed)."""
 
 from collections.abc import Callable
 from functools import wraps
