@@ -204,3 +204,16 @@ def test_the_english_workbench_is_unchanged(app, network, login, english_sentenc
     left = _english_left(page, english_sentences["nl"])
     assert "Fix the problems above to try or publish the draft" in left
     assert len(left) > 10
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("nl", "ok: Vink het vakje aan of uit."), ("fr", "ok : Cochez ou décochez la case.")])
+def test_the_form_previews_sample_check_speaks_the_owners_language(app, network, login,
+                                                                   language, expected):
+    """A sample that does not fit the form is told as the task form would tell it."""
+    client = _owner_reading(login, language)
+    form = '{"type": "object", "properties": {"ok": {"type": "boolean", "title": "Klaar"}}}'
+    page = client.post("/designer/maw_case/preview", data={
+        "schema": form, "ui": "", "sample": '{"ok": "yes"}'}).get_data(as_text=True)
+    assert expected in html.unescape(page)
+    assert "is not of type" not in page

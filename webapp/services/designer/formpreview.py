@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from webapp.engine.formdata import validate_data
 from webapp.engine.formschema import schema_problems
 from webapp.i18n.phrases import translate
+from webapp.taskforms.messages import field_message
 
 
 def parse(schema_text: str | None, ui_text: str | None) -> tuple[dict, dict, list[str]]:
@@ -31,13 +32,14 @@ def parse(schema_text: str | None, ui_text: str | None) -> tuple[dict, dict, lis
 
 
 def check_sample(schema: dict, sample_text: str) -> list[str]:
-    """What is wrong with the sample data, field by field ([] when it fits)."""
+    """What is wrong with the sample data, field by field ([] when it fits), worded as the
+    task form words it for the reader."""
     try:
         data = json.loads(sample_text)
     except ValueError as err:
         return [_("The sample is not valid JSON: %(error)s", error=str(err))]
     return [
         _("%(field)s: %(problem)s", field="/".join(str(p) for p in e.path) or _("the form"),
-          problem=e.message)
+          problem=field_message(e))
         for e in validate_data(schema, data)
     ]
