@@ -202,3 +202,21 @@ def test_a_reminder_twice_is_refused_with_the_time_the_readers_way(app, partner_
                                       follow_redirects=True).text)
     assert "Er werd al een herinnering over deze taak verstuurd op" in again
     assert "UTC" not in again.split("Er werd al een herinnering")[1][:80]
+
+
+@pytest.mark.parametrize(("language", "start", "end"), [
+    ("nl", "januari 2026", "maart 2026"), ("fr", "janvier 2026", "mars 2026")])
+def test_the_period_is_chosen_from_months_named_in_the_readers_language(
+        app, network, login, language, start, end):
+    """A browser's month field names the months in the browser's language: the report pages
+    list them in the reader's, with the period's own months chosen, on each report."""
+    _user("coordinator").language = language
+    db.session.commit()
+    client = login("coordinator")
+    for page in ("/reports/", "/reports/heatmap", "/reports/coverage"):
+        text = client.get(f"{page}?start=2026-01&end=2026-03").get_data(as_text=True)
+        assert 'type="month"' not in text, page
+        chosen = dict(re.findall(
+            r'<select class="form-select" id="(start|end)".*?<option value="[\d-]+" selected>'
+            r"([^<]+)</option>", text, re.S))
+        assert chosen == {"start": start, "end": end}, page

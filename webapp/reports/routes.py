@@ -46,6 +46,7 @@ def index():
     period = _period()
     result = evaluation.evaluate(current_actor(), period, bundle_translator)
     page = {"result": result, "period": period, "versions": evaluation.versions(),
+            "months": period.month_choices(evaluation.today()),
             "funnel": _inline(figures.funnel(result)),
             "trends": _inline(figures.trends(result)),
             "threshold": suppression.min_count()}
@@ -99,6 +100,7 @@ def heatmap():
         flash(error.message, "warning")
         data = {"version": "", "elements": []}
     page = {"period": period, "versions": evaluation.versions(), "data": data,
+            "months": period.month_choices(evaluation.today()),
             "threshold": suppression.min_count()}
     db.session.commit()
     return render_template("reports/heatmap.html", **page)
@@ -130,6 +132,7 @@ def coverage():
     period = _period()
     result = network.coverage(current_actor(), period)
     page = {"result": result, "period": period, "table": result.table(),
+            "months": period.month_choices(evaluation.today()),
             "chart": _inline(figures.coverage(result)), "threshold": suppression.min_count(),
             "registry": network.registry(), "conventions": evaluation.conventions,
             "domains": LIFE_DOMAINS,

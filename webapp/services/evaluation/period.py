@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, literal
 
-from webapp.i18n.formatting import format_months
+from webapp.i18n.formatting import format_month, format_months
 from webapp.models import CaseEvent
 
 MAX_MONTHS = 60
@@ -72,6 +72,19 @@ class Period:
             out.append(month)
             month = month_start(month, 1)
         return out
+
+    def month_choices(self, today: date) -> list[tuple[str, str]]:
+        """The months a period may start or end in, newest first, as (``YYYY-MM``, ``maart
+        2026``): the last MAX_MONTHS months, stretched to this period's months when they lie
+        outside.
+        A list named in the reader's language, where a browser's month field would name them
+        in the browser's."""
+        first = min(self.start, month_start(today, 1 - MAX_MONTHS))
+        month, choices = max(month_start(today), month_start(self.end, -1)), []
+        while month >= first:
+            choices.append((month.strftime("%Y-%m"), format_month(month)))
+            month = month_start(month, -1)
+        return choices
 
     def label(self) -> str:
         """``januari–maart 2026``: the months in the reader's language."""
