@@ -141,6 +141,9 @@ def test_the_evaluation_in_french(as_user, browser, live_server, history):
         expect(durations).to_contain_text("heures")
         trends = page.locator("section[aria-labelledby=trends-heading]")
         expect(trends.locator("svg")).to_contain_text("janv. 2026")
+        # the period's months as French names them, whatever the browser's language
+        expect(page.locator("#start option:checked")).to_have_text("janvier 2026")
+        expect(page.locator("#end option:checked")).to_have_text("décembre 2026")
         screenshot(page, "evaluation-page-fr")
 
         page.get_by_role("link", name="Carte de chaleur sur le processus").click()
