@@ -217,3 +217,18 @@ def test_the_form_previews_sample_check_speaks_the_owners_language(app, network,
         "schema": form, "ui": "", "sample": '{"ok": "yes"}'}).get_data(as_text=True)
     assert expected in html.unescape(page)
     assert "is not of type" not in page
+
+
+def test_a_saved_answer_the_form_no_longer_accepts_is_worded_in_dutch(app, network, login):
+    """The field's problem too, as the task form words it, not only the sentence around it."""
+    saved_scenario()
+    owner = actor("owner")
+    name = "forms/request-information.schema.json"
+    text = drafts.open_draft(owner, "maw_case").files[name]
+    drafts.save_file(owner, "maw_case", name, text.replace('"maximum": 60', '"maximum": 10'))
+    db.session.commit()
+    page = html.unescape(_owner_reading(login, "nl").get("/designer/maw_case/")
+                         .get_data(as_text=True))
+    assert ("Bij stap 3 ('Request information') aanvaardt het formulier de bewaarde antwoorden "
+            "niet meer: deadline_days: Geef een getal van hoogstens 10 in.") in page
+    assert "at most" not in page

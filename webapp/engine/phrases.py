@@ -7,7 +7,8 @@ placeholders (the message id the catalogs translate, marked with ``N_`` so that
 has always said; a page translates the phrase when it shows it
 (``webapp.i18n.phrases.translate``). A value may be a phrase itself ("the task 'X'" inside a
 sentence), a list (shown joined with ", "), a :class:`Language` (a language code, named in
-the reader's language) or a plain string or number (shown as it is: ids, names, codes).
+the reader's language), a :class:`FieldProblem` (a form answer's problem, worded as the task
+form words it) or a plain string or number (shown as it is: ids, names, codes).
 
 Phrases and their values are dataclasses, so ``dataclasses.asdict`` turns a problem into
 plain JSON (a phrase becomes ``{"text", "values"}``, a language ``{"language"}``), which is
@@ -56,6 +57,19 @@ class Phrase:
         return self.english()
 
 
+@dataclass(frozen=True)
+class FieldProblem:
+    """A problem with a form answer inside a message (engine.formdata.FieldError's rule and
+    values), worded in the reader's language where it is shown, as the task form words it."""
+
+    rule: str
+    values: Mapping[str, Any]
+    message: str
+
+    def english(self) -> str:
+        return self.message
+
+
 def say(text: str, **values: Any) -> Phrase:
     """A phrase; ``text`` must be marked for extraction where it is written (``N_``)."""
     return Phrase(text, values)
@@ -63,7 +77,7 @@ def say(text: str, **values: Any) -> Phrase:
 
 def english(value: Any) -> Any:
     """A value as English text (numbers stay numbers, for ``%(num)d``)."""
-    if isinstance(value, Phrase | Language):
+    if isinstance(value, Phrase | Language | FieldProblem):
         return value.english()
     if isinstance(value, list | tuple):
         return ", ".join(str(english(item)) for item in value)

@@ -19,7 +19,7 @@ from .bundle import Bundle
 from .errors import EngineError
 from .formdata import validate_data
 from .isolation import complete, fire_timers, start  # owner code: in a worker process
-from .phrases import N_, Phrase, say
+from .phrases import N_, FieldProblem, Phrase, say
 from .runner import Step
 from .taskinfo import ReadyTask
 
@@ -143,12 +143,14 @@ class _Run:
         schema = self.bundle.form(task.form) if task.form else None
         errors = validate_data(schema, saved.get("data") or {}, self.options) if schema else []
         if errors:
-            details = [f"{'/'.join(str(p) for p in e.path) or 'the form'}: {e.message}"
-                       for e in errors]
+            problems = [say(N_("%(field)s: %(problem)s"),
+                            field="/".join(str(p) for p in e.path) or say(N_("the form")),
+                            problem=FieldProblem(e.rule, dict(e.values), e.message))
+                        for e in errors]
             return None, Outcome.of(False, say(N_(
                 "At step %(num)d (%(label)s) the form no longer accepts the saved answers: "
-                "%(details)s"), num=number, label=label, details="; ".join(details)),
-                number, "form", details)
+                "%(details)s"), num=number, label=label, details=problems),
+                number, "form", [p.english() for p in problems])
         try:
             done = complete(self.bundle, step.state, task.id, saved.get("data") or {},
                             now=self.now)

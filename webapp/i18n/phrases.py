@@ -12,8 +12,10 @@ from typing import Any
 
 from flask_babel import gettext
 
-from webapp.engine.phrases import Language, Phrase
+from webapp.engine.formdata import FieldError
+from webapp.engine.phrases import FieldProblem, Language, Phrase
 from webapp.i18n.locale import language_in_reader_words
+from webapp.taskforms.messages import field_message
 
 
 def translate(phrase: Phrase | Mapping[str, Any]) -> str:
@@ -54,9 +56,16 @@ def _parts(phrase) -> tuple[str, Mapping[str, Any]]:
     return str(phrase.get("text") or ""), phrase.get("values") or {}
 
 
+def _field_problem(kept: Mapping[str, Any]) -> str:
+    return field_message(FieldError((), str(kept.get("message") or ""), kept["rule"],
+                                    kept.get("values") or {}))
+
+
 def _value(value: Any) -> Any:
     if isinstance(value, Phrase):
         return translate(value)
+    if isinstance(value, FieldProblem):
+        return _field_problem(asdict(value))
     if isinstance(value, Language):
         return language_in_reader_words(value.language)
     if isinstance(value, Mapping):
@@ -64,6 +73,8 @@ def _value(value: Any) -> Any:
             return translate(value)
         if isinstance(value.get("language"), str):
             return language_in_reader_words(value["language"])
+        if isinstance(value.get("rule"), str) and "message" in value:
+            return _field_problem(value)
         return str(value)
     if isinstance(value, list | tuple):
         return ", ".join(str(_value(item)) for item in value)
