@@ -21,6 +21,7 @@ from lxml import etree
 from .bundle import parse_xml
 from .catalogs import Catalog, decision_value_texts, read_catalogs, source_language
 from .formlabels import choice_labels
+from .hyphens import soft_hyphens
 from .taskinfo import render_instructions_checked
 from .texts import BPMN, NOT_SHOWN, file_texts, form_texts
 
@@ -32,8 +33,9 @@ class Translator:
     source. Safe to share between threads; results must not be changed by callers."""
 
     def __init__(self, files: Mapping[str, str], language: str | None, catalog: Catalog | None,
-                 locale: str | None = None):
+                 locale: str | None = None, source: str | None = None):
         self.language = language
+        self.source = source  # the language the bundle is written in
         self._locale = locale or language or "en"
         self._files = files
         self._catalog = catalog
@@ -92,18 +94,17 @@ class Translator:
         return made
 
     def diagram(self, path: str) -> str:
-        """The BPMN XML of ``path`` with the names drawn (tasks, lanes, events, flows, text
-        annotations) translated, for the case page's diagram."""
-        original = self._files[path]
-        if self._catalog is None:
-            return original
+        """The BPMN XML of ``path`` as a diagram shows it: the names drawn (tasks, lanes,
+        events, flows, text annotations) translated, and their long words given soft hyphens
+        where their language may break them (engine.hyphens), the ids as they are."""
         made = self._xml.get(path)
         if made is None:
-            made = _translate_bpmn(original, lambda s: self.text(path, s))
+            shown = self.language if self._catalog is not None else self.source
+            made = _translate_bpmn(self._files[path],
+                                   lambda s: soft_hyphens(self.text(path, s), shown))
             with self._lock:
                 made = self._xml.setdefault(path, made)
         return made
-
 
     # --- instructions -------------------------------------------------------------------
 
@@ -245,7 +246,8 @@ def translator(files: Mapping[str, str], bundle_hash: str, language: str | None,
         source = source_language(catalogs, default_source)
         catalog = None if language in (None, source) else catalogs.get(language)
         with _translators_lock:
-            found = _translators.setdefault(key, Translator(files, language, catalog, locale))
+            found = _translators.setdefault(key, Translator(files, language, catalog, locale,
+                                                            source))
     return found
 
 
@@ -269,19 +271,26 @@ def _unescape(part: str) -> str:
 
 
 def _translate_bpmn(xml: str, tr) -> str:
+    """``xml`` with its shown texts passed through ``tr``; the very same text when ``tr``
+    changed none."""
     try:
         tree = parse_xml(xml)
     except etree.XMLSyntaxError:
         return xml
+    changed = False
     for element in tree.iter(f"{{{BPMN}}}*"):
         if etree.QName(element.tag).localname in NOT_SHOWN:
             continue
-        if element.get("name"):
-            element.set("name", tr(element.get("name")))
+        if name := element.get("name"):
+            shown = tr(name)
+            if shown != name:
+                element.set("name", shown)
+                changed = True
         if etree.QName(element.tag).localname == "textAnnotation":
             body = element.find(f"{{{BPMN}}}text")
-            if body is not None and body.text:
+            if body is not None and body.text and tr(body.text) != body.text:
                 body.text = tr(body.text)
-    return etree.tostring(tree, encoding="unicode")
+                changed = True
+    return etree.tostring(tree, encoding="unicode") if changed else xml
 
 
