@@ -3,6 +3,7 @@ the process diagram and the coverage matrix, on a generated history. Screenshots
 tests/artifacts/; every page passes axe-core without serious or critical violations."""
 
 import random
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -78,6 +79,14 @@ def test_the_evaluation_reads_at_a_glance(as_user, browser, live_server, history
     page.locator('[data-element-id="confirm_intake_decision"]').first.click()
     expect(page.locator("#heatmap-detail")).to_contain_text("Passed in the period")
     screenshot(page, "evaluation-heatmap")
+    # a called process has its own diagram, with the figures of its steps
+    page.get_by_role("link", name="Information request to one partner").click()
+    expect(diagram).to_have_attribute("data-state", "ready")
+    answer = diagram.locator('.djs-element[data-element-id="answer_information_request"]')
+    expect(answer).to_have_class(re.compile(r"\bheat-\d"))
+    answer.first.click()
+    expect(page.locator("#heatmap-detail")).to_contain_text("Passed in the period")
+    screenshot(page, "evaluation-heatmap-information-request")
 
     page.get_by_role("link", name="Coverage of life domains").click()
     expect(page.get_by_text("In the registry, never in practice:")).to_be_visible()

@@ -3,6 +3,7 @@ itself from the history it made, small counts are hidden together with their com
 cell, nothing identifies a case, anonymised cases still count, and reading is audited."""
 
 import math
+import re
 from datetime import date
 
 import pytest
@@ -242,3 +243,26 @@ def test_monthly_totals_change_no_figure(app, history):
     assert counted["Urgent route"] == ["5"]  # 4 + the new one, counted live
     assert rollup.roll_up() == ["2026-01"]
     assert rows(report().tables["intake"]) == counted
+
+
+def test_the_heatmap_draws_the_called_processes_too(app, history, login):
+    """An information request and an action are processes of their own: the heatmap offers
+    their diagrams beside the main one, each with the same figures by element."""
+    client = login("coordinator")
+    period = "start=2026-01&end=2026-12"
+    page = client.get(f"/reports/heatmap?{period}").get_data(as_text=True)
+    offered = re.findall(r'href="/reports/heatmap\?process=(\w+)[^"]*"', page)
+    assert offered == ["maw_case", "maw_information_request", "maw_action"]  # then by name
+    assert 'aria-current="page" href="/reports/heatmap?process=maw_case' in page
+    main = client.get(f"/reports/heatmap/diagram.bpmn?{period}").get_data(as_text=True)
+    assert 'id="maw_case"' in main
+    request = client.get(f"/reports/heatmap?process=maw_information_request&{period}")
+    assert "process=maw_information_request&amp;start=2026-01" in request.get_data(as_text=True)
+    drawn = client.get(f"/reports/heatmap/diagram.bpmn?process=maw_information_request&{period}")
+    assert 'id="maw_information_request"' in drawn.get_data(as_text=True)
+    assert 'id="answer_information_request"' in drawn.get_data(as_text=True)
+    # the period form keeps the chosen diagram; an unknown one is not found
+    assert '<input type="hidden" name="process" value="maw_information_request">' in \
+        request.get_data(as_text=True)
+    assert client.get(f"/reports/heatmap/diagram.bpmn?process=nope&{period}").status_code == 404
+    assert client.get(f"/reports/heatmap?process=nope&{period}").status_code == 200

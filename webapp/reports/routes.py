@@ -90,17 +90,29 @@ def chart(kind: str):
         **SVG_HEADERS, "Content-Disposition": f'inline; filename="mawflow-{kind}.svg"'})
 
 
+def _process() -> str | None:
+    """The diagram the heatmap draws (``process``: a process id of the version)."""
+    chosen = (request.args.get("process") or "").strip()
+    return chosen[:200] or None
+
+
 @bp.route("/heatmap")
 @permission_required("report.read")
 def heatmap():
     period = _period()
+    processes: list[tuple[str, str]] = []
     try:
         data = evaluation.heatmap_for(current_actor(), period, bundle_translator)
+        processes = evaluation.diagram_processes(period, bundle_translator)
     except NotFound as error:
         flash(error.message, "warning")
         data = {"version": "", "elements": []}
+    chosen = _process()
+    if chosen not in {pid for pid, _name in processes}:
+        chosen = processes[0][0] if processes else None
     page = {"period": period, "versions": evaluation.versions(), "data": data,
             "months": period.month_choices(evaluation.today()),
+            "processes": processes, "chosen": chosen,
             "threshold": suppression.min_count()}
     db.session.commit()
     return render_template("reports/heatmap.html", **page)
@@ -120,7 +132,7 @@ def heatmap_data():
 def heatmap_diagram():
     period = _period()
     try:
-        xml = evaluation.diagram_xml(period, bundle_translator)
+        xml = evaluation.diagram_xml(period, bundle_translator, _process())
     except NotFound:
         abort(404)
     return Response(xml, mimetype="application/xml", headers={"Cache-Control": "no-store"})

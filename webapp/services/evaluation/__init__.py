@@ -13,9 +13,12 @@ from datetime import date
 
 from flask import current_app
 from flask_babel import gettext as _
+from lxml import etree
 from sqlalchemy import select
 
+from webapp.engine.bundle import parse_xml
 from webapp.engine.taskinfo import element_id, element_title
+from webapp.engine.texts import BPMN
 from webapp.extensions import db
 from webapp.models import ProcessVersion
 from webapp.services import bundles
@@ -158,17 +161,46 @@ def record_export(actor: Actor, period: Period, key: str) -> None:
     record(actor, "report_exported", report=key, **period.args())
 
 
-def diagram_xml(period: Period, texts: Texts = None) -> str:
-    """The BPMN XML of the version's main process (the heatmap's diagram; its names in the
-    reader's language with ``texts``). Raises NotFound."""
+def diagram_processes(period: Period, texts: Texts = None) -> list[tuple[str, str]]:
+    """(process id, name in the reader's language with ``texts``) of each process drawn in
+    the version's diagrams: the main process first, then the processes it calls (an
+    information request, an action) by name. Raises NotFound."""
     version = _version(period)
     if version is None:
         raise NotFound(_("No process is deployed yet."))
-    marker = f'id="{version.process_id}"'
+    drawn = _drawn_processes(version)
+    name = texts(version).name if texts is not None else (lambda text: text)
+    return sorted(((pid, name(title or pid)) for pid, (title, _path) in drawn.items()),
+                  key=lambda p: (p[0] != version.process_id, p[1].casefold()))
+
+
+def _drawn_processes(version: ProcessVersion) -> dict[str, tuple[str, str]]:
+    """{process id: (its name as written, the file drawing it)} over the version's diagrams."""
+    found = {}
     for path, xml in sorted((version.files or {}).items()):
-        if path.endswith(".bpmn") and marker in xml:
-            return texts(version).diagram(path) if texts is not None else xml
-    raise NotFound(_("The diagram of this process version is missing."))
+        if not path.endswith(".bpmn"):
+            continue
+        try:
+            tree = parse_xml(xml)
+        except etree.XMLSyntaxError:
+            continue
+        for process in tree.iter(f"{{{BPMN}}}process"):
+            if process.get("id"):
+                found.setdefault(process.get("id"), (process.get("name") or "", path))
+    return found
+
+
+def diagram_xml(period: Period, texts: Texts = None, process_id: str | None = None) -> str:
+    """The BPMN XML drawing ``process_id`` (the version's main process by default), the
+    heatmap's diagram; its names in the reader's language with ``texts``. Raises NotFound."""
+    version = _version(period)
+    if version is None:
+        raise NotFound(_("No process is deployed yet."))
+    drawn = _drawn_processes(version).get(process_id or version.process_id)
+    if drawn is None:
+        raise NotFound(_("The diagram of this process version is missing."))
+    path = drawn[1]
+    return texts(version).diagram(path) if texts is not None else version.files[path]
 
 
 def today() -> date:
