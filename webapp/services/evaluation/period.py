@@ -76,9 +76,8 @@ class Period:
     def month_choices(self, today: date) -> list[tuple[str, str]]:
         """The months a period may start or end in, newest first, as (``YYYY-MM``, ``maart
         2026``): the last MAX_MONTHS months, stretched to this period's months when they lie
-        outside.
-        A list named in the reader's language, where a browser's month field would name them
-        in the browser's."""
+        outside. Named in the reader's language, where a browser's month field would name
+        them in the browser's."""
         first = min(self.start, month_start(today, 1 - MAX_MONTHS))
         month, choices = max(month_start(today), month_start(self.end, -1)), []
         while month >= first:
