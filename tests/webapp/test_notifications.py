@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.models import Notification, NotificationEvent, Task, User
-from webapp.services import accounts, notifications, signals, tasks, timers
+from webapp.services import accounts, claims, notifications, signals, tasks, timers
 from webapp.services.audit import Actor
 from webapp.services.notifications import render, worker
 from webapp.services.notifications import settings as choices
@@ -191,7 +191,7 @@ def test_a_claimed_task_is_told_to_its_claimer_only(people, smtp):
     worker.run_mail_pass(NOW)
     smtp.messages.clear()
     task = only_task("police", "answer_information_request")
-    tasks.claim_task(actor("police2"), task.id)
+    claims.claim_task(actor("police2"), task.id)
     db.session.commit()
     worker.run_mail_pass(NOW + timedelta(days=13, hours=12), sweep=True)
     assert [m["To"] for m in smtp.messages] == ["police2@example.org"]
@@ -201,13 +201,13 @@ def test_reassigned_to_me_and_released_to_the_shared_inbox(people, smtp):
     case = register(now=NOW, full_name=PERSON)
     task = only_task("coordinator", "register_signal")
     coordinator2 = actor("coordinator2").user
-    tasks.reassign_task(actor("coordinator"), task.id, coordinator2.id)
+    claims.reassign_task(actor("coordinator"), task.id, coordinator2.id)
     db.session.commit()
     worker.run_mail_pass(NOW + timedelta(minutes=1))
     assert [(m["To"], m["Subject"]) for m in smtp.messages] == [
         ("coordinator2@example.org", f"A task was handed to you (case {case.code})")]
     assert f"{BASE}/tasks/{task.id}" in body(smtp.messages[0])
-    tasks.release_task(actor("coordinator2"), task.id)
+    claims.release_task(actor("coordinator2"), task.id)
     db.session.commit()
     worker.run_mail_pass(NOW + timedelta(minutes=2))
     # Released tasks go to the daily digest by default; not to the one who released it.

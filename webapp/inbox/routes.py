@@ -9,8 +9,8 @@ from webapp.extensions import db
 from webapp.i18n.bundletext import step_title
 from webapp.models import utcnow
 from webapp.models.cases import URGENT
+from webapp.services import claims, role_grants
 from webapp.services import inbox as inbox_service
-from webapp.services import role_grants
 from webapp.services import tasks as task_service
 from webapp.services.errors import Conflict, InvalidInput
 from webapp.services.policy import can
@@ -106,7 +106,7 @@ def _act(change, done_message, category: str = "warning", errors=(Conflict,)):
 @bp.route("/tasks/<int:task_id>/claim", methods=["POST"])
 @login_required
 def claim(task_id: int):
-    return _act(lambda: task_service.claim_task(current_actor(), task_id), lambda task: _(
+    return _act(lambda: claims.claim_task(current_actor(), task_id), lambda task: _(
         "You claimed “%(title)s” for case %(code)s. Colleagues see that you are on it.",
         title=step_title(task.title), code=task.case_code))
 
@@ -114,7 +114,7 @@ def claim(task_id: int):
 @bp.route("/tasks/<int:task_id>/release", methods=["POST"])
 @login_required
 def release(task_id: int):
-    return _act(lambda: task_service.release_task(current_actor(), task_id), lambda task: _(
+    return _act(lambda: claims.release_task(current_actor(), task_id), lambda task: _(
         "“%(title)s” for case %(code)s is back in the shared inbox.",
         title=step_title(task.title), code=task.case_code))
 
@@ -127,7 +127,7 @@ def reassign(task_id: int):
     if not user_id:
         flash(_("Choose the person to hand the task over to, then press Reassign."), "warning")
         return _back()
-    return _act(lambda: task_service.reassign_task(current_actor(), task_id, user_id),
+    return _act(lambda: claims.reassign_task(current_actor(), task_id, user_id),
                 lambda task: _("“%(title)s” for case %(code)s is now with %(name)s.",
                                title=step_title(task.title), code=task.case_code,
                                name=task_service.claimer_name(task)),

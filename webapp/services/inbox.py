@@ -12,8 +12,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, bindparam, func, literal, select, union_all
 
 from webapp.extensions import db
-from webapp.models import NETWORK_ROLES, Case, Membership, Organisation, Task, User
+from webapp.models import NETWORK_ROLES, Case, Organisation, Task, User
 from webapp.models.cases import NORMAL, URGENT
+from webapp.services import claims
 from webapp.services.tasks import Lane, inbox_lanes, lane_condition
 
 DUE_SOON = timedelta(days=3)
@@ -139,9 +140,10 @@ def load_inbox(user: User, flt: InboxFilter, *, page: int, per_page: int,
                   steps=sorted(titles.items(), key=lambda s: (s[1], s[0])), claimers=claimers)
     inbox_user_id = user.id  # once: ``user`` is often a request proxy
     if with_candidates and rows:
-        inbox.candidates = _candidates(rows, inbox_user_id)
+        inbox.candidates = claims.hand_over_choices(rows, inbox_user_id)
     if any(t.four_eyes_user_id == inbox_user_id for t in rows):
-        inbox.second_pair = _second_pair(rows, user)
+        inbox.second_pair = claims.second_pairs(
+            [t for t in rows if t.four_eyes_user_id == inbox_user_id], inbox_user_id)
     return inbox
 
 
@@ -384,48 +386,6 @@ _ROWS = (
     .outerjoin(Organisation, Organisation.id == Task.organisation_id)
     .where(Task.id.in_(bindparam("ids", expanding=True)))
 )
-
-
-_MEMBERS = (
-    select(Membership.role, Membership.organisation_id, User.id, User.display_name)
-    .join(User, User.id == Membership.user_id)
-    .where(Membership.role.in_(bindparam("roles", expanding=True)), User.active.is_(True))
-    .order_by(User.display_name)
-)
-
-
-def _candidates(rows: list, user_id: int) -> dict[int, list[tuple[int, str]]]:
-    """Who each task on the page could be handed to, other than its claimer and the user
-    (one query for the whole page; the members of each lane worked out once)."""
-    members = db.session.execute(_MEMBERS, {"roles": sorted({t.lane for t in rows})}).all()
-    per_lane: dict[tuple[str, int | None], list[tuple[int, str]]] = {}
-    result: dict[int, list[tuple[int, str]]] = {}
-    for task in rows:
-        lane = (task.lane, task.organisation_id)
-        if lane not in per_lane:
-            people = {
-                uid: name for role, org, uid, name in members
-                if role == task.lane and (org == task.organisation_id or (
-                    task.organisation_id is None and role in NETWORK_ROLES))
-            }
-            per_lane[lane] = sorted(people.items(), key=lambda p: p[1])
-        left_out = (user_id, task.claimed_by_id, task.four_eyes_user_id)
-        result[task.id] = [(uid, name) for uid, name in per_lane[lane]
-                           if uid not in left_out and task.assignee_id in (None, uid)]
-    return result
-
-
-def _second_pair(rows: list, user: User) -> dict[int, list[str]]:
-    """For the tasks on the page this user may not complete (four eyes: they did the step
-    being checked), who may: the other active members of the lane (one query)."""
-    mine = [t for t in rows if t.four_eyes_user_id == user.id]
-    members = db.session.execute(_MEMBERS, {"roles": sorted({t.lane for t in mine})}).all()
-    return {task.id: sorted({
-        name for role, org, uid, name in members
-        if role == task.lane and uid != user.id
-        and (org == task.organisation_id
-             or (task.organisation_id is None and role in NETWORK_ROLES))
-    }) for task in mine}
 
 
 def due_state(task, now: datetime) -> str:

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, false, insert, or_, select, update
+from sqlalchemy import and_, bindparam, false, insert, or_, select
 from sqlalchemy.orm import joinedload, lazyload, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -20,7 +20,6 @@ from webapp.models import (
     NETWORK_ROLES,
     Case,
     Contribution,
-    Membership,
     Organisation,
     Task,
     User,
@@ -33,10 +32,7 @@ from webapp.services.cases import apply_step, lock_case_of_task
 from webapp.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, StepFailed
 from webapp.services.policy import (
     TASK_ROLES,
-    may_claim,
-    may_reassign,
     may_register_case,
-    may_release,
     may_work_on,
 )
 
@@ -346,76 +342,6 @@ def _conflict_message(who: Contribution | None) -> Conflict:
                     done=who)
 
 
-def claim_task(actor: Actor, task_id: int) -> Task:
-    """Mark a task as taken by the acting user so colleagues see someone is on it.
-
-    Claiming one's own claim again changes nothing. Raises NotFound / NotAllowed, and
-    Conflict when someone else claimed it first (two people clicking at once: one wins).
-    """
-    task = get_task_for(actor.user, task_id)
-    if not may_claim(actor.user, task):
-        raise NotAllowed(_("You cannot claim this task."))
-    if task.four_eyes_user_id == actor.user.id:
-        raise NotAllowed(_("You did the step this task checks, so a second person completes "
-                           "it (four eyes). Leave it for a colleague."))
-    if task.claimed_by_id == actor.user.id:
-        return task
-    claimed = db.session.execute(
-        update(Task).where(Task.id == task.id, Task.claimed_by_id.is_(None))
-        .values(claimed_by_id=actor.user.id).execution_options(synchronize_session=False)
-    ).rowcount
-    if not claimed:
-        holder = db.session.execute(
-            select(Task.claimed_by_id).where(Task.id == task.id)).first()
-        if holder is None:  # completed (or closed) by someone else meanwhile
-            raise Conflict(_("This task was completed or closed meanwhile. Nothing was "
-                             "changed."))
-        set_committed_value(task, "claimed_by_id", holder.claimed_by_id)
-        raise Conflict(_("%(name)s claimed this task first. Nothing was changed.",
-                         name=claimer_name(task)))
-    set_committed_value(task, "claimed_by_id", actor.user.id)
-    record(actor, "task_claimed", case_id=task.case_id, task_ref=task.spiff_task_id,
-           step=task.title)
-    return task
-
-
-def release_task(actor: Actor, task_id: int) -> Task:
-    """Give a claimed task back to the shared inbox. Raises NotFound / NotAllowed."""
-    task = get_task_for(actor.user, task_id)
-    if task.claimed_by_id is None:
-        return task
-    if not may_release(actor.user, task):
-        raise NotAllowed(_("%(name)s claimed this task; only they or a coordinator can "
-                           "release it.", name=claimer_name(task)))
-    previous = task.claimed_by_id
-    _set_claim(task, None)
-    record(actor, "task_released", case_id=task.case_id, task_ref=task.spiff_task_id,
-           step=task.title, previous=previous)
-    notifications.task_released(task, actor_id=actor.user.id)
-    return task
-
-
-def reassign_task(actor: Actor, task_id: int, user_id: int) -> Task:
-    """Hand a task to another person who may work on it (coordinators).
-
-    Raises NotFound / NotAllowed, InvalidInput when that person may not do this task."""
-    task = get_task_for(actor.user, task_id)
-    if not may_reassign(actor.user, task):
-        raise NotAllowed(_("Only coordinators can reassign tasks."))
-    target = db.session.get(User, user_id)
-    if target is None or not target.active or not may_work_on(target, task):
-        raise InvalidInput(_("That person cannot work on this task."))
-    if target.id == task.four_eyes_user_id:
-        raise InvalidInput(_("%(name)s did the step this task checks; a second person must "
-                             "complete it (four eyes).", name=target.display_name))
-    previous = task.claimed_by_id
-    _set_claim(task, target.id)
-    record(actor, "task_reassigned", case_id=task.case_id, task_ref=task.spiff_task_id,
-           step=task.title, to=target.id, previous=previous)
-    notifications.task_reassigned(task, target.id, actor_id=actor.user.id)
-    return task
-
-
 def next_task_for(user: User, case_id: int):
     """The user's next open task on this case, after they completed one (call it before the
     commit: the step's new tasks are there already): one they may work on, not claimed by a
@@ -436,33 +362,7 @@ _CASE_TASKS = (
 )
 
 
-def second_pair(task: Task) -> list[str]:
-    """Who may complete a four-eyes task instead of the person who did the step it checks:
-    the other active members of its lane, by name."""
-    members = db.session.execute(
-        select(Membership.role, Membership.organisation_id, User.id, User.display_name)
-        .join(User, User.id == Membership.user_id)
-        .where(Membership.role == task.lane, User.active.is_(True),
-               User.id != task.four_eyes_user_id)
-        .order_by(User.display_name)
-    ).all()
-    return list(dict.fromkeys(
-        name for _role, org, _uid, name in members
-        if org == task.organisation_id
-        or (task.organisation_id is None and task.lane in NETWORK_ROLES)))
-
-
-def _set_claim(task: Task, user_id: int | None) -> None:
-    """Write who holds the task in one statement; Conflict if the row went meanwhile (a
-    colleague completed it), instead of a failing flush at the commit."""
-    written = db.session.execute(
-        update(Task).where(Task.id == task.id).values(claimed_by_id=user_id)
-        .execution_options(synchronize_session=False)).rowcount
-    if not written:
-        raise Conflict(_("This task was completed or closed meanwhile. Nothing was changed."))
-    set_committed_value(task, "claimed_by_id", user_id)
-
-
 def claimer_name(task: Task) -> str:
+    """The name of whoever holds the task ("Someone else" when they are gone)."""
     user = db.session.get(User, task.claimed_by_id) if task.claimed_by_id else None
     return user.display_name if user else _("Someone else")

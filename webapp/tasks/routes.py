@@ -25,7 +25,7 @@ from webapp.i18n.formatting import format_time
 from webapp.i18n.locale import chosen_language
 from webapp.pictures.routes import reader_words
 from webapp.services import advice as advice_service
-from webapp.services import attachments, bundles, caseview, drafts, network, reachability
+from webapp.services import attachments, bundles, caseview, claims, drafts, network, reachability
 from webapp.services import cases as case_service
 from webapp.services import tasks as task_service
 from webapp.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, StepFailed
@@ -138,7 +138,7 @@ def _page(actor, task_id: int, posted: bool) -> dict:
             "title": step_title(view.task.title, view.task.case.process_version),
             "advice": advice_service.advice_for(view.task, form.to_data(), bundle_translator),
             "claimer": task_service.claimer_name(view.task) if view.task.claimed_by_id else None,
-            "second_pair": (task_service.second_pair(view.task)
+            "second_pair": (claims.second_pair(view.task)
                             if view.task.four_eyes_user_id == actor.user.id else None),
             "gaps": network.task_gaps(actor.user, view.task)}
 
