@@ -158,6 +158,8 @@ def _many_due_now(count: int, due_in: timedelta = timedelta(0)) -> list[int]:
 @pytest.mark.skipif(BACKEND != "postgres", reason="several workers side by side need row locks")
 def test_workers_side_by_side_fire_every_timer_once(app, network):
     app.config["TIMER_POLL_SECONDS"] = 600.0
+    # every reminder comes due within 2.5 s (2 s, and 40 ms between the cases)
+    all_due_by = datetime.now(UTC) + timedelta(seconds=2.5)
     cases = _many_due_now(8, due_in=timedelta(seconds=2))
     stop = threading.Event()
     workers = [threading.Thread(target=timer_worker.run, args=(app, stop), daemon=True)
@@ -166,8 +168,10 @@ def test_workers_side_by_side_fire_every_timer_once(app, network):
         worker.start()
     try:
         deadline = time.monotonic() + GENEROUS + 10
-        while time.monotonic() < deadline and db.session.scalar(
-                select(func.count(Timer.id)).where(Timer.due_at <= datetime.now(UTC))):
+        # until every reminder came due and none is left unfired (however fast the cases
+        # were made: on a quick machine none is due yet when the workers start)
+        while time.monotonic() < deadline and (datetime.now(UTC) < all_due_by or db.session.scalar(
+                select(func.count(Timer.id)).where(Timer.due_at <= datetime.now(UTC)))):
             time.sleep(0.1)
             db.session.rollback()
     finally:
