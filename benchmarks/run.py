@@ -224,8 +224,10 @@ def main() -> None:
     evaluation = time_evaluation(app, login(app, "evaluator"), clock)
     figures = {**complete_tasks(app, clock, n, inbox_ms), **evaluation}
     figures.update(five_steps(app, clock, n))
-    figures["mail_per_s"] = sender_throughput()
     figures["overview_ms"] = overview_at_target(app, clock, overview_watch, n)
+    # Last of what reads the filled database: with BENCH_DATABASE_URL the mail benchmark
+    # empties that same database for its outbox.
+    figures["mail_per_s"] = sender_throughput()
     engine_bench = ROOT / "benchmarks" / "bench_engine.py"
     subprocess.run([sys.executable, str(engine_bench)], check=False)  # noqa: S603
     long_case = ROOT / "benchmarks" / "bench_long_case.py"
