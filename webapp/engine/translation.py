@@ -288,8 +288,9 @@ def _translate_bpmn(xml: str, tr) -> str:
                 changed = True
         if etree.QName(element.tag).localname == "textAnnotation":
             body = element.find(f"{{{BPMN}}}text")
-            if body is not None and body.text and tr(body.text) != body.text:
-                body.text = tr(body.text)
+            shown = tr(body.text) if body is not None and body.text else None
+            if shown is not None and shown != body.text:
+                body.text = shown
                 changed = True
     return etree.tostring(tree, encoding="unicode") if changed else xml
 
