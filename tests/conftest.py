@@ -48,7 +48,7 @@ class Client(FlaskClient):
     PER_REQUEST = ("_login_user", "csrf_token", "_flask_babel", "_mawflow_language",
                    "_mawflow_translators", "_mawflow_step_names", "_mawflow_locale",
                    "_mawflow_attachments", "_mawflow_option_values",
-                   "_mawflow_role_groups")
+                   "_mawflow_role_groups", "_mawflow_translations")
 
     def open(self, *args, **kwargs):
         for name in self.PER_REQUEST:

@@ -38,6 +38,23 @@ def test_the_browser_language_is_used_when_offered_else_the_default(app):
     assert _lang(page) == "fr" and "Se connecter à mawflow" in page
 
 
+def test_a_page_writes_an_e_mail_in_its_recipients_language_then_goes_on_in_its_own(app):
+    """Templates keep the request's catalog, and writing in another language (an e-mail to a
+    French partner from a Dutch reader's request) neither takes it nor leaves its own."""
+    from flask import render_template_string
+
+    from webapp.i18n.locale import in_language
+
+    def say() -> str:
+        return render_template_string("{{ _('Your settings') }}")
+
+    with app.test_request_context("/", headers=NL):
+        assert say() == "Je instellingen"
+        with in_language("fr"):
+            assert say() == "Vos paramètres"
+        assert say() == "Je instellingen"
+
+
 def test_the_switcher_works_before_login_and_the_choice_survives_logging_in(app, network):
     client = app.test_client()
     page = client.get("/login", headers=NL).get_data(as_text=True)

@@ -40,7 +40,7 @@ def chosen_language() -> str:
 
 #: What this package keeps in ``g`` for one language (see bundletext, formatting).
 _PER_LANGUAGE = ("_mawflow_language", "_mawflow_locale", "_mawflow_step_names",
-                 "_mawflow_translators", "_mawflow_role_groups")
+                 "_mawflow_translators", "_mawflow_role_groups", "_mawflow_translations")
 
 
 @contextmanager
