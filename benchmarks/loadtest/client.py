@@ -7,9 +7,11 @@ Each person logs in once and keeps the cookies and the CSRF token. The process p
 "ready" when all of them are logged in, then waits for "go <unix time>" on its standard input:
 from then, for HEALTHZ_SECONDS / 2 every person requests only GET /healthz, then for SECONDS the
 mixed load of scenario.py, closed loop (the next request as soon as the answer is in), then
-again HEALTHZ_SECONDS / 2 of GET /healthz (a slow spell of a shared machine then weighs on
-both rates alike). It writes what it measured to RESULTS.json and exits; it also ends by
-itself (SIGALRM) if the load test that started it stops talking to it.
+for HEALTHZ_SECONDS / 2 only the floor page (scenario.FLOOR_PAGE: the least a signed-in
+person's page costs), then again HEALTHZ_SECONDS / 2 of GET /healthz (a slow spell of a
+shared machine then weighs on the rates alike). It writes what it measured to RESULTS.json
+and exits; it also ends by itself (SIGALRM) if the load test that started it stops talking
+to it.
 """
 
 import http.client
@@ -153,6 +155,10 @@ class Person:
         while True:
             self.browser.request("healthz", "GET", "/healthz")
 
+    def floor(self) -> None:
+        while True:
+            self.browser.request("floor", "GET", scenario.FLOOR_PAGE)
+
     def mixed(self) -> None:
         activities = scenario.ACTIVITIES[self.role]
         while True:
@@ -227,18 +233,20 @@ def _run(person: Person, ready: threading.Barrier, go: threading.Event, phases, 
 
 def main(config_path: str, results_path: str) -> None:
     config = json.loads(Path(config_path).read_text())
-    signal.alarm(int(config["healthz_seconds"] + config["seconds"] + 180))  # a last resort
+    length = config["healthz_seconds"] * 1.5 + config["seconds"]  # of all phases
+    signal.alarm(int(length + 180))  # a last resort
     host, port = urlsplit(config["base"]).hostname, urlsplit(config["base"]).port
     recorder = Recorder()
     people = [Person(Browser(host, port, recorder), who, config["forms"], config["seed"] + i)
               for i, who in enumerate(config["people"])]
     ready, go, start, failures = threading.Barrier(len(people) + 1), threading.Event(), [], []
 
-    def phases():  # half of the /healthz phase before the mixed load, half after it
+    def phases():  # half of the /healthz phase before the mixed load, half after the floor
         half = config["healthz_seconds"] / 2
         mixed = start[0] + half
-        return [(mixed, lambda p: p.healthz), (mixed + config["seconds"], lambda p: p.mixed),
-                (mixed + config["seconds"] + half, lambda p: p.healthz)]
+        floor = mixed + config["seconds"]
+        return [(mixed, lambda p: p.healthz), (floor, lambda p: p.mixed),
+                (floor + half, lambda p: p.floor), (floor + 2 * half, lambda p: p.healthz)]
 
     threads = [threading.Thread(target=_run, args=(p, ready, go, phases, failures), daemon=True)
                for p in people]
@@ -252,7 +260,7 @@ def main(config_path: str, results_path: str) -> None:
     start.append(float(line[1]))
     go.set()
     for thread in threads:
-        thread.join(timeout=config["healthz_seconds"] + config["seconds"] + TIMEOUT + 30)
+        thread.join(timeout=length + TIMEOUT + 30)
     Path(results_path).write_text(json.dumps({
         "samples": recorder.samples, "counts": recorder.counts, "examples": recorder.examples}))
 

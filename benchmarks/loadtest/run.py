@@ -5,7 +5,8 @@ Settings (environment):
   LOADTEST_CLIENTS=20          simulated people (coordinators and partners, see scenario.py)
   LOADTEST_SECONDS=60          length of the mixed load
   LOADTEST_HEALTHZ_SECONDS     length of the GET /healthz phase (seconds/6, 1..10), half
-                               before the mixed load and half after it
+                               before the mixed load and half at the end; a floor phase
+                               (scenario.FLOOR_PAGE) as long as a half comes between
   MAWFLOW_LOADTEST_WORKERS=2   gunicorn sync workers (plus one timer worker process)
   LOADTEST_DATABASE_URL        PostgreSQL database to empty and fill (default: a throwaway
                                SQLite file, filled once per schema, bundle and size and kept
@@ -178,13 +179,14 @@ def drive(settings: Settings, children: processes.Children, base: str, forms: di
     for client in clients:
         client.stdin.write(f"go {start}\n")
         client.stdin.flush()
-    print(f"load: {settings.healthz_seconds / 2:g} s of GET /healthz, {settings.seconds:g} s "
-          f"of mixed work, {settings.healthz_seconds / 2:g} s of GET /healthz; "
+    half = settings.healthz_seconds / 2
+    print(f"load: {half:g} s of GET /healthz, {settings.seconds:g} s of mixed work, {half:g} s "
+          f"of GET {scenario.FLOOR_PAGE} (the floor), {half:g} s of GET /healthz; "
           f"{settings.clients} people in {count} processes", flush=True)
     profiler = _profile(children, master, start + settings.healthz_seconds / 2, settings,
                         run_dir)
     for client in clients:
-        client.wait(settings.healthz_seconds + settings.seconds + 90)
+        client.wait(settings.healthz_seconds * 1.5 + settings.seconds + 90)
     if profiler is not None:
         profiler.wait(60)
     results = []

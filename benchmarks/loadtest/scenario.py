@@ -27,6 +27,10 @@ STEPS = {
 ADVICE_STEPS = {"closure_review"}  # the task page asks the decision table live
 INBOX_VIEWS = ("/", "/?due=overdue", "/?due=soon", "/?sort=waiting", "/?sort=case&page=7",
                "/?code=12", "/?tab=mine", "/?page=2", "/?sort=step", "/?due=none")
+#: The floor phase's page: the smallest a signed-in person gets (the session, the user with
+#: memberships, the frame with menu and language switcher, a small form). What a page of the
+#: mixed load costs beyond it is that page's own work.
+FLOOR_PAGE = "/settings"
 AUTOSAVE_SHARE = 0.6  # of the tasks opened, how many autosave a draft
 COMPLETE_SHARE = 0.85  # ... and how many are completed (the others are left for later)
 

@@ -3,6 +3,7 @@
 import statistics
 
 NOT_COUNTED = {"login"}  # before the measured phases
+NOT_MIXED = {"healthz", "floor"}  # phases of their own
 
 
 def _percentiles(values: list[float]) -> tuple[float | None, float | None]:
@@ -40,14 +41,19 @@ def summarise(results: list[dict], *, seconds: float, healthz_seconds: float, cl
                           "client_p95_ms": client_p95}
     late, not_fired, due, ended = timer_lateness
     late_p50, late_p95 = _percentiles(late)
-    mixed = sum(len(rows) for kind, rows in samples.items() if kind != "healthz")
+    mixed = sum(len(rows) for kind, rows in samples.items() if kind not in NOT_MIXED)
     requests_per_s = mixed / seconds
     healthz_per_s = len(samples.get("healthz", [])) / healthz_seconds
+    floor_per_s = len(samples.get("floor", [])) / (healthz_seconds / 2)
     return {
         "requests_per_s": round(requests_per_s, 2),
         "completions_per_s": round(counts["completions"] / seconds, 2),
         "healthz_per_s": round(healthz_per_s, 2),
         "ratio": round(requests_per_s / healthz_per_s, 3) if healthz_per_s else None,
+        # the same for the floor page: the ratio the mixed load would reach if each of its
+        # requests cost no more than the smallest signed-in page
+        "floor_per_s": round(floor_per_s, 2),
+        "floor_ratio": round(floor_per_s / healthz_per_s, 3) if healthz_per_s else None,
         "errors": counts["errors"],
         "unexpected": counts["unexpected"],
         "conflicts": counts["conflicts"],

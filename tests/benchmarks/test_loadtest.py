@@ -14,7 +14,7 @@ from ..conftest import BACKEND, ROOT
 
 KEYS = {"requests_per_s", "completions_per_s", "healthz_per_s", "ratio", "errors",
         "unexpected", "conflicts", "clients", "workers", "backend", "cases", "seconds",
-        "timer_lateness_p95_ms", "timers", "per_type"}
+        "timer_lateness_p95_ms", "timers", "per_type", "floor_per_s", "floor_ratio"}
 PER_TYPE = {"n", "server_p50_ms", "server_p95_ms", "client_p50_ms", "client_p95_ms"}
 
 
@@ -51,11 +51,12 @@ def test_a_short_load_test_reports_its_figures_and_stops_what_it_started(tmp_pat
     assert (figures["errors"], figures["unexpected"]) == (0, 0), output[-3000:]
     assert (figures["clients"], figures["workers"]) == (2, 2)
     assert figures["backend"] == ("postgresql" if BACKEND == "postgres" else "sqlite")
-    assert {"healthz", "inbox", "task_page", "complete"} <= set(figures["per_type"])
+    assert {"healthz", "floor", "inbox", "task_page", "complete"} <= set(figures["per_type"])
     for row in figures["per_type"].values():
         assert set(row) == PER_TYPE and row["server_p50_ms"] is not None
     assert figures["completions_per_s"] > 0  # people finished tasks, not only looked
     assert figures["healthz_per_s"] > 0 and figures["ratio"] > 0
+    assert figures["floor_per_s"] > 0 and figures["floor_ratio"] > 0
     # timers brought forward into the run fired by themselves, and their lateness is told;
     # the only ones that did not fire are those a person's step ended before they came due
     # (a partner answered while the deadline ran)
