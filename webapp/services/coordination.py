@@ -8,16 +8,20 @@ from webapp.extensions import db
 from webapp.models import Case, Membership, User
 from webapp.services.audit import Actor, record
 from webapp.services.errors import Conflict, InvalidInput, NotAllowed
-from webapp.services.policy import may_change_coordinator, may_register_case
+from webapp.services.policy import may_change_coordinator, may_register_case, roles_with
 
 
 def coordinators() -> list[tuple[int, str]]:
-    """(id, name) of the active users who can be responsible for a case, by name."""
-    users = db.session.scalars(
-        select(User).join(Membership, Membership.user_id == User.id)
-        .where(User.active.is_(True)).order_by(User.display_name).distinct()
-    ).all()
-    return [(u.id, u.display_name) for u in users if may_register_case(u)]
+    """(id, name) of the active users who can be responsible for a case (a role of theirs
+    may register cases), by name: one query over the roles that may (loading every user and
+    then each one's memberships was a tenth of a case page)."""
+    roles = sorted(roles_with("case.register"))
+    return [tuple(row) for row in db.session.execute(
+        select(User.id, User.display_name).where(
+            User.active.is_(True),
+            User.id.in_(select(Membership.user_id).where(Membership.role.in_(roles))))
+        .order_by(User.display_name, User.id)
+    )]
 
 
 def change_coordinator(actor: Actor, case: Case, user_id: int | None,

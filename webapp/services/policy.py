@@ -66,6 +66,11 @@ def permissions_of(user: User) -> frozenset[str]:
     return frozenset(granted)
 
 
+def roles_with(permission: str) -> frozenset[str]:
+    """The roles that grant ``permission``."""
+    return frozenset(role for role, granted in PERMISSIONS.items() if permission in granted)
+
+
 def can(user: User | None, permission: str) -> bool:
     """True if one of the user's roles has `permission` (unknown permissions: never)."""
     return user is not None and any(
