@@ -86,7 +86,7 @@ def test_owner_adds_a_step_tries_publishes_and_migrates(as_user, running_cases):
     screenshot(owner, "designer-missing-form")
 
     # The draft cannot be published yet.
-    owner.get_by_role("link", name="Draft of maw_case").click()
+    owner.get_by_role("link", name="Draft of Multi-agency case").click()
     expect(owner.get_by_role("button", name="Publish as a new version")).to_be_disabled()
     screenshot(owner, "designer-draft")
 
@@ -108,7 +108,7 @@ def test_owner_adds_a_step_tries_publishes_and_migrates(as_user, running_cases):
     expect(owner.locator("#problems")).to_contain_text("no problems")
 
     # Try it: step through the forms of the draft.
-    owner.get_by_role("link", name="Draft of maw_case").click()
+    owner.get_by_role("link", name="Draft of Multi-agency case").click()
     owner.get_by_role("button", name="Try it").click()
     owner.get_by_role("link", name="Register signal").click()
     fill_register_signal(owner)
@@ -121,7 +121,7 @@ def test_owner_adds_a_step_tries_publishes_and_migrates(as_user, running_cases):
     screenshot(owner, "designer-trial")
 
     # Publish: version 2.
-    owner.get_by_role("link", name="Draft of maw_case").click()
+    owner.get_by_role("link", name="Draft of Multi-agency case").click()
     owner.get_by_role("button", name="Publish as a new version").click()
     expect(owner.get_by_text("Published as version 2")).to_be_visible()
 

@@ -49,20 +49,24 @@ class History:
 class Driver:
     """Runs one case step by step; ``now`` only moves forward."""
 
-    def __init__(self, history: History, now: datetime, record: Record, case):
+    def __init__(self, history: History, now: datetime, record: Record, case,
+                 renamed: dict[str, str] | None = None):
         self.history, self.now, self.record, self.case = history, now, record, case
         self.arrived: dict[str, datetime] = {}
+        self.renamed = renamed or {}  # default element id -> its id in the process run
 
     def arrive_all(self) -> None:
         for task in db.session.scalars(select(Task).where(Task.case_id == self.case.id)):
             self.arrived.setdefault(task.spec_name, task.created_at)
 
     def step(self, username: str, spec_name: str, data: dict, hours: float) -> None:
+        """Complete ``spec_name`` (the default process's id; the record keeps it so)."""
         self.arrive_all()
+        element = self.renamed.get(spec_name, spec_name)
         task = db.session.scalars(select(Task).where(
-            Task.case_id == self.case.id, Task.spec_name == spec_name)).first()
-        assert task is not None, f"{self.case.code} is not waiting at {spec_name}"
-        arrived = self.arrived.pop(spec_name)
+            Task.case_id == self.case.id, Task.spec_name == element)).first()
+        assert task is not None, f"{self.case.code} is not waiting at {element}"
+        arrived = self.arrived.pop(element)
         self.now = self.now + timedelta(hours=hours)
         tasks.complete_task(actor(username), task.id, data, now=self.now)
         db.session.commit()
@@ -71,10 +75,12 @@ class Driver:
         self.record.moments.setdefault(spec_name, self.now)
 
 
-def generate(rng: random.Random | None = None) -> History:
+def generate(rng: random.Random | None = None,
+             renamed: dict[str, str] | None = None) -> History:
     """20 cases in January and February 2026 and one in December 2025 (outside the period):
     9 out of scope (2 of them signalled by the police), 4 urgent, 7 to the table: 6 closed
-    after a closure review, 1 waiting at the case consultation."""
+    after a closure review, 1 waiting at the case consultation. ``renamed``: the elements
+    the process run calls otherwise (default id -> id)."""
     rng = rng or random.Random(16)
     police = db.session.scalar(select(Organisation).where(Organisation.code == "police"))
     if db.session.get(PartnerProfile, police.id) is None:
@@ -87,12 +93,13 @@ def generate(rng: random.Random | None = None) -> History:
             + ["signal"] * 2)
     for index, path in enumerate(plan):
         opened = BASE + timedelta(days=2 * index, hours=rng.randint(0, 5))
-        run(history, path, opened, rng)
-    run(history, "out_of_scope", datetime(2025, 12, 10, 9, tzinfo=UTC), rng)
+        run(history, path, opened, rng, renamed)
+    run(history, "out_of_scope", datetime(2025, 12, 10, 9, tzinfo=UTC), rng, renamed)
     return history
 
 
-def run(history: History, path: str, opened: datetime, rng: random.Random) -> Record:
+def run(history: History, path: str, opened: datetime, rng: random.Random,
+        renamed: dict[str, str] | None = None) -> Record:
     record = Record(opened=opened)
     history.records.append(record)
     if path == "signal":
@@ -103,7 +110,7 @@ def run(history: History, path: str, opened: datetime, rng: random.Random) -> Re
     else:
         case = cases.register_case(actor("coordinator"), now=opened)
         db.session.commit()
-    driver = Driver(history, opened, record, case)
+    driver = Driver(history, opened, record, case, renamed)
     if path != "signal":
         driver.step("coordinator", "register_signal", example("register-signal"),
                     rng.randint(1, 30))

@@ -2,11 +2,16 @@
 
 from functools import wraps
 
-from flask import Blueprint, Response, abort
+from flask import Blueprint, Response, abort, current_app
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
+from webapp.engine.bundle import bundle_hash, process_name
+from webapp.engine.translation import translator
 from webapp.extensions import db
+from webapp.i18n.locale import chosen_language, locale_name
 from webapp.i18n.phrases import message as kept_message
+from webapp.models import ProcessDraft
 from webapp.services import tasks as task_service
 from webapp.services.errors import NotAllowed, NotFound
 from webapp.services.policy import may_edit_processes
@@ -62,3 +67,20 @@ def option_sources():
     """The choices forms take from the database (``x-options``), for previews and trials."""
     values = task_service.option_values()
     return {name: (lambda pairs=pairs: pairs) for name, pairs in values.items()}
+
+
+@bp.app_template_global()
+def process_title(process_id: str, files: dict | None = None) -> str:
+    """The name of a process as the draft's diagrams (``files``; the stored draft's when
+    None) write it, in the reader's language where the draft's catalogs translate it; the
+    process id when the process has no name."""
+    if files is None:
+        files = db.session.scalar(select(ProcessDraft.files)
+                                  .where(ProcessDraft.process_id == process_id)) or {}
+    name = process_name(files, process_id)
+    if not name:
+        return process_id
+    language = chosen_language()
+    return translator(files, bundle_hash(files), language,
+                      current_app.config["DEFAULT_LANGUAGE"],
+                      locale_name(language, current_app.config["TERRITORY"])).name(name)

@@ -135,6 +135,25 @@ def new_parser(files: dict[str, str], validate: bool = True) -> SpiffBpmnParser:
     return parser
 
 
+def process_name(files: dict[str, str], process_id: str) -> str | None:
+    """The name the bundle's diagrams give the process ``process_id`` (None when it has none
+    or no readable diagram draws it)."""
+    ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
+    for path in sorted(files):
+        if not (path.startswith("processes/") and path.endswith(".bpmn")):
+            continue
+        if f'"{process_id}"' not in files[path]:
+            continue
+        try:
+            tree = parse_xml(files[path])
+        except etree.XMLSyntaxError:
+            continue
+        for proc in tree.iterfind(".//bpmn:process", ns):
+            if proc.get("id") == process_id and (proc.get("name") or "").strip():
+                return proc.get("name").strip()
+    return None
+
+
 def executable_roots(trees: Iterable[etree._Element]) -> list[str]:
     """Ids of executable processes that no call activity calls (candidates for the main one)."""
     ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}

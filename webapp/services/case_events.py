@@ -66,6 +66,7 @@ class EventRows:
     """The event rows of one step of one case, collected and then written at once."""
 
     def __init__(self, case, now: datetime) -> None:
+        self.case = case
         self.case_id = case.id
         self.version_id = case.process_version_id
         self.now = now
@@ -121,22 +122,23 @@ class EventRows:
 
     def spans(self, connection) -> None:
         """A "span" row (element: the span, seconds: its length) for each event of this step
-        that ends a milestone span (evaluation.conventions.SPANS) for the first time since
-        its start. Reads the case's history only when such an event is written (a few steps
-        of a case's life), one index lookup per start and end."""
-        from webapp.services.evaluation.conventions import SPANS
+        that ends a milestone span for the first time since its start: the spans of the
+        case's process version (its milestones, services.evaluation.milestones). Reads the
+        case's history only when such an event is written (a few steps of a case's life),
+        one index lookup per start and end."""
+        from webapp.services.evaluation.milestones import spans_of
 
-        for span in SPANS:
+        for span in spans_of(self.case.process_version):
             ending = next((r for r in self.rows if any(_matches(m, r) for m in span.ends)),
                           None)
             if ending is None:
                 continue
-            if span.start is None:
+            if span.starts is None:
                 started = 0
                 if self._latest(connection, span.ends, before=ending) is not None:
                     continue  # counted when the case first got there
             else:
-                started = self._latest(connection, (span.start,), before=ending)
+                started = self._latest(connection, span.starts, before=ending)
                 if started is None:
                     continue
                 ended = self._latest(connection, span.ends, before=ending)

@@ -31,6 +31,7 @@ from webapp.services import suppression
 from webapp.services.audit import Actor, record
 from webapp.services.errors import Conflict, InvalidInput, NotAllowed
 from webapp.services.evaluation import conventions as cv
+from webapp.services.evaluation import milestones as evaluation_milestones
 from webapp.services.evaluation.period import Period
 from webapp.services.evaluation.tables import Table
 from webapp.services.policy import (
@@ -193,32 +194,36 @@ def case_gaps(user: User, case: Case) -> CaseGaps | None:
     consultation's screening and the latest action plan of the case."""
     if not may_view_case(user, case):
         return None
+    marked = evaluation_milestones.of_version(case.process_version)
+    consultation, plan = marked.of("consultation"), marked.of("action_plan")
     latest = {}
     for spec_name, data in db.session.execute(
         select(Contribution.spec_name, Contribution.data)
         .where(Contribution.case_id == case.id,
-               Contribution.spec_name.in_((cv.CONSULTATION_STEP, cv.PLAN_STEP)))
+               Contribution.spec_name.in_(sorted(consultation | plan)))
         .order_by(Contribution.submitted_at, Contribution.id)
     ):
-        latest[spec_name] = data if isinstance(data, dict) else {}
-    screening = latest.get(cv.CONSULTATION_STEP, {}).get("screening") or []
+        latest["plan" if spec_name in plan else "consultation"] = (
+            data if isinstance(data, dict) else {})
+    screening = latest.get("consultation", {}).get("screening") or []
     vulnerable = [d for d in LIFE_DOMAINS if any(
         isinstance(r, dict) and r.get("domain") == d and str(r.get("vulnerabilities") or "").strip()
         for r in screening)]
     from webapp.services.case_events import actions_of
 
-    covered = sorted({d for d, _o in actions_of(latest.get(cv.PLAN_STEP, {}))},
+    covered = sorted({d for d, _o in actions_of(latest.get("plan", {}))},
                      key=lambda d: LIFE_DOMAINS.index(d) if d in LIFE_DOMAINS else 99)
-    return CaseGaps(vulnerable, covered, cv.CONSULTATION_STEP in latest, cv.PLAN_STEP in latest)
+    return CaseGaps(vulnerable, covered, "consultation" in latest, "plan" in latest)
 
 
-#: The steps whose page shows the case's gaps (the table reviews the plan there).
-GAP_STEPS = (cv.PLAN_STEP, cv.REVIEW_STEP, cv.CLOSURE_REVIEW_STEP)
+#: The milestones whose step page shows the case's gaps (the table reviews the plan there).
+GAP_MILESTONES = ("action_plan", "review", "closure_review")
 
 
 def task_gaps(user: User, task) -> CaseGaps | None:
     """The case's gaps for the page of a review step; None for other steps and for anyone
     who does not see the whole case."""
-    if task.spec_name not in GAP_STEPS:
+    marked = evaluation_milestones.of_version(task.case.process_version)
+    if not any(task.spec_name in marked.of(m) for m in GAP_MILESTONES):
         return None
     return case_gaps(user, task.case)

@@ -11,11 +11,13 @@ from flask_babel import ngettext
 from sqlalchemy import select
 
 from webapp import engine
+from webapp.engine.milestones import check_milestones
 from webapp.extensions import db
 from webapp.models import ProcessDraft, ProcessVersion, utcnow
 from webapp.services import bundles
 from webapp.services.audit import Actor, record
 from webapp.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from webapp.services.evaluation import milestones
 from webapp.services.policy import may_edit_processes
 
 from . import scenario_runs, trialrun
@@ -172,13 +174,23 @@ def _store(actor, draft, files, action, path) -> ProcessDraft:
 
 
 def validate_files(files: dict[str, str], process_id: str | None) -> list[engine.Problem]:
-    """The same checks as deployment: the problems, then the warnings (``Problem.warning``);
-    [] when the bundle is fine."""
+    """The same checks as deployment: the problems, then the warnings (``Problem.warning``),
+    with what the evaluation will miss (engine.milestones); [] when the bundle is fine."""
     try:
         bundle = trialrun.build(files, process_id)  # kept for trials and scenario runs
     except engine.BundleInvalid as err:
         return (list(err.problems) or [engine.Problem("", None, str(err))]) + err.warnings
-    return list(bundle.warnings)
+    processes = [bundle.spec, *bundle.subprocess_specs.values()]
+    return [*bundle.warnings, *check_milestones(processes, took_part=_took_part(bundle))]
+
+
+def _took_part(bundle: engine.Bundle) -> bool:
+    """Whether the newest published version of the draft's process has milestones (then
+    a draft that has none lost them all)."""
+    newest = db.session.scalar(
+        select(ProcessVersion).where(ProcessVersion.process_id == bundle.process_id)
+        .order_by(ProcessVersion.version.desc()).limit(1))
+    return newest is not None and any(milestones.of_version(newest).elements.values())
 
 
 def errors_of(problems: list) -> list:

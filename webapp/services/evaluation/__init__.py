@@ -26,7 +26,7 @@ from webapp.services.audit import Actor, record
 from webapp.services.errors import NotAllowed, NotFound
 from webapp.services.policy import may_export_reports, may_read_reports
 
-from . import conventions, flow
+from . import conventions, flow, milestones
 from .heatmap import heatmap
 from .period import Period
 from .tables import Table
@@ -92,12 +92,13 @@ def element_titles(version: ProcessVersion | None, texts: Texts = None) -> dict[
 
 
 def closure_criteria(version: ProcessVersion | None, texts: Texts = None) -> dict[str, str]:
-    """The yes/no questions of the closure review form: field -> its title (in the reader's
-    language with ``texts``)."""
+    """The yes/no questions of the form of the version's closure review (its milestone
+    ``closure_review``): field -> its title (in the reader's language with ``texts``)."""
     if version is None:
         return {}
     bundle = bundles.bundle_for(version)
-    form = bundle.task_properties(conventions.CLOSURE_REVIEW_STEP).get("formJsonSchemaFilename")
+    step = milestones.of_version(version).first("closure_review")
+    form = bundle.task_properties(step).get("formJsonSchemaFilename") if step else None
     schema = bundle.form(form) if form else None
     if schema is not None and texts is not None:
         schema = texts(version).form(form, schema)

@@ -1,19 +1,17 @@
 """What the evaluation needs to know of the process: which steps and codes mean what.
 
-The default process's element ids and outcome codes (processes/case.bpmn and its forms). A
-process owner who renames these steps changes this table too; everything else the reports
-show (steps, waiting events, the heatmap) is read from the history as it is.
+Which element plays which part (the intake decision, the consultation, the closure review,
+an information request's steps and timers...) is the process's own word: the property
+``evaluationMilestone`` on the element (engine.milestones), read per process version by
+services.evaluation.milestones. What stays here are the outcome codes the default process's
+forms and scripts set, the spans between milestones and the labels of the registry.
 """
 
 from flask_babel import lazy_gettext as _l
 
-from .durations import Match, Span
+from webapp.engine.milestones import Milestones
 
-INTAKE_STEP = "confirm_intake_decision"
-CONSULTATION_STEP = "case_consultation"
-PLAN_STEP = "agree_action_plan"
-CLOSURE_REVIEW_STEP = "closure_review"
-REVIEW_STEP = "review_case"
+from .durations import Match, Span
 
 #: Intake decisions (intake-decision.schema.json), in the order of the funnel.
 INTAKE_OUTCOMES = {
@@ -31,23 +29,32 @@ CLOSURE_OUTCOMES = {
 }
 REOPENED = "reopened"
 
-#: The waiting events of an information request (processes/information-request.bpmn).
-REQUEST_STEP = "answer_information_request"
-REMINDER_STEP = "answer_after_reminder"
-REMINDER_TIMER = "Timer_answer_deadline"
-ESCALATION_TIMER = "Timer_escalation"
 
-SPANS = (
-    Span("signal_to_intake", _l("From the signal to the intake decision"), None,
-         (Match("done", INTAKE_STEP),)),
-    Span("intake_to_consultation", _l("From the intake decision to the first consultation"),
-         Match("done", INTAKE_STEP), (Match("done", CONSULTATION_STEP),)),
-    Span("consultation_to_closure", _l("From the first consultation to closure"),
-         Match("done", CONSULTATION_STEP), (Match("outcome", value="closed"),)),
-    Span("aftercare", _l("Time in aftercare (closure to end or reopening)"),
-         Match("outcome", value="closed"),
-         (Match("pass", "end_case"), Match("outcome", value=REOPENED))),
-)
+
+def _done(elements) -> tuple[Match, ...]:
+    return tuple(Match("done", element) for element in sorted(elements))
+
+
+def spans(milestones: Milestones) -> tuple[Span, ...]:
+    """The times between milestones, with the elements that play them (``milestones``: of a
+    case's process version when the history is written)."""
+    intake, consultation = milestones.of("intake_decision"), milestones.of("consultation")
+    closed = Match("outcome", value="closed")
+    return (
+        Span("signal_to_intake", _l("From the signal to the intake decision"), None,
+             _done(intake)),
+        Span("intake_to_consultation", _l("From the intake decision to the first consultation"),
+             _done(intake), _done(consultation)),
+        Span("consultation_to_closure", _l("From the first consultation to closure"),
+             _done(consultation), (closed,)),
+        Span("aftercare", _l("Time in aftercare (closure to end or reopening)"), (closed,),
+             (*(Match("pass", e) for e in sorted(milestones.of("case_end"))),
+              Match("outcome", value=REOPENED))),
+    )
+
+
+#: The spans' keys and labels, in the order the evaluation shows them.
+SPANS = spans(Milestones.defaults())
 
 #: Kinds of signalling organisation (the partner registry's "kind").
 ORGANISATION_KINDS = {

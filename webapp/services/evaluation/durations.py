@@ -90,11 +90,12 @@ class Match:
 
 @dataclass(frozen=True)
 class Span:
-    """From the latest ``start`` event of a case (None: the case's registration) to the
-    first ``end`` event after it; written as a "span" event when it ends
-    (services.case_events), so it counts in the period in which it ends."""
+    """From the latest ``starts`` event of a case (None: the case's registration; empty:
+    nothing starts it, the process marks no such milestone) to the first ``ends`` event
+    after it; written as a "span" event when it ends (services.case_events), so it counts in
+    the period in which it ends."""
 
     key: str
     label: str
-    start: Match | None
+    starts: tuple[Match, ...] | None
     ends: tuple[Match, ...]

@@ -8,19 +8,21 @@ applies small-count suppression (services.suppression) before anything is shown.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
 
+from webapp.engine.milestones import Milestones
 from webapp.extensions import db
 from webapp.i18n.formatting import format_month
 from webapp.models import Case, PartnerProfile, Task, Timer
 from webapp.services import suppression
 
 from . import conventions as cv
-from . import rollup
+from . import milestones, rollup
 from .durations import Duration, hours_text
 from .period import Period
 from .tables import Table
@@ -34,12 +36,19 @@ class Facts:
     histograms: dict      # (kind, element) -> [(bucket hours, count)]
     open_tasks: list      # (element, title, count)
     open_timers: list     # (element, count)
+    #: which elements are the intake decision, the closure review... (of the versions read)
+    milestones: Milestones = field(default_factory=Milestones.defaults)
+
+    def of(self, milestone: str) -> frozenset[str]:
+        return self.milestones.of(milestone)
 
 
 def gather(period: Period) -> Facts:
-    """The period's totals (services.evaluation.rollup) and what is open now."""
+    """The period's totals (services.evaluation.rollup), what is open now and the
+    milestones of the versions read (services.evaluation.milestones)."""
     totals = rollup.facts(period)
-    return Facts(totals.counts, totals.histograms, *open_now(period.version_id))
+    return Facts(totals.counts, totals.histograms, *open_now(period.version_id),
+                 milestones.for_report(period.version_id))
 
 
 def open_now(version_id: int | None) -> tuple[list, list]:
@@ -61,14 +70,16 @@ def open_now(version_id: int | None) -> tuple[list, list]:
             [tuple(r) for r in db.session.execute(timers)])
 
 
-def _sum(facts: Facts, kind: str, element: str | None = None, value: str | None = None,
-         late: bool | None = None, by: str | None = None) -> dict | int:
-    """Counts of ``kind`` summed over what is not asked for; ``by`` keeps one field."""
+def _sum(facts: Facts, kind: str, elements: Collection[str] | None = None,
+         value: str | None = None, late: bool | None = None,
+         by: str | None = None) -> dict | int:
+    """Counts of ``kind`` (of one of ``elements``) summed over what is not asked for;
+    ``by`` keeps one field."""
     index = {"month": 0, "element": 2, "value": 3, "organisation": 4, "late": 5}
     out: dict = defaultdict(int)
     total = 0
     for key, n in facts.counts.items():
-        if key[1] != kind or (element is not None and key[2] != element):
+        if key[1] != kind or (elements is not None and key[2] not in elements):
             continue
         if (value is not None and key[3] != value) or (late is not None and key[5] is not late):
             continue
@@ -105,7 +116,7 @@ def signals_table(facts: Facts) -> Table:
 
 
 def intake_table(facts: Facts) -> Table:
-    values = _sum(facts, "done", cv.INTAKE_STEP, by="value")
+    values = _sum(facts, "done", facts.of("intake_decision"), by="value")
     rows, total = _group_rows({k: str(v) for k, v in cv.INTAKE_OUTCOMES.items()}, values)
     return Table("intake", _("Intake decisions"), [_("Decision"), _("Cases")], rows,
                  total=total)
@@ -123,12 +134,13 @@ def closures_table(facts: Facts) -> Table:
 
 def criteria_table(facts: Facts, criteria: dict[str, str]) -> Table:
     """How often each closure criterion was ticked in the closure reviews of the period."""
-    reviews = _sum(facts, "done", cv.CLOSURE_REVIEW_STEP)
-    ticks = _sum(facts, "tick", cv.CLOSURE_REVIEW_STEP, by="value")
-    decisions = _sum(facts, "done", cv.CLOSURE_REVIEW_STEP, by="value")
+    steps = facts.of("closure_review")
+    reviews = _sum(facts, "done", steps)
+    ticks = _sum(facts, "tick", steps, by="value")
+    decisions = _sum(facts, "done", steps, by="value")
     rows = []
-    for field, label in criteria.items():
-        ticked = ticks.get(field, 0)
+    for name, label in criteria.items():
+        ticked = ticks.get(name, 0)
         pair = suppression.group({"yes": ticked, "no": reviews - ticked})
         rows.append([label, pair["yes"], pair["no"]])
     pair = suppression.group({"close": decisions.get("close", 0),
@@ -169,7 +181,7 @@ def durations_table(facts: Facts, titles: dict[str, str]) -> Table:
         if kind != "done":
             continue
         duration = Duration.from_histogram(histogram)
-        left = suppression.one(_sum(facts, "left", element))
+        left = suppression.one(_sum(facts, "left", (element,)))
         rows.append([titles.get(element, element), duration.count, hours_text(duration.median),
                      hours_text(duration.p90), left])
     return Table("durations", _("Time per step (from the task's arrival to its completion)"),
@@ -185,19 +197,22 @@ def durations_table(facts: Facts, titles: dict[str, str]) -> Table:
 
 def waiting_table(facts: Facts, titles: dict[str, str]) -> Table:
     """Information requests and the process's timers."""
-    sent = _sum(facts, "done", cv.REQUEST_STEP) + _sum(facts, "left", cv.REQUEST_STEP)
-    in_time = _sum(facts, "done", cv.REQUEST_STEP) - _sum(facts, "done", cv.REQUEST_STEP,
-                                                          late=True)
+    request = facts.of("information_request")
+    sent = _sum(facts, "done", request) + _sum(facts, "left", request)
+    in_time = _sum(facts, "done", request) - _sum(facts, "done", request, late=True)
     rows = [
         [_("Information requests closed"), suppression.one(sent), "–", "–"],
         [_("… answered within the deadline"), suppression.one(in_time), "–", "–"],
         [_("… answered after a reminder"),
-         suppression.one(_sum(facts, "done", cv.REMINDER_STEP)), "–", "–"],
+         suppression.one(_sum(facts, "done", facts.of("information_request_reminder"))),
+         "–", "–"],
     ]
-    for element, label in ((cv.REMINDER_TIMER, _("Reminders sent (deadline passed)")),
-                           (cv.ESCALATION_TIMER, _("Escalations (still no answer)"))):
-        rows.append([label, suppression.one(_sum(facts, "pass", element)), "–", "–"])
-    named = {cv.REMINDER_TIMER, cv.ESCALATION_TIMER}
+    reminders, escalations = (facts.of("information_request_deadline"),
+                              facts.of("information_request_escalation"))
+    for elements, label in ((reminders, _("Reminders sent (deadline passed)")),
+                            (escalations, _("Escalations (still no answer)"))):
+        rows.append([label, suppression.one(_sum(facts, "pass", elements)), "–", "–"])
+    named = reminders | escalations
     for (kind, element), histogram in sorted(facts.histograms.items()):
         if kind != "pass" or element in named:
             continue
@@ -224,7 +239,7 @@ def trends_table(facts: Facts, period: Period) -> Table:
     months = period.months()
     series = {
         "signals": _sum(facts, "open", by="month"),
-        "table": _sum(facts, "done", cv.INTAKE_STEP, "multi_agency", by="month"),
+        "table": _sum(facts, "done", facts.of("intake_decision"), "multi_agency", by="month"),
         "closed": _sum_outcomes_by_month(facts),
     }
     names = {"signals": _("Signals"), "table": _("Taken to the table"), "closed": _("Closed")}
