@@ -113,6 +113,41 @@ def test_panel_edits_land_in_the_saved_xml(as_user):
     assert flow.text == 'intake_decision == "very_urgent"'
 
 
+def _select(page, element_id: str) -> None:
+    page.evaluate("""(id) => { const m = window.mawDesigner.modeler;
+        m.get('selection').select(m.get('elementRegistry').get(id)); }""", element_id)
+
+
+def test_the_owner_sees_and_moves_an_evaluation_milestone_in_the_panel(as_user):
+    """The part a step plays in the evaluation is chosen in the panel, among the parts an
+    element of its kind can play, and lands in the saved XML as the engine reads it."""
+    page = as_user("owner")
+    open_editor(page, "processes/case.bpmn")
+    panel = page.locator("#panel")
+    milestone = panel.get_by_label("In the evaluation, this is")
+    _select(page, "confirm_intake_decision")
+    expect(milestone).to_have_value("intake_decision")
+    offered = milestone.locator("option").all_inner_texts()
+    assert "the step where the intake decision is taken" in offered
+    assert not [o for o in offered if "timer" in o]  # a user task plays no timer's part
+    milestone.scroll_into_view_if_needed()
+    screenshot(page, "designer-milestone")
+    milestone.select_option("")
+    _select(page, "register_signal")
+    milestone.select_option(label="the step where the intake decision is taken")
+    _select(page, "Timer_review")  # a timer is offered the timers' parts only
+    assert [o for o in milestone.locator("option").all_inner_texts() if o != "(none)"] == [
+        "the timer of an information request's deadline (the reminder)",
+        "the timer that escalates a request still unanswered"]
+    xml = page.evaluate("window.mawDesigner.modeler.saveXML({format: true}).then(r => r.xml)")
+    tree = etree.fromstring(xml.encode())
+    ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "s": SPIFF}
+    marked = {el.getparent().getparent().getparent().get("id")
+              for el in tree.iterfind(".//s:property[@name='evaluationMilestone']", ns)
+              if el.get("value") == "intake_decision"}
+    assert marked == {"register_signal"}
+
+
 def test_a_new_decision_table_opens_in_the_editor(as_user):
     page = as_user("owner")
     page.goto("/designer/maw_case/")

@@ -14,6 +14,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from webapp.engine import formfiles
+from webapp.engine.milestones import MILESTONES
 from webapp.extensions import db
 from webapp.i18n.phrases import translated_problems
 from webapp.services.designer import drafts, formpreview, scenario_runs
@@ -64,8 +65,16 @@ def edit(process_id: str, path: str):
     rules = sorted(p.removeprefix("rules/").removesuffix(".dmn") for p in d.files
                    if p.startswith("rules/"))
     html = render_template(template, draft=d, path=path, forms=forms, rules=rules,
+                           milestones=_milestone_choices(),
                            problems=[p for p in d.problems if p["file"] == path])
     return editor_page(html)
+
+
+def _milestone_choices() -> list[dict[str, str]]:
+    """The evaluation's milestones as the diagram editor offers them: the property's value,
+    the kind of element that can play it, and the part in the reader's words."""
+    return [{"value": m.key, "kind": m.kind, "label": _(m.part)}
+            for m in MILESTONES.values()]
 
 
 @bp.route("/<process_id>/files/<path:path>", methods=["GET"])

@@ -10,6 +10,7 @@
   var cfg = root.dataset;
   var forms = JSON.parse(cfg.forms || '[]');
   var rules = JSON.parse(cfg.rules || '[]');
+  var milestones = JSON.parse(cfg.milestones || '[]');
   var panel = document.getElementById('panel');
   var status = document.getElementById('save-status');
   var W = C.words(root);
@@ -117,6 +118,29 @@
     });
     c.addEventListener('change', function () { onChange(c.value); changed(); });
     return field(label, c, help);
+  }
+
+  /* A list of [value, label] choices; a value the list does not know stays, marked. */
+  function choice(label, value, options, onChange, help) {
+    var c = C.el('select', { 'class': 'form-select form-select-sm' });
+    c.appendChild(C.el('option', { value: '' }, W('none')));
+    var known = options.some(function (o) { return o[0] === value; });
+    var all = value && !known ? options.concat([[value, W('missing', { name: value })]]) : options;
+    all.forEach(function (o) {
+      var opt = C.el('option', { value: o[0] }, o[1]);
+      if (o[0] === value) { opt.selected = true; }
+      c.appendChild(opt);
+    });
+    c.addEventListener('change', function () { onChange(c.value); changed(); });
+    return field(label, c, help);
+  }
+
+  /* The kind of element a milestone needs (engine.milestones): what the history records. */
+  function milestoneKind(type, bo) {
+    if (timerDefinition(bo)) { return 'timer'; }
+    if (type === 'bpmn:UserTask') { return 'user task'; }
+    if (/^bpmn:(BusinessRuleTask|ScriptTask|ServiceTask|EndEvent)$/.test(type)) { return 'engine'; }
+    return null;
   }
 
   /* A text field offering the bundle's files: pick one, or type the name of a form to add. */
@@ -251,6 +275,13 @@
         modeling().updateProperties(element, { conditionExpression: v.trim() ?
           moddle().create('bpmn:FormalExpression', { body: v.trim() }) : undefined });
       }, W('conditionHelp'), 3);
+    }
+    var playable = milestoneKind(type, bo);
+    if (playable) {
+      choice(W('milestone'), getProp(bo, 'evaluationMilestone'),
+        milestones.filter(function (m) { return m.kind === playable; })
+          .map(function (m) { return [m.value, m.label]; }),
+        function (v) { setProp(bo, 'evaluationMilestone', v); }, W('milestoneHelp'));
     }
     var timer = timerDefinition(bo);
     if (timer) {
