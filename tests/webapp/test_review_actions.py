@@ -69,3 +69,18 @@ def test_in_dutch_the_review_offers_the_actions_and_the_timeline_names_the_closu
     client.post(f"/tasks/{review.id}", data={**REVIEW, "close_actions": "1.2"})
     told = timeline(client, case)
     assert "Taak ingetrokken : Actie afgesloten door het casusoverleg (Social services)" in told
+
+
+
+def test_a_review_with_no_action_open_says_there_is_nothing_to_close(network, login):
+    to_consultation(("police", "social"), now=T0)
+    complete("police", "answer_information_request", example("information-answer"), T0)
+    complete("social", "answer_information_request", example("information-answer"), T0)
+    complete("coordinator", "case_consultation", example("case-consultation"), T0)
+    complete("coordinator", "agree_action_plan", example("action-plan"), T0)
+    complete("school", "carry_out_action", example("action-report"), T0)
+    complete("social", "carry_out_action", example("action-report"), T0)
+    assert timers.run_due_timers(now=T0 + timedelta(days=93)) == 1
+    review = only_task("coordinator", "review_case")
+    page = html.unescape(login("coordinator").get(f"/tasks/{review.id}").text)
+    assert "Nothing to choose from now." in page.split("Close these actions")[1]
