@@ -149,16 +149,48 @@ def test_an_action_under_way_stays_open_for_progress_reports_until_done(bundle):
     assert case.names() == [("review_case", None)]
 
 
-def test_the_table_closes_the_actions_still_under_way_at_a_review(bundle):
+def _review(case, close=(), **fields):
+    """Complete the review ticking the open actions whose owners are in ``close``."""
+    review = case.ready("review_case")[0]
+    choices = review.data["close_action_choices"]
+    keys = [c["value"] for c in choices if c["organisation"] in close]
+    return case.do("review_case", example("review", close_actions=keys, **fields))
+
+
+def test_the_review_offers_the_open_actions_and_closes_only_those_ticked(bundle):
     case = to_consultation(bundle).do("case_consultation", example("case-consultation"))
     case.do("agree_action_plan", example("action-plan"))
-    case.do("carry_out_action", example("action-report"), "school")
+    case.do("carry_out_action", example("action-report", status="under_way"), "school")
+    case.wait(days=93)
+    offered = case.ready("review_case")[0].data["close_action_choices"]
+    assert [(c["value"], c["organisation"]) for c in offered] == [("1.1", "school"),
+                                                                 ("1.2", "social")]
+    assert offered[0]["label"].startswith("1. ")
+    _review(case, decision="continue")  # nothing ticked: both stay open
+    assert case.names() == [("carry_out_action", "social"), ("report_action_progress", "school")]
+    case.wait(days=93)
+    _review(case, close=["school"], decision="continue")
+    assert case.names() == [("carry_out_action", "social")]  # the other owner still reports
+    assert set(case.step.ended.values()) == {"Action closed by the table"}
     case.do("carry_out_action", example("action-report", status="under_way"), "social")
     case.wait(days=93)
-    assert case.names() == [("report_action_progress", "social"), ("review_case", None)]
-    case.do("review_case", example("review", decision="continue"))  # not ticked: stays open
-    assert case.names() == [("report_action_progress", "social")]
+    offered = case.ready("review_case")[0].data["close_action_choices"]
+    assert [c["organisation"] for c in offered] == ["social"]  # the closed one is gone
+    _review(case, close=["social"], decision="adjust_plan")
+    assert case.names() == [("agree_action_plan", None)]
+
+
+def test_actions_of_an_adjusted_plan_are_told_apart_from_those_still_open(bundle):
+    case = to_consultation(bundle).do("case_consultation", example("case-consultation"))
+    case.do("agree_action_plan", example("action-plan"))
     case.wait(days=93)
-    case.do("review_case", example("review", decision="adjust_plan", close_open_actions=True))
-    assert case.names() == [("agree_action_plan", None)]  # social's report is no longer asked
-    assert "stamp_closed_by_table" in [c.spec_name for c in case.step.completed]
+    _review(case, decision="adjust_plan")  # the first plan's actions go on
+    case.do("agree_action_plan", example("action-plan"))
+    assert len(case.ready("carry_out_action")) == 4
+    case.wait(days=93)
+    offered = case.ready("review_case")[0].data["close_action_choices"]
+    assert [c["value"] for c in offered] == ["1.1", "1.2", "2.1", "2.2"]
+    keys = ["1.1"]
+    case.do("review_case", example("review", decision="continue", close_actions=keys))
+    assert sorted(t.organisation for t in case.ready("carry_out_action")) == [
+        "school", "social", "social"]

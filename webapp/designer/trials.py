@@ -11,6 +11,7 @@ from webapp.models import ROLE_LABELS
 from webapp.services.designer import scenario_runs, scenarios, trial
 from webapp.services.errors import InvalidInput, NotFound, StepFailed
 from webapp.taskforms import build_task_form
+from webapp.taskforms.dataoptions import WithTaskData
 from webapp.web import current_actor
 
 from .common import bp, option_sources, owner_only
@@ -69,7 +70,8 @@ def try_task(process_id: str, task_id: str):
     ui = shown.form(task.ui_form, t.bundle.form(task.ui_form)) if task.ui_form else None
     posted = request.method == "POST"
     form = build_task_form(schema, ui, formdata=request.form if posted else None,
-                           data=task.data, option_sources=option_sources())
+                           data=task.data,
+                           option_sources=WithTaskData(option_sources(), task.data))
     if posted and not form.row_action() and form.validate_task():
         try:
             trial.complete(actor, process_id, task_id, form.to_data())

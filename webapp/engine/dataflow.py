@@ -23,6 +23,7 @@ from lxml import etree
 from .errors import Problem
 from .messages import APP_MESSAGES
 from .phrases import N_, Phrase, say
+from .scriptfunctions import SCRIPT_FUNCTIONS
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -30,7 +31,7 @@ NS = {
 }
 #: What the application puts in the data when a case starts.
 START_DATA = frozenset({"case_code"})
-_ALWAYS = frozenset(dir(builtins)) | {"datetime", "date", "timedelta", "UTC"}
+_ALWAYS = frozenset(dir(builtins)) | {"datetime", "date", "timedelta", "UTC"} | SCRIPT_FUNCTIONS
 _ANYTHING = "*"  # a message whose whole payload lands in the data: it may set any name
 _SCOPES = (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ListComp, ast.SetComp,
            ast.DictComp, ast.GeneratorExp)
@@ -234,7 +235,7 @@ class _Builder:
             reads, _ = snippet_names(timer.text, "eval")
             g.readers.append(_Reader(key, path, node.get("id"),
                                      _what(N_("the timer of %(element)s"), node), reads))
-        g.writes[key] |= self._message_writes(node)
+        g.writes[key] |= self._message_writes(node) | self._signal_writes(node)
 
     def _loop(self, key, node) -> list[str]:
         """A multi-instance activity: reads its collection, sets its item inside and its
@@ -299,6 +300,20 @@ class _Builder:
                 written |= set(APP_MESSAGES[message.get("name") or ref].variables)
             else:
                 written.add(_ANYTHING)
+        return written
+
+    def _signal_writes(self, node) -> set[str]:
+        """A catching signal event sets its signal's spiffworkflow:variableName (the payload
+        the throwing side sent); the variable name is read from the signal as the file
+        holding the event declares it."""
+        written = set()
+        tree = node.getroottree()
+        for definition in node.iterfind("bpmn:signalEventDefinition", NS):
+            for signal in tree.iterfind(".//bpmn:signal", NS):
+                if signal.get("id") == definition.get("signalRef"):
+                    variable = _text(signal, "bpmn:extensionElements/spiff:variableName")
+                    if variable and variable.strip():
+                        written.add(variable.strip())
         return written
 
     def _message(self, ref: str | None):

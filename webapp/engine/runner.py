@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import TerminateEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -20,6 +21,7 @@ from . import serializer
 from .bundle import Bundle
 from .compact import compact
 from .errors import DataRejected, NotWaiting, ScriptError, TaskNotReady
+from .formoptions import offered_problems
 from .sandbox import RestrictedScriptEngine, ScriptTimeout
 from .taskinfo import ReadyTask, annotate, element_id, element_title, ready_task, spec_properties
 from .timers.clock import frozen
@@ -62,6 +64,9 @@ class Step:
     timers_changed: bool = True
     # Set when the completed task's ``urgentWhen`` held: why the case is urgent, in words.
     urgent: str | None = None
+    # User tasks a terminate end event withdrew in this step: task id -> that event's name
+    # (e.g. an agreed action the table closed: "Action closed by the table").
+    ended: dict[str, str] = field(default_factory=dict)
 
 
 def start(bundle: Bundle, data: dict, *, now: datetime | None = None) -> Step:
@@ -87,6 +92,7 @@ def complete(
     wf = _load(bundle, state)
     task = _ready_manual_task(wf, task_id)
     check_data(data)
+    _check_offered(bundle, task, data)
     timers_before = _timers(wf)
     with frozen(now):
         before = _completed_ids(wf)
@@ -106,6 +112,16 @@ def complete(
         step = _step(bundle, wf, before, timers_before)
         step.urgent = urgent[0] if urgent else None
         return step
+
+
+def _check_offered(bundle: Bundle, task, data: dict) -> None:
+    """Choices a form takes from the task's data (engine.formoptions) must be among those
+    the task offered; the web layer checks them too, this holds for every caller. Raises
+    DataRejected."""
+    form = spec_properties(task.task_spec).get("formJsonSchemaFilename")
+    schema = bundle.form(form) if form else None
+    if schema and (problems := offered_problems(schema, task.data, data)):
+        raise DataRejected("; ".join(problems))
 
 
 def _urgency(task) -> list[str]:
@@ -288,6 +304,26 @@ def _history(wf: BpmnWorkflow, before: set | None) -> list[CompletedInfo]:
     return done
 
 
+def _ended_by_terminate(wf: BpmnWorkflow, before: set | None) -> dict[str, str]:
+    """The user tasks of each (sub)process that a terminate end event ended in this step,
+    with that event's name. Completed subprocesses are looked into one by one: the task
+    iterator does not descend into them."""
+    if not before:
+        return {}
+    ended = {}
+    for workflow in [wf, *wf.subprocesses.values()]:
+        tasks = workflow.get_tasks(skip_subprocesses=True)
+        end = next((t for t in tasks if t.state == TaskState.COMPLETED and t.id not in before
+                    and isinstance(getattr(t.task_spec, "event_definition", None),
+                                   TerminateEventDefinition)), None)
+        if end is None:
+            continue
+        title = element_title(end.task_spec)
+        ended.update({str(t.id): title for t in tasks
+                      if t.state == TaskState.CANCELLED and t.task_spec.manual})
+    return ended
+
+
 def _timers(wf: BpmnWorkflow) -> list[PendingTimer]:
     timers = []
     for task, definition, _spec in catching(wf):
@@ -314,6 +350,7 @@ def _step(bundle: Bundle, wf: BpmnWorkflow, before: set | None,
     else:
         data = wf.last_task.data if wf.last_task is not None else wf.task_tree.data
     completed = _history(wf, before)
+    ended = _ended_by_terminate(wf, before)
     ready = [ready_task(t) for t in tasks]
     if before is not None:  # a real step (not a snapshot): drop what can never run again
         compact(wf)
@@ -329,5 +366,6 @@ def _step(bundle: Bundle, wf: BpmnWorkflow, before: set | None,
         finished=finished,
         data=copy.deepcopy(data),
         completed=completed,
+        ended=ended,
         timers_changed=timers_before is None or timers != timers_before,
     )

@@ -34,6 +34,8 @@ from RestrictedPython.PrintCollector import PrintCollector
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from .scriptfunctions import for_task
+
 SCRIPT_FILENAME = "<string>"  # SpiffWorkflow looks for this name to report the failing line
 DEFAULT_TIME_LIMIT = 2.0
 MAX_RANGE = 100_000
@@ -204,6 +206,13 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         return True
 
 
+def _with_functions(task, external_context: dict | None) -> dict:
+    """The script functions (engine.scriptfunctions) next to what the caller passes."""
+    if getattr(task, "workflow", None) is None:
+        return external_context or {}
+    return {**for_task(task), **(external_context or {})}
+
+
 class RestrictedScriptEngine(PythonScriptEngine):
     """SpiffWorkflow script engine whose every evaluation goes through the sandbox, and which
     reports the element whose code runs (see report_where)."""
@@ -219,11 +228,11 @@ class RestrictedScriptEngine(PythonScriptEngine):
 
     def evaluate(self, task, expression, external_context=None):
         self._where(task)
-        return super().evaluate(task, expression, external_context)
+        return super().evaluate(task, expression, _with_functions(task, external_context))
 
     def execute(self, task, script, external_context=None):
         self._where(task)
-        return super().execute(task, script, external_context)
+        return super().execute(task, script, _with_functions(task, external_context))
 
     def evaluate_expression(self, expression: str, data: dict) -> Any:
         """Evaluate one of our own expressions (assignedOrganisation, dueIn) on ``data``.

@@ -275,6 +275,8 @@ def _sync_tasks(case: Case, step: engine.Step, now: datetime,
                   if row.id != completed_task_id and row.spiff_task_id != answered]
         if closed:
             unanswered_drafts = unanswered.remember(connection, closed, now)
+            if step.ended:
+                unanswered.record_ended(connection, case.id, closed, step.ended, by)
         connection.execute(_DELETE_TASKS, {"ids": gone})
         for row_id in gone:  # a loaded row that is gone keeps what it said, detached
             loaded = db.session.identity_map.get(identity_key(Task, row_id))

@@ -47,6 +47,8 @@ TIMELINE_ACTIONS = {
     "coordinator_changed": lazy_gettext("Responsible coordinator changed"),
     "identity_disclosed": lazy_gettext("Identity disclosed with"),
     "identity_withdrawn": lazy_gettext("Identity withdrawn"),
+    # a task the process withdrew, e.g. an agreed action the table closed at a review
+    "task_ended": lazy_gettext("Task withdrawn"),
 }
 
 
@@ -72,8 +74,10 @@ class TimelineEntry:
     what: str
     step: str
     who: str
-    #: The organisation an identity was disclosed to or withdrawn from.
+    #: The organisation an identity was disclosed to or withdrawn from, or whose task ended.
     organisation: str = ""
+    #: What an ended task asked (its summary, e.g. the agreed action).
+    summary: str = ""
 
 
 def timeline(case: Case) -> list[TimelineEntry]:
@@ -89,11 +93,13 @@ def timeline(case: Case) -> list[TimelineEntry]:
         who = e.user.display_name if e.user else _("The system")
         detail = e.detail or {}
         step = str(detail.get("step") or detail.get("reason") or "")
-        # which organisation was told, or no longer is
+        # which organisation was told, or no longer is; whose task ended
         organisation = str(detail.get("organisation") or "") \
-            if e.action.startswith("identity_") else ""
+            if e.action.startswith("identity_") or e.action == "task_ended" else ""
         entries.append(TimelineEntry(at=e.at, what=str(TIMELINE_ACTIONS[e.action]), step=step,
-                                     who=who, organisation=organisation))
+                                     who=who, organisation=organisation,
+                                     summary=str(detail.get("summary") or "")
+                                     if e.action == "task_ended" else ""))
     return _organisations_in_readers_language(entries)
 
 

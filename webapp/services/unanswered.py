@@ -5,7 +5,8 @@ what they typed kept, and their draft moves on to the task that took its place."
 from sqlalchemy import and_, insert, literal, select
 
 from webapp.extensions import db
-from webapp.models import ClosedTask, Task, TaskDraft, User
+from webapp.models import ClosedTask, Organisation, Task, TaskDraft, User
+from webapp.services.audit import Actor, record
 from webapp.services.errors import Conflict
 from webapp.services.policy import may_work_on
 
@@ -26,6 +27,25 @@ def remember(connection, closed_ids: list[int], now) -> list:
         select(*[getattr(Task, c) for c in columns], literal(now, ClosedTask.closed_at.type))
         .where(Task.id.in_(closed_ids))))
     return connection.execute(_DRAFTS.where(TaskDraft.task_id.in_(closed_ids))).all()
+
+
+def record_ended(connection, case_id: int, closed_ids: list[int], ended: dict[str, str],
+                 by: Actor | None) -> None:
+    """Put in the case's timeline each task a terminate end event withdrew (``ended``: engine
+    task id -> the end event's name), with what it asked and whose it was: e.g. the agreed
+    action the table closed at a review. Once per engine task, whatever its number of owners'
+    rows; ``by``: whoever made the step (None: the system)."""
+    rows = connection.execute(
+        select(Task.spiff_task_id, Task.summary, Organisation.name)
+        .outerjoin(Organisation, Organisation.id == Task.organisation_id)
+        .where(Task.id.in_(closed_ids)).order_by(Task.created_at, Task.id)).all()
+    seen = set()
+    for spiff_id, summary, organisation in rows:
+        if spiff_id not in ended or spiff_id in seen:
+            continue
+        seen.add(spiff_id)
+        record(by or Actor.system(), "task_ended", case_id=case_id, task_ref=spiff_id,
+               step=ended[spiff_id], summary=summary or "", organisation=organisation or "")
 
 
 def carry_drafts(connection, case_id: int, new_spiff_ids: list[str], drafts: list) -> None:

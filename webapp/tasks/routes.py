@@ -30,6 +30,7 @@ from webapp.services import cases as case_service
 from webapp.services import tasks as task_service
 from webapp.services.errors import Conflict, InvalidInput, NotAllowed, NotFound, StepFailed
 from webapp.taskforms import build_task_form, field_message
+from webapp.taskforms.dataoptions import WithTaskData
 from webapp.web import current_actor, recorded
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
@@ -128,7 +129,7 @@ def _page(actor, task_id: int, posted: bool) -> dict:
     prefill = {**view.data, **(draft.data if draft else {})}
     form = build_task_form(view.schema or {"type": "object", "properties": {}}, view.ui_schema,
                            formdata=request.form if posted else None,
-                           data=prefill, option_sources=option_sources())
+                           data=prefill, option_sources=WithTaskData(option_sources(), view.data))
     return {"view": view, "form": form, "draft": draft,
             "context": caseview.task_context(actor, view.task, view.data),
             "pending": (attachments.pending(task_id, actor.user.id)

@@ -1,0 +1,86 @@
+"""At a review the table closes some of the open actions: their owners no longer have them,
+the other owners go on reporting, and the case's timeline says which action was closed."""
+
+import html
+import re
+from datetime import UTC, datetime, timedelta
+
+from webapp.services import timers
+
+from .helpers import complete, example, inbox, only_task, to_consultation
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+REVIEW = {"progress": "School talks went well.", "concern_level": "low",
+          "decision": "continue", "next_review_months": "3", "action": "complete"}
+
+
+def timeline(client, case) -> str:
+    """The case page's timeline as its reader reads it (words, no markup)."""
+    page = client.get(f"/cases/{case.code}").text
+    listed = page.split('timeline">')[1].split("</ol>")[0]
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", listed)))
+
+
+def at_review():
+    case = to_consultation(("police", "social"), now=T0)
+    complete("police", "answer_information_request", example("information-answer"), T0)
+    complete("social", "answer_information_request", example("information-answer"), T0)
+    complete("coordinator", "case_consultation", example("case-consultation"), T0)
+    complete("coordinator", "agree_action_plan", example("action-plan"), T0)
+    assert timers.run_due_timers(now=T0 + timedelta(days=93)) == 1
+    return case, only_task("coordinator", "review_case")
+
+
+def test_the_review_closes_the_ticked_action_and_the_other_owner_goes_on(network, login):
+    case, review = at_review()
+    client = login("coordinator")
+    page = html.unescape(client.get(f"/tasks/{review.id}").text)
+    assert "Close these actions" in page
+    assert "1. Talk with the parents about school — School" in page
+    assert "2. Offer a family coach — Social services" in page
+    assert 'checked' not in page.split("Close these actions")[1].split("</fieldset>")[0]
+
+    done = client.post(f"/tasks/{review.id}", data={**REVIEW, "close_actions": "1.1"})
+    assert done.status_code == 302, done.text
+
+    assert "carry_out_action" not in {t.spec_name for t in inbox("school")}
+    complete("social", "carry_out_action", example("action-report"))  # still theirs to report
+    told = timeline(client, case)
+    assert ("Task withdrawn : Action closed by the table (School) Talk with the parents about "
+            "school by Coordinator") in told
+    assert "Offer a family coach" not in told
+
+
+def test_an_action_the_review_did_not_offer_cannot_be_closed(network, login):
+    _case, review = at_review()
+    client = login("coordinator")
+    refused = client.post(f"/tasks/{review.id}", data={**REVIEW, "close_actions": "9.9"})
+    assert refused.status_code == 422
+    assert {t.spec_name for t in inbox("school")} == {"carry_out_action"}
+
+
+def test_in_dutch_the_review_offers_the_actions_and_the_timeline_names_the_closure(network,
+                                                                                   login):
+    case, review = at_review()
+    client = login("coordinator")
+    client.post("/language", data={"language": "nl"})
+    page = html.unescape(client.get(f"/tasks/{review.id}").text)
+    assert "Deze acties afsluiten" in page
+    client.post(f"/tasks/{review.id}", data={**REVIEW, "close_actions": "1.2"})
+    told = timeline(client, case)
+    assert "Taak ingetrokken : Actie afgesloten door het casusoverleg (Social services)" in told
+
+
+
+def test_a_review_with_no_action_open_says_there_is_nothing_to_close(network, login):
+    to_consultation(("police", "social"), now=T0)
+    complete("police", "answer_information_request", example("information-answer"), T0)
+    complete("social", "answer_information_request", example("information-answer"), T0)
+    complete("coordinator", "case_consultation", example("case-consultation"), T0)
+    complete("coordinator", "agree_action_plan", example("action-plan"), T0)
+    complete("school", "carry_out_action", example("action-report"), T0)
+    complete("social", "carry_out_action", example("action-report"), T0)
+    assert timers.run_due_timers(now=T0 + timedelta(days=93)) == 1
+    review = only_task("coordinator", "review_case")
+    page = html.unescape(login("coordinator").get(f"/tasks/{review.id}").text)
+    assert "Nothing to choose from now." in page.split("Close these actions")[1]
