@@ -24,6 +24,8 @@ HOSTILE = {
     "getattr_globals": ("deadline_days = getattr(partners, '__globals__')", False),
     "format_escape": ("deadline_days = '{0.__class__}'.format(1)", False),
     "forever": ("while True:\n    pass", False),
+    # the functions scripts may call know their task; the script must not reach it
+    "function_reaches_task": ("deadline_days = running_instances.args[0].workflow", False),
 }
 
 
