@@ -49,6 +49,10 @@ def test_the_review_closes_the_ticked_action_and_the_other_owner_goes_on(network
     assert ("Task withdrawn : Action closed by the table (School) Talk with the parents about "
             "school by Coordinator") in told
     assert "Offer a family coach" not in told
+    # the review's record names the closed action as the form offered it, not by its key
+    record = html.unescape(client.get(f"/cases/{case.code}").text)
+    shown = record.split("Close these actions")[1].split("</dd>")[0]
+    assert "1. Talk with the parents about school — School" in shown and "1.1" not in shown
 
 
 def test_an_action_the_review_did_not_offer_cannot_be_closed(network, login):
@@ -69,7 +73,6 @@ def test_in_dutch_the_review_offers_the_actions_and_the_timeline_names_the_closu
     client.post(f"/tasks/{review.id}", data={**REVIEW, "close_actions": "1.2"})
     told = timeline(client, case)
     assert "Taak ingetrokken : Actie afgesloten door het casusoverleg (Social services)" in told
-
 
 
 def test_a_review_with_no_action_open_says_there_is_nothing_to_close(network, login):

@@ -58,3 +58,19 @@ def offered_problems(schema: Mapping[str, Any], task_data: Mapping[str, Any],
             if chosen not in allowed:
                 problems.append(f"{name}: {chosen!r} is not one of the choices offered")
     return problems
+
+
+def chosen_items(schema: Mapping[str, Any], task_data: Mapping[str, Any],
+                 submitted: Mapping[str, Any]) -> dict[str, dict[str, dict]]:
+    """For each task-data source of the form, the items the answers chose, by value (their
+    label and organisation): what the choice meant when it was made, kept with the answers
+    so the case's history shows it after the task's data is gone."""
+    kept: dict[str, dict[str, dict]] = {}
+    for name, source in fields_with_data_options(schema).items():
+        value = submitted.get(name)
+        chosen = set(value if isinstance(value, list) else [value] if value is not None else [])
+        items = {item["value"]: {k: item[k] for k in ("label", "organisation") if k in item}
+                 for item in options_in(task_data, source) if item["value"] in chosen}
+        if items:
+            kept.setdefault(source, {}).update(items)
+    return kept

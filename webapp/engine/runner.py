@@ -21,7 +21,7 @@ from . import serializer
 from .bundle import Bundle
 from .compact import compact
 from .errors import DataRejected, NotWaiting, ScriptError, TaskNotReady
-from .formoptions import offered_problems
+from .formoptions import chosen_items, offered_problems
 from .sandbox import RestrictedScriptEngine, ScriptTimeout
 from .taskinfo import ReadyTask, annotate, element_id, element_title, ready_task, spec_properties
 from .timers.clock import frozen
@@ -67,6 +67,9 @@ class Step:
     # User tasks a terminate end event withdrew in this step: task id -> that event's name
     # (e.g. an agreed action the table closed: "Action closed by the table").
     ended: dict[str, str] = field(default_factory=dict)
+    # The completed task's answers from choices in its own data (engine.formoptions): per
+    # source, the chosen items by value (label, organisation).
+    chosen: dict[str, dict[str, dict]] = field(default_factory=dict)
 
 
 def start(bundle: Bundle, data: dict, *, now: datetime | None = None) -> Step:
@@ -92,7 +95,7 @@ def complete(
     wf = _load(bundle, state)
     task = _ready_manual_task(wf, task_id)
     check_data(data)
-    _check_offered(bundle, task, data)
+    chosen = _check_offered(bundle, task, data)
     timers_before = _timers(wf)
     with frozen(now):
         before = _completed_ids(wf)
@@ -111,17 +114,21 @@ def complete(
         _guarded(run)
         step = _step(bundle, wf, before, timers_before)
         step.urgent = urgent[0] if urgent else None
+        step.chosen = chosen
         return step
 
 
-def _check_offered(bundle: Bundle, task, data: dict) -> None:
+def _check_offered(bundle: Bundle, task, data: dict) -> dict[str, dict[str, dict]]:
     """Choices a form takes from the task's data (engine.formoptions) must be among those
     the task offered; the web layer checks them too, this holds for every caller. Raises
-    DataRejected."""
+    DataRejected. Returns the chosen items (formoptions.chosen_items)."""
     form = spec_properties(task.task_spec).get("formJsonSchemaFilename")
     schema = bundle.form(form) if form else None
-    if schema and (problems := offered_problems(schema, task.data, data)):
+    if not schema:
+        return {}
+    if problems := offered_problems(schema, task.data, data):
         raise DataRejected("; ".join(problems))
+    return chosen_items(schema, task.data, data)
 
 
 def _urgency(task) -> list[str]:

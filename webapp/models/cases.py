@@ -149,6 +149,9 @@ class Contribution(db.Model):
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     data = mapped_column(JSONType, nullable=False)
+    # Answers chosen from the task's own data (engine.formoptions): per source, the chosen
+    # items by value, so the history shows what a choice meant (e.g. which action was closed).
+    chosen = mapped_column(JSONType, nullable=True)
     submitted_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     # Marked by the partner: only coordinators and the table of this case may read it.
     professional_secrecy: Mapped[bool] = mapped_column(default=False, server_default=false())

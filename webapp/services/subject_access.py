@@ -76,7 +76,8 @@ def _value(value: Any, schema: Mapping[str, Any]) -> Any:
 def _recorded(contribution: Contribution) -> list[dict]:
     """A contribution's data as the form showed it: field titles and choice labels."""
     schema, ui_schema = forms_of(contribution)
-    return _fields(labelled(contribution.data or {}, schema, ui_schema), schema)
+    return _fields(labelled(contribution.data or {}, schema, ui_schema, contribution.chosen),
+                   schema)
 
 
 def _withdrawn_shares(case: Case) -> list[dict]:

@@ -255,7 +255,7 @@ def complete_task(actor: Actor, task_id: int, data: dict, *, now: datetime | Non
         "case_id": case_id, "task_id": task.id, "spiff_task_id": spiff_id,
         "spec_name": spec_name, "title": task.title, "lane": task.lane, "form": task.form,
         "organisation_id": task.organisation_id, "user_id": actor.user.id,
-        "data": data, "submitted_at": now,
+        "data": data, "chosen": step.chosen or None, "submitted_at": now,
         "professional_secrecy": bool(data.get("covered_by_professional_secrecy")),
     }).scalar_one()
     if attachments.form_accepts_files(bundle.form(task.form) if task.form else None):

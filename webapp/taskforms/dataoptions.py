@@ -40,11 +40,14 @@ class WithTaskData(Mapping):
         if any(item.get("organisation") for item in items):
             load = self._sources.get("partner_organisations")
             names = dict(load()) if load else {}
-        pairs = []
-        for item in items:
-            label = str(item.get("label") or item["value"])
-            organisation = item.get("organisation")
-            if isinstance(organisation, str) and organisation:
-                label = f"{label} — {names.get(organisation, organisation)}"
-            pairs.append((item["value"], label))
-        return pairs
+        return [(item["value"], item_label(item, names)) for item in items]
+
+
+def item_label(item: Mapping[str, Any], names: Mapping[str, str]) -> str:
+    """How a choice from the task's data reads: its label (else its value), and the name of
+    the organisation it names (``names``: code -> name in the reader's language)."""
+    label = str(item.get("label") or item.get("value") or "")
+    organisation = item.get("organisation")
+    if isinstance(organisation, str) and organisation:
+        label = f"{label} — {names.get(organisation, organisation)}"
+    return label

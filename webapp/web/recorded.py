@@ -4,20 +4,33 @@ was entered with, and its choice codes turned into the labels that form showed."
 from flask import g
 
 from webapp.engine.formlabels import label_choices
+from webapp.engine.formoptions import data_variable
 from webapp.extensions import db
 from webapp.i18n.bundletext import bundle_translator
 from webapp.i18n.locale import chosen_language
 from webapp.models import Case, Contribution
 from webapp.services import bundles
 from webapp.services.tasks import option_values
+from webapp.taskforms.dataoptions import item_label
 
 
-def labelled(data, schema: dict | None, ui_schema: dict | None = None):
+def labelled(data, schema: dict | None, ui_schema: dict | None = None,
+             chosen: dict | None = None):
     """``data`` with each choice code replaced by its label in the form (organisation codes by
-    the organisation's name in the reader's language); codes the form has no label for are
-    kept."""
-    return label_choices(data, schema, ui_schema,
-                         lambda source: dict(request_option_values().get(source, ())))
+    the organisation's name in the reader's language; choices the task offered from its own
+    data by the items kept with the answers, ``chosen``: Contribution.chosen); codes the form
+    has no label for are kept."""
+
+    def options(source: str) -> dict[str, str]:
+        if data_variable(source) is None:
+            return dict(request_option_values().get(source, ()))
+        items = (chosen or {}).get(source) or {}
+        names = (dict(request_option_values().get("partner_organisations", ()))
+                 if any(item.get("organisation") for item in items.values()) else {})
+        return {value: item_label({"value": value, **item}, names)
+                for value, item in items.items()}
+
+    return label_choices(data, schema, ui_schema, options)
 
 
 def request_option_values() -> dict[str, list[tuple[str, str]]]:
