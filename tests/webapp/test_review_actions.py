@@ -5,9 +5,12 @@ import html
 import re
 from datetime import UTC, datetime, timedelta
 
+from webapp.models import utcnow
 from webapp.services import timers
+from webapp.services.notifications import worker
 
 from .helpers import complete, example, inbox, only_task, to_consultation
+from .mail_helpers import give_addresses, smtp_fixture  # noqa: F401 - the smtp fixture
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 REVIEW = {"progress": "School talks went well.", "concern_level": "low",
@@ -87,3 +90,18 @@ def test_a_review_with_no_action_open_says_there_is_nothing_to_close(network, lo
     review = only_task("coordinator", "review_case")
     page = html.unescape(login("coordinator").get(f"/tasks/{review.id}").text)
     assert "Nothing to choose from now." in page.split("Close these actions")[1]
+
+
+def test_the_owner_of_a_closed_action_is_told_it_no_longer_needs_doing(network, login, smtp):
+    give_addresses("school", "social")
+    case, review = at_review()
+    login("coordinator").post(f"/tasks/{review.id}", data={**REVIEW, "close_actions": "1.1"})
+    worker.run_mail_pass(utcnow())
+    withdrawn = [m for m in smtp.messages if m["Subject"].startswith("A task was withdrawn")]
+    assert [m["To"] for m in withdrawn] == ["school@example.org"]  # not social: still theirs
+    (message,) = withdrawn
+    text = message.get_body(("plain",)).get_content()
+    assert message["Subject"] == f"A task was withdrawn (case {case.code})"
+    assert "it no longer needs doing" in text
+    assert "http://127.0.0.1:5000/\r\n" in text  # to the inbox: the task page is gone
+    assert "Talk with the parents" not in message.as_string()  # no case content

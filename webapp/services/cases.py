@@ -277,6 +277,10 @@ def _sync_tasks(case: Case, step: engine.Step, now: datetime,
             unanswered_drafts = unanswered.remember(connection, closed, now)
             if step.ended:
                 unanswered.record_ended(connection, case.id, closed, step.ended, by)
+                notifications.tasks_withdrawn(
+                    connection, case, [r.id for rows in gone_rows for r in rows
+                                       if r.spiff_task_id in step.ended and r.id in closed],
+                    now=now, actor_id=by.user.id if by and by.user else None)
         connection.execute(_DELETE_TASKS, {"ids": gone})
         for row_id in gone:  # a loaded row that is gone keeps what it said, detached
             loaded = db.session.identity_map.get(identity_key(Task, row_id))

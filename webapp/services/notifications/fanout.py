@@ -112,6 +112,9 @@ def _kind_of(item: NotificationEvent, task: Task | None) -> str:
 
 def _who(kind: str, item: NotificationEvent, task: Task | None,
          people: _Recipients) -> list[User]:
+    if kind not in TASK_KINDS and item.user_id is not None:  # made for one person
+        user = db.session.get(User, item.user_id)
+        return [user] if user is not None and user.active else []
     if kind == "task_reassigned":
         return [u for u in people.for_task(task) if u.id == item.user_id == task.claimed_by_id]
     if kind in TASK_KINDS:

@@ -25,7 +25,7 @@ class Kind:
     subject: object  # "%(code)s" is the case code
     sentence: object  # the first line of the message
     heading: object  # its section in a digest
-    link: str  # "task" (the task page) or "case" (the case page)
+    link: str  # "task" (the task page), "case" (the case page) or "inbox"
     defaults: dict  # role -> mode; roles not listed never get this kind
 
     def default_for(self, roles) -> str:
@@ -84,6 +84,12 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
          _l("A partner answered (case %(code)s)"),
          _l("A partner organisation sent its answer on a case you are responsible for."),
          _l("Answers from partners"), "case", _for(coordinator=DIGEST)),
+    Kind("task_withdrawn", _l("A task of mine or my organisation withdrawn before it was done"),
+         _l("A task was withdrawn (case %(code)s)"),
+         _l("A task for you or your organisation was withdrawn before it was done (for "
+            "example an agreed action the table closed at a review): it no longer needs "
+            "doing."),
+         _l("Withdrawn tasks"), "inbox", _for(partner=NOW)),
 )}
 
 #: The kind of the message that lists a user's digest items.

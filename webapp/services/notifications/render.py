@@ -88,7 +88,7 @@ class Links:
     def target(self, kind: str, task_id: int | None, code: str) -> str:
         if KINDS[kind].link == "task" and task_id is not None:
             return self("tasks.show", task_id=task_id)
-        if code:
+        if code and KINDS[kind].link != "inbox":
             return self("cases.show", code=code)
         return self("inbox.index")
 
