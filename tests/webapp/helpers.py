@@ -3,7 +3,9 @@
 import json
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import select
 
 from webapp.extensions import db
@@ -76,3 +78,9 @@ def to_consultation(partners=("police", "social"), now=None):
         now,
     )
     return case
+
+
+def shown_day(moment: datetime) -> str:
+    """The day of ``moment`` as the English pages write it ("03 Jun 2027"): in the
+    deployment's time zone, where a time late in the UTC evening is already the next day."""
+    return moment.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime("%d %b %Y")

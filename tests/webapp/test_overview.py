@@ -12,7 +12,7 @@ from webapp.models import AuditEvent, Organisation, Task, User, utcnow
 from webapp.services import accounts
 from webapp.services.audit import Actor
 
-from .helpers import complete, example, register, to_consultation
+from .helpers import complete, example, register, shown_day, to_consultation
 from .security_helpers import one_user_per_request  # noqa: F401 - autouse fixture
 
 
@@ -102,7 +102,7 @@ def test_a_reminder_reaches_the_partners_inbox_once(network, login):
     response = coordinator.post(f"/overview/tasks/{police_task.id}/remind",
                                 data={"next": "/overview"}, follow_redirects=True)
     assert "Reminder sent to Police about" in response.text
-    today = utcnow().strftime("%d %b %Y")
+    today = shown_day(utcnow())
     police = login("police")
     inbox = police.get("/").text
     assert f"Reminder sent {today}" in inbox

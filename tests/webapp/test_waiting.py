@@ -11,7 +11,7 @@ from webapp.extensions import db
 from webapp.models import AuditEvent, Case, Task, Timer, utcnow
 from webapp.services.timers import run_due_timers
 
-from .helpers import complete, example, to_consultation
+from .helpers import complete, example, shown_day, to_consultation
 from .security_helpers import one_user_per_request  # noqa: F401 - autouse fixture
 
 
@@ -38,7 +38,7 @@ def test_a_case_waiting_for_answers_says_when_they_are_due(network, login):
     now = utcnow()
     case = to_consultation(("police", "social"), now=now)
     page = login("coordinator").get(f"/cases/{case.code}").text
-    due = (now + timedelta(days=14)).strftime("%d %b %Y")
+    due = shown_day(now + timedelta(days=14))
     assert f"Answers due on {due}" in page and "(2 organisations)" in page
     assert "Review now" not in page
     assert diagram_marks(page, "waiting") == set()  # shown on the call activity, current
@@ -53,7 +53,7 @@ def test_a_case_waiting_for_its_review_shows_the_date_and_can_be_reviewed_now(ne
     coordinator = login("coordinator")
     page = coordinator.get(f"/cases/{case.code}").text
     (timer,) = db.session.scalars(select(Timer).where(Timer.case_id == case.id))
-    assert f"Next review on {timer.due_at.strftime('%d %b %Y')}" in page
+    assert f"Next review on {shown_day(timer.due_at)}" in page
     assert timedelta(days=58) <= timer.due_at - now <= timedelta(days=62)  # in two months
     assert diagram_marks(page, "waiting") == {"Timer_review", "Event_review_now"}
     assert "Waiting for a date" in page  # the legend
@@ -102,6 +102,6 @@ def test_after_closure_the_case_waits_for_its_aftercare_check_in(network, login)
     assert db.session.get(Case, case.id).status == "aftercare"
     page = login("coordinator").get(f"/cases/{case.code}").text
     (timer,) = db.session.scalars(select(Timer).where(Timer.case_id == case.id))
-    assert f"Aftercare check-in on {timer.due_at.strftime('%d %b %Y')}" in page
+    assert f"Aftercare check-in on {shown_day(timer.due_at)}" in page
     assert diagram_marks(page, "waiting") == {"Timer_aftercare"}
     assert "/review-now" not in page
