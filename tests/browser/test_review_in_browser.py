@@ -1,14 +1,11 @@
 """The periodic review in a browser: the table ticks which open actions to close, the page
 says what that means, and the case's record and timeline name the closed action."""
 
-from datetime import timedelta
-
 import pytest
 from playwright.sync_api import expect
 
-from tests.webapp.helpers import complete, example, only_task, to_consultation
+from tests.webapp.helpers import to_review
 from webapp.models import utcnow
-from webapp.services import timers
 
 from .conftest import screenshot
 from .test_workday import serious_accessibility_problems
@@ -22,13 +19,8 @@ def review(live_server):
     """A case at its review with two open actions (school, social services): (code, task id)."""
     _, app = live_server
     with app.app_context():
-        case = to_consultation(("police", "social"))
-        complete("police", "answer_information_request", example("information-answer"))
-        complete("social", "answer_information_request", example("information-answer"))
-        complete("coordinator", "case_consultation", example("case-consultation"))
-        complete("coordinator", "agree_action_plan", example("action-plan"))
-        timers.run_due_timers(now=utcnow() + timedelta(days=93))
-        return case.code, only_task("coordinator", "review_case").id
+        case, task = to_review(utcnow())
+        return case.code, task.id
 
 
 def test_the_review_page_is_accessible(browser, live_server, review):

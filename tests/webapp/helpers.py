@@ -1,7 +1,7 @@
 """Helpers for driving cases in tests."""
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.models import Task, User
-from webapp.services import cases, tasks
+from webapp.services import cases, tasks, timers
 from webapp.services.audit import Actor
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "forms" / "examples"
@@ -78,6 +78,21 @@ def to_consultation(partners=("police", "social"), now=None):
         now,
     )
     return case
+
+
+def to_review(now: datetime, *, reported=()):
+    """A case at its first review (three months after the plan was agreed), the actions of
+    its plan (the school's, social services') open, except those the organisations in
+    ``reported`` reported done: (case, the review task)."""
+    case = to_consultation(("police", "social"), now=now)
+    complete("police", "answer_information_request", example("information-answer"), now)
+    complete("social", "answer_information_request", example("information-answer"), now)
+    complete("coordinator", "case_consultation", example("case-consultation"), now)
+    complete("coordinator", "agree_action_plan", example("action-plan"), now)
+    for username in reported:
+        complete(username, "carry_out_action", example("action-report"), now)
+    assert timers.run_due_timers(now=now + timedelta(days=93)) == 1
+    return case, only_task("coordinator", "review_case")
 
 
 def shown_day(moment: datetime) -> str:

@@ -3,13 +3,12 @@ the other owners go on reporting, and the case's timeline says which action was 
 
 import html
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from webapp.models import utcnow
-from webapp.services import timers
 from webapp.services.notifications import worker
 
-from .helpers import complete, example, inbox, only_task, to_consultation
+from .helpers import complete, example, inbox, to_review
 from .mail_helpers import give_addresses, smtp_fixture  # noqa: F401 - the smtp fixture
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -24,18 +23,8 @@ def timeline(client, case) -> str:
     return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", listed)))
 
 
-def at_review():
-    case = to_consultation(("police", "social"), now=T0)
-    complete("police", "answer_information_request", example("information-answer"), T0)
-    complete("social", "answer_information_request", example("information-answer"), T0)
-    complete("coordinator", "case_consultation", example("case-consultation"), T0)
-    complete("coordinator", "agree_action_plan", example("action-plan"), T0)
-    assert timers.run_due_timers(now=T0 + timedelta(days=93)) == 1
-    return case, only_task("coordinator", "review_case")
-
-
 def test_the_review_closes_the_ticked_action_and_the_other_owner_goes_on(network, login):
-    case, review = at_review()
+    case, review = to_review(T0)
     client = login("coordinator")
     page = html.unescape(client.get(f"/tasks/{review.id}").text)
     assert "Close these actions" in page
@@ -59,7 +48,7 @@ def test_the_review_closes_the_ticked_action_and_the_other_owner_goes_on(network
 
 
 def test_an_action_the_review_did_not_offer_cannot_be_closed(network, login):
-    _case, review = at_review()
+    _case, review = to_review(T0)
     client = login("coordinator")
     refused = client.post(f"/tasks/{review.id}", data={**REVIEW, "close_actions": "9.9"})
     assert refused.status_code == 422
@@ -68,7 +57,7 @@ def test_an_action_the_review_did_not_offer_cannot_be_closed(network, login):
 
 def test_in_dutch_the_review_offers_the_actions_and_the_timeline_names_the_closure(network,
                                                                                    login):
-    case, review = at_review()
+    case, review = to_review(T0)
     client = login("coordinator")
     client.post("/language", data={"language": "nl"})
     page = html.unescape(client.get(f"/tasks/{review.id}").text)
@@ -79,22 +68,14 @@ def test_in_dutch_the_review_offers_the_actions_and_the_timeline_names_the_closu
 
 
 def test_a_review_with_no_action_open_says_there_is_nothing_to_close(network, login):
-    to_consultation(("police", "social"), now=T0)
-    complete("police", "answer_information_request", example("information-answer"), T0)
-    complete("social", "answer_information_request", example("information-answer"), T0)
-    complete("coordinator", "case_consultation", example("case-consultation"), T0)
-    complete("coordinator", "agree_action_plan", example("action-plan"), T0)
-    complete("school", "carry_out_action", example("action-report"), T0)
-    complete("social", "carry_out_action", example("action-report"), T0)
-    assert timers.run_due_timers(now=T0 + timedelta(days=93)) == 1
-    review = only_task("coordinator", "review_case")
+    _case, review = to_review(T0, reported=("school", "social"))
     page = html.unescape(login("coordinator").get(f"/tasks/{review.id}").text)
     assert "Nothing to choose from now." in page.split("Close these actions")[1]
 
 
 def test_the_owner_of_a_closed_action_is_told_it_no_longer_needs_doing(network, login, smtp):
     give_addresses("school", "social")
-    case, review = at_review()
+    case, review = to_review(T0)
     login("coordinator").post(f"/tasks/{review.id}", data={**REVIEW, "close_actions": "1.1"})
     worker.run_mail_pass(utcnow())
     withdrawn = [m for m in smtp.messages if m["Subject"].startswith("A task was withdrawn")]

@@ -47,30 +47,22 @@ def fields_with_data_options(schema: Mapping[str, Any]) -> dict[str, str]:
     return found
 
 
-def offered_problems(schema: Mapping[str, Any], task_data: Mapping[str, Any],
-                     submitted: Mapping[str, Any]) -> list[str]:
-    """Submitted values of task-data choice fields that the task did not offer, in words."""
+def chosen_items(schema: Mapping[str, Any], task_data: Mapping[str, Any],
+                 submitted: Mapping[str, Any]) -> tuple[dict[str, dict[str, dict]], list[str]]:
+    """What the answers chose among the choices the task offered from its data: per source,
+    the chosen items by value (their label and organisation: what the choice meant when it
+    was made, kept with the answers so the case's history shows it after the task's data is
+    gone); and, in words, each submitted value the task did not offer."""
+    kept: dict[str, dict[str, dict]] = {}
     problems = []
     for name, source in fields_with_data_options(schema).items():
         value = submitted.get(name)
-        allowed = {item["value"] for item in options_in(task_data, source)}
+        offered = {item["value"]: item for item in options_in(task_data, source)}
         for chosen in value if isinstance(value, list) else [value] if value is not None else []:
-            if chosen not in allowed:
+            item = offered.get(chosen)
+            if item is None:
                 problems.append(f"{name}: {chosen!r} is not one of the choices offered")
-    return problems
-
-
-def chosen_items(schema: Mapping[str, Any], task_data: Mapping[str, Any],
-                 submitted: Mapping[str, Any]) -> dict[str, dict[str, dict]]:
-    """For each task-data source of the form, the items the answers chose, by value (their
-    label and organisation): what the choice meant when it was made, kept with the answers
-    so the case's history shows it after the task's data is gone."""
-    kept: dict[str, dict[str, dict]] = {}
-    for name, source in fields_with_data_options(schema).items():
-        value = submitted.get(name)
-        chosen = set(value if isinstance(value, list) else [value] if value is not None else [])
-        items = {item["value"]: {k: item[k] for k in ("label", "organisation") if k in item}
-                 for item in options_in(task_data, source) if item["value"] in chosen}
-        if items:
-            kept.setdefault(source, {}).update(items)
-    return kept
+            else:
+                kept.setdefault(source, {})[chosen] = {
+                    k: item[k] for k in ("label", "organisation") if k in item}
+    return kept, problems

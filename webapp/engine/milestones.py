@@ -207,7 +207,9 @@ def check_milestones(processes: Iterable, *, took_part: bool = False) -> list[Pr
             "will count in the "
             "time per step, the waiting events and the heatmap, but not in the intake "
             "decisions, closure criteria or the times between milestones. Mark the elements "
-            "that play these parts (values: %(known)s)"), warning=True, property=PROPERTY,
+            "that play these parts: in the diagram editor, select each and choose its part "
+            "under “In the evaluation, this is” (values: %(known)s)"), warning=True,
+            property=PROPERTY,
             known=list(MILESTONES))]
     for key, milestone in MILESTONES.items():
         declared = [m for m in marks if m.value == key]
@@ -222,7 +224,8 @@ def check_milestones(processes: Iterable, *, took_part: bool = False) -> list[Pr
             warnings.append(Problem.of(main_file, None, N_(
                 "no element is marked as the evaluation milestone '%(milestone)s' "
                 "(%(part)s), so the evaluation misses %(figures)s for cases of this version. "
-                "Give that element the property %(property)s with the value "
-                "'%(milestone)s'"), warning=True, milestone=key, part=say(milestone.part),
+                "In the diagram editor, select that element and choose “%(part)s” under "
+                "“In the evaluation, this is” (the property %(property)s with the value "
+                "'%(milestone)s')"), warning=True, milestone=key, part=say(milestone.part),
                 figures=say(milestone.figures), property=PROPERTY))
     return warnings

@@ -21,7 +21,7 @@ from . import serializer
 from .bundle import Bundle
 from .compact import compact
 from .errors import DataRejected, NotWaiting, ScriptError, TaskNotReady
-from .formoptions import chosen_items, offered_problems
+from .formoptions import chosen_items
 from .sandbox import RestrictedScriptEngine, ScriptTimeout
 from .taskinfo import ReadyTask, annotate, element_id, element_title, ready_task, spec_properties
 from .timers.clock import frozen
@@ -126,9 +126,10 @@ def _check_offered(bundle: Bundle, task, data: dict) -> dict[str, dict[str, dict
     schema = bundle.form(form) if form else None
     if not schema:
         return {}
-    if problems := offered_problems(schema, task.data, data):
+    chosen, problems = chosen_items(schema, task.data, data)
+    if problems:
         raise DataRejected("; ".join(problems))
-    return chosen_items(schema, task.data, data)
+    return chosen
 
 
 def _urgency(task) -> list[str]:

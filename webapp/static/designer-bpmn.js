@@ -107,19 +107,8 @@
     return field(label, c, help);
   }
   function select(label, value, options, onChange, help) {
-    var c = C.el('select', { 'class': 'form-select form-select-sm' });
-    c.appendChild(C.el('option', { value: '' }, W('none')));
-    var all = options.slice();
-    if (value && all.indexOf(value) < 0) { all.push(value); }
-    all.forEach(function (o) {
-      var opt = C.el('option', { value: o }, options.indexOf(o) < 0 ? W('missing', { name: o }) : o);
-      if (o === value) { opt.selected = true; }
-      c.appendChild(opt);
-    });
-    c.addEventListener('change', function () { onChange(c.value); changed(); });
-    return field(label, c, help);
+    return choice(label, value, options.map(function (o) { return [o, o]; }), onChange, help);
   }
-
   /* A list of [value, label] choices; a value the list does not know stays, marked. */
   function choice(label, value, options, onChange, help) {
     var c = C.el('select', { 'class': 'form-select form-select-sm' });

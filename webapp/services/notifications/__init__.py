@@ -10,9 +10,11 @@ application calls; each adds its event to the current transaction and does nothi
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import selectinload
 
 from webapp.extensions import db
-from webapp.models import NETWORK_ROLES, Case, Membership, NotificationEvent, Task, User, utcnow
+from webapp.models import Case, Membership, NotificationEvent, Task, User, utcnow
+from webapp.services import policy
 
 _INSERT = insert(NotificationEvent)
 _FIELDS = ("kind", "case_id", "case_code", "spiff_task_id", "task_id", "user_id", "actor_id",
@@ -50,22 +52,21 @@ def tasks_withdrawn(connection, case: Case, withdrawn_ids: list[int], *, now: da
                     actor_id: int | None = None) -> None:
     """Tasks the process withdrew before they were done (a terminate end event: an action
     the table closed at a review): whoever had them is told it no longer needs doing, as they
-    were told it arrived. Its claimer, else the person it was assigned to, else the members
-    of its lane (and organisation). One event per person, made here because the task rows
-    go with this step; read for the few steps that withdraw tasks."""
+    were told it arrived. Its claimer, else whoever may work on it (policy.may_work_on, as
+    for its arrival). One event per person, made here because the task rows go with this
+    step; read for the few steps that withdraw tasks."""
     rows = connection.execute(
         select(Task.spiff_task_id, Task.lane, Task.organisation_id, Task.assignee_id,
                Task.claimed_by_id).where(Task.id.in_(withdrawn_ids))).all()
     told: set[tuple[str, int]] = set()
-    for spiff_id, lane, organisation_id, assignee_id, claimed_by_id in rows:
-        people = [claimed_by_id or assignee_id] if claimed_by_id or assignee_id else list(
-            connection.scalars(
-                select(User.id).join(Membership, Membership.user_id == User.id)
-                .where(User.active.is_(True), Membership.role == lane,
-                       Membership.organisation_id == organisation_id
-                       if organisation_id is not None else Membership.role.in_(NETWORK_ROLES))
-                .distinct()))
-        told.update((spiff_id, user_id) for user_id in people if user_id != actor_id)
+    for row in rows:
+        people = [row.claimed_by_id] if row.claimed_by_id else [
+            user.id for user in db.session.scalars(
+                select(User).join(Membership, Membership.user_id == User.id)
+                .where(User.active.is_(True), Membership.role == row.lane)
+                .options(selectinload(User.memberships)).distinct())
+            if policy.may_work_on(user, row)]
+        told.update((row.spiff_task_id, user_id) for user_id in people if user_id != actor_id)
     if told:
         connection.execute(_INSERT, [
             event("task_withdrawn", now=now, case_id=case.id, case_code=case.code,
