@@ -41,6 +41,7 @@ def deploy(path, process_id):
     """Validate and publish the process bundle (nothing when it is the newest version)."""
     from webapp.engine import BundleInvalid, read_bundle_dir
     from webapp.engine.catalogs import translation_warnings
+    from webapp.services.designer.drafts import bundle_warnings
 
     root = path or current_app.config["BUNDLE_DIR"]
     try:
@@ -51,6 +52,8 @@ def deploy(path, process_id):
     except ServiceError as error:
         raise click.ClickException(error.message) from error
     cfg = current_app.config
+    for warning in bundle_warnings(published.bundle, published.previous):
+        click.echo(f"warning: {warning}", err=True)
     for warning in translation_warnings(read_bundle_dir(root), cfg["LANGUAGES"],
                                         cfg["DEFAULT_LANGUAGE"]):
         click.echo(f"warning: {warning}", err=True)

@@ -1,5 +1,8 @@
 """The command line: organisations, users, deployment, cases."""
 
+import shutil
+from pathlib import Path
+
 from sqlalchemy import func, select
 
 from webapp.extensions import db
@@ -61,3 +64,24 @@ def test_seed_demo_prints_logins_once(app):
     cli = app.test_cli_runner()
     assert "coordinator" in cli.invoke(args=["seed-demo"]).output
     assert "demo data not loaded" in cli.invoke(args=["seed-demo"]).output
+
+
+def test_deploy_prints_what_the_evaluation_will_miss(app, tmp_path):
+    """The workbench warns a process owner when the evaluation loses a milestone; one who
+    deploys from the command line reads the same (the version is published all the same)."""
+    root = Path(__file__).resolve().parents[2]
+    for folder in ("processes", "rules", "forms", "i18n"):
+        if (root / folder).is_dir():
+            shutil.copytree(root / folder, tmp_path / folder)
+    case = tmp_path / "processes" / "case.bpmn"
+    text = case.read_text()
+    assert text.count('value="intake_decision"') == 1
+    case.write_text(text.replace('value="intake_decision"', 'value="consultation"'))
+    cli = app.test_cli_runner()
+    assert "warning" not in cli.invoke(args=["deploy"]).output  # the default bundle: none
+    result = cli.invoke(args=["deploy", "--path", str(tmp_path)])
+    assert result.exit_code == 0 and "Published: Multi-agency case v2" in result.output
+    assert ("2 elements are marked as the evaluation milestone 'consultation' "
+            "(case_consultation, confirm_intake_decision)") in result.output, result.output
+    assert "no element is marked as the evaluation milestone 'intake_decision'" \
+        in result.output

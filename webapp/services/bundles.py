@@ -86,10 +86,14 @@ def deploy(actor: Actor, root: Path | str, process_id: str | None = None) -> Pub
 @dataclass(frozen=True)
 class Publication:
     """What publishing did: the version new cases of the process start on, and whether it is
-    new (False: the files were the newest version's already, nothing was published)."""
+    new (False: the files were the newest version's already, nothing was published); the
+    bundle as compiled (its ``warnings``), and the newest version of the process before
+    (None for its first)."""
 
     version: ProcessVersion
     changed: bool
+    bundle: engine.Bundle
+    previous: ProcessVersion | None
 
 
 def publish_files(
@@ -111,7 +115,7 @@ def publish(actor: Actor, files: dict[str, str], process_id: str | None = None) 
     bundle = engine.compile_bundle(files, lane_reach(), process_id)
     newest = _newest_published(bundle.process_id)
     if newest is not None and newest.bundle_hash == digest:
-        return Publication(newest, False)
+        return Publication(newest, False, bundle, newest)
     last = db.session.scalar(
         select(func.max(ProcessVersion.version))
         .where(ProcessVersion.process_id == bundle.process_id)
@@ -132,7 +136,7 @@ def publish(actor: Actor, files: dict[str, str], process_id: str | None = None) 
         _cache.setdefault(bundle.hash, bundle)
     record(actor, "process_published", process=bundle.process_id, version=version.version,
            bundle_hash=bundle.hash)
-    return Publication(version, True)
+    return Publication(version, True, bundle, newest_version(bundle.process_id, before=version))
 
 
 def _newest_published(process_id: str) -> ProcessVersion | None:
@@ -142,6 +146,15 @@ def _newest_published(process_id: str) -> ProcessVersion | None:
         .order_by(ProcessVersion.version.desc())
         .limit(1)
     )
+
+
+def newest_version(process_id: str, *, before: ProcessVersion | None = None
+                   ) -> ProcessVersion | None:
+    """The newest version of a process, published or retired (older than ``before``)."""
+    query = select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+    if before is not None:
+        query = query.where(ProcessVersion.version < before.version)
+    return db.session.scalar(query.order_by(ProcessVersion.version.desc()).limit(1))
 
 
 def latest_version(process_id: str) -> ProcessVersion:

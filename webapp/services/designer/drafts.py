@@ -180,17 +180,18 @@ def validate_files(files: dict[str, str], process_id: str | None) -> list[engine
         bundle = trialrun.build(files, process_id)  # kept for trials and scenario runs
     except engine.BundleInvalid as err:
         return (list(err.problems) or [engine.Problem("", None, str(err))]) + err.warnings
+    return bundle_warnings(bundle, bundles.newest_version(bundle.process_id))
+
+
+def bundle_warnings(bundle: engine.Bundle, before: ProcessVersion | None
+                    ) -> list[engine.Problem]:
+    """What validation found worth a look in ``bundle``, and what the evaluation will miss
+    (engine.milestones), judged against ``before``, the process's newest version before it
+    (None for a new process): when that one had milestones, a bundle with none lost them
+    all. The workbench shows these; ``flask deploy`` prints them."""
     processes = [bundle.spec, *bundle.subprocess_specs.values()]
-    return [*bundle.warnings, *check_milestones(processes, took_part=_took_part(bundle))]
-
-
-def _took_part(bundle: engine.Bundle) -> bool:
-    """Whether the newest published version of the draft's process has milestones (then
-    a draft that has none lost them all)."""
-    newest = db.session.scalar(
-        select(ProcessVersion).where(ProcessVersion.process_id == bundle.process_id)
-        .order_by(ProcessVersion.version.desc()).limit(1))
-    return newest is not None and any(milestones.of_version(newest).elements.values())
+    took_part = before is not None and any(milestones.of_version(before).elements.values())
+    return [*bundle.warnings, *check_milestones(processes, took_part=took_part)]
 
 
 def errors_of(problems: list) -> list:
