@@ -3,12 +3,12 @@ the other owners go on reporting, and the case's timeline says which action was 
 
 import html
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from webapp.models import utcnow
 from webapp.services.notifications import worker
 
-from .helpers import complete, example, inbox, to_review
+from .helpers import complete, example, inbox, only_task, to_review
 from .mail_helpers import give_addresses, smtp_fixture  # noqa: F401 - the smtp fixture
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -53,6 +53,30 @@ def test_an_action_the_review_did_not_offer_cannot_be_closed(network, login):
     refused = client.post(f"/tasks/{review.id}", data={**REVIEW, "close_actions": "9.9"})
     assert refused.status_code == 422
     assert {t.spec_name for t in inbox("school")} == {"carry_out_action"}
+
+
+def test_an_action_reported_done_while_the_review_waits_is_no_longer_offered(network, login):
+    """The table opens the review; meanwhile the school reports its action done. The review
+    then offers only the action still open, and a tick on the other (a page opened before)
+    is refused with the form shown again, so the record never says the table closed an
+    action its owner had finished."""
+    case, review = to_review(T0)
+    client = login("coordinator")
+    assert "1. Talk with the parents about school" in html.unescape(
+        client.get(f"/tasks/{review.id}").text)
+    complete("school", "carry_out_action", example("action-report"), T0 + timedelta(days=94))
+    page = html.unescape(client.get(f"/tasks/{review.id}").text)
+    offered = page.split("Close these actions")[1].split("</fieldset>")[0]
+    assert "2. Offer a family coach — Social services" in offered
+    assert "Talk with the parents about school" not in offered
+    refused = client.post(f"/tasks/{review.id}", data={**REVIEW, "close_actions": "1.1"})
+    assert refused.status_code == 422
+    shown = html.unescape(refused.text)
+    assert "Nothing was saved yet" in shown and "Choose one of the listed options." in shown
+    assert only_task("coordinator", "review_case").id == review.id
+    done = client.post(f"/tasks/{review.id}", data={**REVIEW, "close_actions": "1.2"})
+    assert done.status_code == 302, done.text
+    assert "Offer a family coach" in timeline(client, case)
 
 
 def test_in_dutch_the_review_offers_the_actions_and_the_timeline_names_the_closure(network,

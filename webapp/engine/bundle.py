@@ -11,6 +11,7 @@ from lxml import etree
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from . import serializer
+from .formoptions import data_variable, fields_with_data_options
 
 #: (folder, suffix) of the files that make up a bundle.
 BUNDLE_PARTS = (
@@ -72,6 +73,7 @@ class Bundle:
         self.process_name = spec.description or spec.name
         self._spec_json = spec_json
         self._forms: dict[str, dict | None] = {}
+        self._choice_variables: dict[str, tuple[str, ...]] = {}
         # What validation found worth a look (compile_bundle sets it; engine.Problem list).
         self.warnings: list = []
 
@@ -84,6 +86,16 @@ class Bundle:
             except ValueError:
                 self._forms[filename] = None
         return self._forms[filename]
+
+    def choice_variables(self, filename: str) -> tuple[str, ...]:
+        """The task data variables the form ``forms/<filename>`` takes choices from
+        (engine.formoptions); () for most forms."""
+        names = self._choice_variables.get(filename)
+        if names is None:
+            sources = fields_with_data_options(self.form(filename) or {}).values()
+            names = tuple(sorted({data_variable(source) for source in sources}))
+            self._choice_variables[filename] = names
+        return names
 
     def task_properties(self, element_id: str) -> dict:
         """The ``spiffworkflow:properties`` of the task with BPMN id ``element_id`` in any

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import logging
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,12 +24,14 @@ from .compact import compact
 from .errors import DataRejected, NotWaiting, ScriptError, TaskNotReady
 from .formoptions import chosen_items
 from .sandbox import RestrictedScriptEngine, ScriptTimeout
+from .scriptfunctions import for_task
 from .taskinfo import ReadyTask, annotate, element_id, element_title, ready_task, spec_properties
 from .timers.clock import frozen
 from .translation import instruction_renderer
 from .waiting import WaitingEvent, catching, message_catcher, timer_due, waiting_events
 
 _SCRIPT_ENGINE = RestrictedScriptEngine()
+log = logging.getLogger(__name__)
 _HISTORY_TYPES = {"BusinessRuleTask", "ScriptTask", "ServiceTask", "EndEvent", "TimerEvent"}
 
 
@@ -130,6 +133,31 @@ def _check_offered(bundle: Bundle, task, data: dict) -> dict[str, dict[str, dict
     if problems:
         raise DataRejected("; ".join(problems))
     return chosen
+
+
+def _refresh_choices(bundle: Bundle, task) -> None:
+    """Keep the choices a waiting task's form takes from its data current: its pre-script
+    made them when the task became ready, and what they list (e.g. the actions still open
+    at a review) can change while it waits, through a step elsewhere in the case. The
+    pre-script runs again on a copy of the task's data and only the variables the form
+    takes choices from are taken over, so the rest of what it did is not done twice. A
+    re-run that fails leaves the choices as they were: another person's step in the case
+    must not fail for it (it is logged)."""
+    script = getattr(task.task_spec, "prescript", None)
+    form = spec_properties(task.task_spec).get("formJsonSchemaFilename") if script else None
+    names = bundle.choice_variables(form) if form else ()
+    if not names:
+        return
+    scratch = dict(task.data)
+    try:
+        _SCRIPT_ENGINE.environment.execute(script, scratch, for_task(task))
+    except Exception:  # noqa: BLE001 - any failure of a process's own script; see above
+        log.warning("the choices of %s could not be made again; kept as they were",
+                    element_id(task.task_spec), exc_info=True)
+        return
+    for name in names:
+        if name in scratch:
+            task.data[name] = scratch[name]
 
 
 def _urgency(task) -> list[str]:
@@ -350,6 +378,8 @@ def _step(bundle: Bundle, wf: BpmnWorkflow, before: set | None,
     tasks = wf.get_tasks(state=TaskState.READY, manual=True)
     instructions = instruction_renderer(bundle.files, bundle.hash)
     for task in tasks:
+        if before is not None:  # a real step: it may have changed what a task offers
+            _refresh_choices(bundle, task)
         with _script_errors(task.task_spec):
             annotate(task, _SCRIPT_ENGINE, instructions)
     finished = wf.is_completed()
