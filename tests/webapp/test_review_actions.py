@@ -79,6 +79,23 @@ def test_an_action_reported_done_while_the_review_waits_is_no_longer_offered(net
     assert "Offer a family coach" in timeline(client, case)
 
 
+def test_a_colleague_first_at_the_review_the_late_one_reads_the_actions_by_name(network,
+                                                                                login):
+    """Two coordinators hold the same review; the second one's entry, not saved, names the
+    action they ticked as the form offered it."""
+    _case, review = to_review(T0)
+    late = login("coordinator2")
+    late.get(f"/tasks/{review.id}")
+    first = login("coordinator").post(f"/tasks/{review.id}",
+                                      data={**REVIEW, "close_actions": "1.1"})
+    assert first.status_code == 302
+    refused = late.post(f"/tasks/{review.id}", data={**REVIEW, "close_actions": "1.1"})
+    assert refused.status_code == 409
+    entered = html.unescape(refused.text).split("What you entered")[1]
+    assert "1. Talk with the parents about school — School" in entered
+    assert "1.1" not in entered
+
+
 def test_in_dutch_the_review_offers_the_actions_and_the_timeline_names_the_closure(network,
                                                                                    login):
     case, review = to_review(T0)

@@ -18,6 +18,7 @@ from flask_login import login_required
 from markupsafe import Markup
 
 from webapp import pictures
+from webapp.engine.formoptions import chosen_items
 from webapp.errors import render_error
 from webapp.extensions import db
 from webapp.i18n.bundletext import bundle_translator, step_title
@@ -262,8 +263,11 @@ def _not_saved(error: Conflict):
         return render_template("tasks/conflict.html", message=error.message, data=_entered(),
                                schema=None, successor=error.successor), 409
     form = build_task_form(schema, ui, formdata=request.form, option_sources=option_sources())
+    # The task's data is gone with it: choices from it read as the first completion's
+    # record keeps them (the same items chosen), else by their value.
     return render_template("tasks/conflict.html", message=error.message, data=form.to_data(),
-                           schema=schema, ui=ui, successor=error.successor), 409
+                           schema=schema, ui=ui, chosen=error.done.chosen,
+                           successor=error.successor), 409
 
 
 def _pictures(data: dict) -> list[tuple[str, Markup]]:
@@ -355,6 +359,8 @@ def _complete(actor, task_id, page):
     title = step_title(view.task.title, version)
     case_id = view.task.case_id
     schema, ui, entered = view.schema, view.ui_schema, form.to_data()
+    # what the choices from the task's data meant (a colleague's step may drop that data)
+    chosen = chosen_items(schema or {}, view.data, entered)[0]
     try:
         task_service.complete_task(actor, task_id, entered, checked_against=form.checked_schema)
         following = _following(actor, case_id, version)
@@ -369,7 +375,8 @@ def _complete(actor, task_id, page):
     except Conflict as error:
         db.session.rollback()
         return render_template("tasks/conflict.html", message=error.message, data=entered,
-                               schema=schema, ui=ui, successor=error.successor), 409
+                               schema=schema, ui=ui, chosen=chosen,
+                               successor=error.successor), 409
     except StepFailed as error:
         db.session.rollback()
         case_service.record_failure(actor, error.case_id, spiff_id, error.detail)
