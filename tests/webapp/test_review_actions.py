@@ -125,5 +125,6 @@ def test_the_owner_of_a_closed_action_is_told_it_no_longer_needs_doing(network, 
     text = message.get_body(("plain",)).get_content()
     assert message["Subject"] == f"A task was withdrawn (case {case.code})"
     assert "it no longer needs doing" in text
+    assert "Task: Carry out an agreed action" in text  # which one, when a case has several
     assert "http://127.0.0.1:5000/\r\n" in text  # to the inbox: the task page is gone
     assert "Talk with the parents" not in message.as_string()  # no case content

@@ -29,6 +29,9 @@ class NotificationEvent(db.Model):
     task_id: Mapped[int | None] = mapped_column(nullable=True)
     # The one person it is for (a task reassigned to them), or None: the fan-out decides.
     user_id: Mapped[int | None] = mapped_column(nullable=True)
+    # The step's title as the bundle words it, for an event whose task row is gone with it
+    # (a withdrawn task); the others read it from the task row.
+    step: Mapped[str] = mapped_column(String(300), default="", server_default="")
     # The person whose action caused it: not told about their own doing.
     actor_id: Mapped[int | None] = mapped_column(nullable=True)
     # Events the worker makes by itself (due tomorrow, overdue) are made once per key.

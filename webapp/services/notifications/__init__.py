@@ -17,19 +17,18 @@ from webapp.models import Case, Membership, NotificationEvent, Task, User, utcno
 from webapp.services import policy
 
 _INSERT = insert(NotificationEvent)
-_FIELDS = ("kind", "case_id", "case_code", "spiff_task_id", "task_id", "user_id", "actor_id",
-           "dedup_key", "created_at", "done_at")
 PARTNER_LANES = frozenset({"partner", "partner_rep"})
 
 
 def event(kind: str, *, now: datetime, case_id: int | None = None, case_code: str = "",
           spiff_task_id: str | None = None, task_id: int | None = None,
-          user_id: int | None = None, actor_id: int | None = None,
+          user_id: int | None = None, step: str = "", actor_id: int | None = None,
           dedup_key: str | None = None) -> dict:
     """One outbox row as the insert takes it (every row of one insert has the same keys)."""
     return {"kind": kind, "case_id": case_id, "case_code": case_code,
             "spiff_task_id": spiff_task_id, "task_id": task_id, "user_id": user_id,
-            "actor_id": actor_id, "dedup_key": dedup_key, "created_at": now, "done_at": None}
+            "step": step, "actor_id": actor_id, "dedup_key": dedup_key, "created_at": now,
+            "done_at": None}
 
 
 def write_step(connection, case: Case, new_task_rows: list[dict], *, now: datetime,
@@ -40,7 +39,8 @@ def write_step(connection, case: Case, new_task_rows: list[dict], *, now: dateti
     :func:`answer_arrived`). Cheap on purpose: it runs on every task completion."""
     rows = [{"kind": "task_ready", "case_id": case.id, "case_code": case.code,
              "spiff_task_id": row["spiff_task_id"], "task_id": None, "user_id": None,
-             "actor_id": actor_id, "dedup_key": None, "created_at": now, "done_at": None}
+             "step": "", "actor_id": actor_id, "dedup_key": None, "created_at": now,
+             "done_at": None}
             # one event per engine task: lane_owners may give it several rows
             for row in {r["spiff_task_id"]: r for r in new_task_rows}.values()]
     rows.extend(notices)
@@ -56,9 +56,10 @@ def tasks_withdrawn(connection, case: Case, withdrawn_ids: list[int], *, now: da
     for its arrival). One event per person, made here because the task rows go with this
     step; read for the few steps that withdraw tasks."""
     rows = connection.execute(
-        select(Task.spiff_task_id, Task.lane, Task.organisation_id, Task.assignee_id,
-               Task.claimed_by_id).where(Task.id.in_(withdrawn_ids))).all()
+        select(Task.spiff_task_id, Task.title, Task.lane, Task.organisation_id,
+               Task.assignee_id, Task.claimed_by_id).where(Task.id.in_(withdrawn_ids))).all()
     told: set[tuple[str, int]] = set()
+    titles = {row.spiff_task_id: row.title for row in rows}  # named in the message
     for row in rows:
         people = [row.claimed_by_id] if row.claimed_by_id else [
             user.id for user in db.session.scalars(
@@ -70,7 +71,8 @@ def tasks_withdrawn(connection, case: Case, withdrawn_ids: list[int], *, now: da
     if told:
         connection.execute(_INSERT, [
             event("task_withdrawn", now=now, case_id=case.id, case_code=case.code,
-                  spiff_task_id=spiff_id, user_id=user_id, actor_id=actor_id)
+                  spiff_task_id=spiff_id, user_id=user_id, step=titles[spiff_id],
+                  actor_id=actor_id)
             for spiff_id, user_id in sorted(told)])
 
 

@@ -147,7 +147,7 @@ def _messages(item: NotificationEvent, people: _Recipients, now: datetime) -> li
             rows.append({
                 "user_id": user.id, "kind": kind, "event_id": item.id,
                 "case_code": item.case_code, "task_id": task.id if task else None,
-                "step": task.title if task else "", "due_at": task.due_at if task else None,
+                "step": task.title if task else item.step, "due_at": task.due_at if task else None,
                 "created_at": now, "status": "pending" if mode == NOW else "digest",
                 "next_attempt_at": now if mode == NOW else None, "attempts": 0,
                 "expires_at": expires,
