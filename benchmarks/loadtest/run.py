@@ -20,7 +20,9 @@ Settings (environment):
   LOADTEST_PROFILE=1           record the web workers with py-spy during the mixed load and
                                print where the time went (pip install py-spy first)
 
-The last line printed is one JSON object (see stats.summarise).
+The last line printed is one JSON object (see stats.summarise), with ``cpu_share``: per
+phase, the share of the machine's CPU the server, the timer worker and the load's own client
+processes used (CpuMeter).
 """
 
 import json
@@ -31,6 +33,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -152,10 +155,12 @@ def people(clients: int) -> list[dict]:
 
 
 def drive(settings: Settings, children: processes.Children, base: str, forms: dict,
-          run_dir: Path, master, before_go=lambda go: None) -> list[dict]:
-    """Start the client processes, wait until everyone is logged in, run both phases, and
-    return what each process measured. ``before_go(unix time)`` is called with the time the
-    load will start, before it starts."""
+          run_dir: Path, master, timer_worker, before_go=lambda go: None
+          ) -> tuple[list[dict], dict]:
+    """Start the client processes, wait until everyone is logged in, run the phases, and
+    return what each process measured and the share of the machine's CPU each group of
+    processes used per phase (CpuMeter). ``before_go(unix time)`` is called with the time
+    the load will start, before it starts."""
     everyone = people(settings.clients)
     count = min(settings.client_processes, settings.clients)
     clients = []
@@ -183,10 +188,15 @@ def drive(settings: Settings, children: processes.Children, base: str, forms: di
     print(f"load: {half:g} s of GET /healthz, {settings.seconds:g} s of mixed work, {half:g} s "
           f"of GET {scenario.FLOOR_PAGE} (the floor), {half:g} s of GET /healthz; "
           f"{settings.clients} people in {count} processes", flush=True)
+    meter = CpuMeter(start, settings, {
+        "server": lambda: [master.pid, *processes.gunicorn_workers(master)],
+        "timer_worker": lambda: [timer_worker.pid],
+        "clients": lambda: [client.pid for client in clients]})
     profiler = _profile(children, master, start + settings.healthz_seconds / 2, settings,
                         run_dir)
     for client in clients:
         client.wait(settings.healthz_seconds * 1.5 + settings.seconds + 90)
+    meter.join()
     if profiler is not None:
         profiler.wait(60)
     results = []
@@ -196,7 +206,47 @@ def drive(settings: Settings, children: processes.Children, base: str, forms: di
             raise RuntimeError(f"client process {n} measured nothing:\n"
                                + processes.tail(run_dir / f"client-{n}.log"))
         results.append(json.loads(path.read_text()))
-    return results
+    return results, meter.shares()
+
+
+class CpuMeter(threading.Thread):
+    """How much of the machine (all its cores over the phase's time) the server (gunicorn's
+    master and workers), the timer worker and the load's own client processes used in each
+    phase: read from /proc at the phases' edges. The clients run on the same cores as the
+    server, so their share is CPU the server did not get; in the /healthz phase it shows
+    how far that rate is the load generator's rather than the server's."""
+
+    def __init__(self, start: float, settings: Settings, groups: dict) -> None:
+        super().__init__(daemon=True)
+        half = settings.healthz_seconds / 2
+        edges = [start, start + half, start + half + settings.seconds,
+                 start + 2 * half + settings.seconds, start + 3 * half + settings.seconds]
+        self.edges, self.groups = edges, groups
+        self.phases = ["healthz", "mixed", "floor", "healthz"]
+        self.readings: list[dict[str, float]] = []
+        self.start()
+
+    def run(self) -> None:
+        for edge in self.edges:
+            time.sleep(max(0.0, edge - time.time()))
+            self.readings.append({name: processes.cpu_seconds(pids())
+                                  for name, pids in self.groups.items()})
+
+    def shares(self) -> dict:
+        """phase -> group -> share of the machine (0..1); {} when a reading is missing."""
+        if len(self.readings) < len(self.edges):
+            return {}
+        used: dict[str, dict[str, float]] = {}
+        length: dict[str, float] = {}
+        for n, phase in enumerate(self.phases):
+            length[phase] = length.get(phase, 0.0) + self.edges[n + 1] - self.edges[n]
+            for name in self.groups:
+                spent = self.readings[n + 1][name] - self.readings[n][name]
+                used.setdefault(phase, {}).setdefault(name, 0.0)
+                used[phase][name] += spent
+        cores = os.cpu_count() or 1
+        return {phase: {name: round(spent / (length[phase] * cores), 3)
+                        for name, spent in groups.items()} for phase, groups in used.items()}
 
 
 def _read_line(process, timeout: float) -> str:
@@ -237,7 +287,8 @@ def main() -> None:
               flush=True)
         probe = timer_probe.Probe(_app(uri), settings.timers, settings.healthz_seconds,
                                   settings.seconds)
-        results = drive(settings, children, base, forms, run_dir, master, probe.before_go)
+        results, cpu = drive(settings, children, base, forms, run_dir, master, worker,
+                             probe.before_go)
         for process, name in ((master, "gunicorn"), (worker, "timer worker")):
             if process.poll() is not None:
                 raise RuntimeError(f"the {name} stopped during the load test")
@@ -246,6 +297,7 @@ def main() -> None:
                                   clients=settings.clients, workers=settings.workers,
                                   backend=backend, cases=settings.cases,
                                   timer_lateness=probe.lateness())
+        summary["cpu_share"] = cpu
         _report(results, summary, run_dir, settings)
         print(json.dumps(summary), flush=True)
     except KeyboardInterrupt:
@@ -281,6 +333,9 @@ def _report(results: list[dict], summary: dict, run_dir: Path, settings: Setting
           f"person's step before due: {timers['ended_by_a_step']}, late by "
           f"{_ms(timers['lateness_p50_ms'])} ms (p50), {_ms(summary['timer_lateness_p95_ms'])} "
           "ms (p95)")
+    for phase, groups in summary.get("cpu_share", {}).items():
+        print(f"CPU in the {phase} phase (share of all cores): "
+              + ", ".join(f"{name} {share:.0%}" for name, share in groups.items()))
     if timers["fired"] + timers["ended_by_a_step"] < timers["due"]:
         print(processes.tail(run_dir / "worker.log"))
     profile = run_dir / "profile.txt"

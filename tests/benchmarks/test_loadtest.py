@@ -14,7 +14,8 @@ from ..conftest import BACKEND, ROOT
 
 KEYS = {"requests_per_s", "completions_per_s", "healthz_per_s", "ratio", "errors",
         "unexpected", "conflicts", "clients", "workers", "backend", "cases", "seconds",
-        "timer_lateness_p95_ms", "timers", "per_type", "floor_per_s", "floor_ratio"}
+        "timer_lateness_p95_ms", "timers", "per_type", "floor_per_s", "floor_ratio",
+        "cpu_share"}
 PER_TYPE = {"n", "server_p50_ms", "server_p95_ms", "client_p50_ms", "client_p95_ms"}
 
 
@@ -57,6 +58,12 @@ def test_a_short_load_test_reports_its_figures_and_stops_what_it_started(tmp_pat
     assert figures["completions_per_s"] > 0  # people finished tasks, not only looked
     assert figures["healthz_per_s"] > 0 and figures["ratio"] > 0
     assert figures["floor_per_s"] > 0 and figures["floor_ratio"] > 0
+    # who used the machine in each phase: the server worked in the mixed one, and the
+    # clients' own share is told (they run on the same cores)
+    shares = figures["cpu_share"]
+    assert set(shares) == {"healthz", "mixed", "floor"}, shares
+    assert all(set(groups) == {"server", "timer_worker", "clients"} for groups in shares.values())
+    assert shares["mixed"]["server"] > 0 and shares["healthz"]["clients"] > 0, shares
     # timers brought forward into the run fired by themselves, and their lateness is told;
     # the only ones that did not fire are those a person's step ended before they came due
     # (a partner answered while the deadline ran)
