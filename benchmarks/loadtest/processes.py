@@ -132,6 +132,17 @@ def cpu_seconds(pids) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def machine_busy_seconds() -> float:
+    """The CPU time all cores of the machine spent on anything but idling and waiting for
+    I/O so far (/proc/stat, Linux): the server, its database, the clients, everything
+    else."""
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+        user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+        return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+    return 0.0
+
+
 def tail(path: Path, lines: int = 30) -> str:
     if not path.exists():
         return ""

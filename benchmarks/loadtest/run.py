@@ -191,7 +191,8 @@ def drive(settings: Settings, children: processes.Children, base: str, forms: di
     meter = CpuMeter(start, settings, {
         "server": lambda: [master.pid, *processes.gunicorn_workers(master)],
         "timer_worker": lambda: [timer_worker.pid],
-        "clients": lambda: [client.pid for client in clients]})
+        "clients": lambda: [client.pid for client in clients]},
+        machine=processes.machine_busy_seconds)
     profiler = _profile(children, master, start + settings.healthz_seconds / 2, settings,
                         run_dir)
     for client in clients:
@@ -212,12 +213,14 @@ def drive(settings: Settings, children: processes.Children, base: str, forms: di
 class CpuMeter(threading.Thread):
     """How much of the machine (all its cores over the phase's time) the server (gunicorn's
     master and workers), the timer worker and the load's own client processes used in each
-    phase: read from /proc at the phases' edges. The clients run on the same cores as the
-    server, so their share is CPU the server did not get; in the /healthz phase it shows
-    how far that rate is the load generator's rather than the server's."""
+    phase, and the whole machine busy ("machine": with PostgreSQL, its own processes are
+    in there and in no group): read from /proc at the phases' edges. The clients run on the
+    same cores as the server, so their share is CPU the server did not get; in the /healthz
+    phase it shows how far that rate is the load generator's rather than the server's."""
 
-    def __init__(self, start: float, settings: Settings, groups: dict) -> None:
+    def __init__(self, start: float, settings: Settings, groups: dict, machine) -> None:
         super().__init__(daemon=True)
+        groups = {**groups, "machine": machine}
         half = settings.healthz_seconds / 2
         edges = [start, start + half, start + half + settings.seconds,
                  start + 2 * half + settings.seconds, start + 3 * half + settings.seconds]
@@ -229,8 +232,9 @@ class CpuMeter(threading.Thread):
     def run(self) -> None:
         for edge in self.edges:
             time.sleep(max(0.0, edge - time.time()))
-            self.readings.append({name: processes.cpu_seconds(pids())
-                                  for name, pids in self.groups.items()})
+            self.readings.append({
+                name: read() if name == "machine" else processes.cpu_seconds(read())
+                for name, read in self.groups.items()})
 
     def shares(self) -> dict:
         """phase -> group -> share of the machine (0..1); {} when a reading is missing."""
