@@ -189,10 +189,11 @@ def drive(settings: Settings, children: processes.Children, base: str, forms: di
           f"of GET {scenario.FLOOR_PAGE} (the floor), {half:g} s of GET /healthz; "
           f"{settings.clients} people in {count} processes", flush=True)
     meter = CpuMeter(start, settings, {
-        "server": lambda: [master.pid, *processes.gunicorn_workers(master)],
-        "timer_worker": lambda: [timer_worker.pid],
-        "clients": lambda: [client.pid for client in clients]},
-        machine=processes.machine_busy_seconds)
+        "server": lambda: processes.cpu_seconds([master.pid,
+                                                 *processes.gunicorn_workers(master)]),
+        "timer_worker": lambda: processes.cpu_seconds([timer_worker.pid]),
+        "clients": lambda: processes.cpu_seconds([client.pid for client in clients]),
+        "machine": processes.machine_busy_seconds})
     profiler = _profile(children, master, start + settings.healthz_seconds / 2, settings,
                         run_dir)
     for client in clients:
@@ -218,9 +219,9 @@ class CpuMeter(threading.Thread):
     same cores as the server, so their share is CPU the server did not get; in the /healthz
     phase it shows how far that rate is the load generator's rather than the server's."""
 
-    def __init__(self, start: float, settings: Settings, groups: dict, machine) -> None:
+    def __init__(self, start: float, settings: Settings, groups: dict) -> None:
+        """``groups``: name -> a function giving its CPU seconds so far."""
         super().__init__(daemon=True)
-        groups = {**groups, "machine": machine}
         half = settings.healthz_seconds / 2
         edges = [start, start + half, start + half + settings.seconds,
                  start + 2 * half + settings.seconds, start + 3 * half + settings.seconds]
@@ -232,22 +233,18 @@ class CpuMeter(threading.Thread):
     def run(self) -> None:
         for edge in self.edges:
             time.sleep(max(0.0, edge - time.time()))
-            self.readings.append({
-                name: read() if name == "machine" else processes.cpu_seconds(read())
-                for name, read in self.groups.items()})
+            self.readings.append({name: read() for name, read in self.groups.items()})
 
     def shares(self) -> dict:
         """phase -> group -> share of the machine (0..1); {} when a reading is missing."""
         if len(self.readings) < len(self.edges):
             return {}
-        used: dict[str, dict[str, float]] = {}
-        length: dict[str, float] = {}
+        used = {phase: dict.fromkeys(self.groups, 0.0) for phase in self.phases}
+        length = dict.fromkeys(self.phases, 0.0)
         for n, phase in enumerate(self.phases):
-            length[phase] = length.get(phase, 0.0) + self.edges[n + 1] - self.edges[n]
+            length[phase] += self.edges[n + 1] - self.edges[n]
             for name in self.groups:
-                spent = self.readings[n + 1][name] - self.readings[n][name]
-                used.setdefault(phase, {}).setdefault(name, 0.0)
-                used[phase][name] += spent
+                used[phase][name] += self.readings[n + 1][name] - self.readings[n][name]
         cores = os.cpu_count() or 1
         return {phase: {name: round(spent / (length[phase] * cores), 3)
                         for name, spent in groups.items()} for phase, groups in used.items()}

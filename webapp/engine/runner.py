@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import logging
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,20 +17,17 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import serializer
+from . import offered, serializer
 from .bundle import Bundle
 from .compact import compact
 from .errors import DataRejected, NotWaiting, ScriptError, TaskNotReady
-from .formoptions import chosen_items
 from .sandbox import RestrictedScriptEngine, ScriptTimeout
-from .scriptfunctions import for_task
 from .taskinfo import ReadyTask, annotate, element_id, element_title, ready_task, spec_properties
 from .timers.clock import frozen
 from .translation import instruction_renderer
 from .waiting import WaitingEvent, catching, message_catcher, timer_due, waiting_events
 
 _SCRIPT_ENGINE = RestrictedScriptEngine()
-log = logging.getLogger(__name__)
 _HISTORY_TYPES = {"BusinessRuleTask", "ScriptTask", "ServiceTask", "EndEvent", "TimerEvent"}
 
 
@@ -98,7 +94,7 @@ def complete(
     wf = _load(bundle, state)
     task = _ready_manual_task(wf, task_id)
     check_data(data)
-    chosen = _check_offered(bundle, task, data)
+    chosen = offered.check(bundle, task, data)
     timers_before = _timers(wf)
     with frozen(now):
         before = _completed_ids(wf)
@@ -119,45 +115,6 @@ def complete(
         step.urgent = urgent[0] if urgent else None
         step.chosen = chosen
         return step
-
-
-def _check_offered(bundle: Bundle, task, data: dict) -> dict[str, dict[str, dict]]:
-    """Choices a form takes from the task's data (engine.formoptions) must be among those
-    the task offered; the web layer checks them too, this holds for every caller. Raises
-    DataRejected. Returns the chosen items (formoptions.chosen_items)."""
-    form = spec_properties(task.task_spec).get("formJsonSchemaFilename")
-    schema = bundle.form(form) if form else None
-    if not schema:
-        return {}
-    chosen, problems = chosen_items(schema, task.data, data)
-    if problems:
-        raise DataRejected("; ".join(problems))
-    return chosen
-
-
-def _refresh_choices(bundle: Bundle, task) -> None:
-    """Keep the choices a waiting task's form takes from its data current: its pre-script
-    made them when the task became ready, and what they list (e.g. the actions still open
-    at a review) can change while it waits, through a step elsewhere in the case. The
-    pre-script runs again on a copy of the task's data and only the variables the form
-    takes choices from are taken over, so the rest of what it did is not done twice. A
-    re-run that fails leaves the choices as they were: another person's step in the case
-    must not fail for it (it is logged)."""
-    script = getattr(task.task_spec, "prescript", None)
-    form = spec_properties(task.task_spec).get("formJsonSchemaFilename") if script else None
-    names = bundle.choice_variables(form) if form else ()
-    if not names:
-        return
-    scratch = dict(task.data)
-    try:
-        _SCRIPT_ENGINE.environment.execute(script, scratch, for_task(task))
-    except Exception:  # noqa: BLE001 - any failure of a process's own script; see above
-        log.warning("the choices of %s could not be made again; kept as they were",
-                    element_id(task.task_spec), exc_info=True)
-        return
-    for name in names:
-        if name in scratch:
-            task.data[name] = scratch[name]
 
 
 def _urgency(task) -> list[str]:
@@ -379,7 +336,7 @@ def _step(bundle: Bundle, wf: BpmnWorkflow, before: set | None,
     instructions = instruction_renderer(bundle.files, bundle.hash)
     for task in tasks:
         if before is not None:  # a real step: it may have changed what a task offers
-            _refresh_choices(bundle, task)
+            offered.refresh(bundle, task, _SCRIPT_ENGINE.environment)
         with _script_errors(task.task_spec):
             annotate(task, _SCRIPT_ENGINE, instructions)
     finished = wf.is_completed()

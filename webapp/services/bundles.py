@@ -140,18 +140,16 @@ def publish(actor: Actor, files: dict[str, str], process_id: str | None = None) 
 
 
 def _newest_published(process_id: str) -> ProcessVersion | None:
-    return db.session.scalar(
-        select(ProcessVersion)
-        .where(ProcessVersion.process_id == process_id, ProcessVersion.status == "published")
-        .order_by(ProcessVersion.version.desc())
-        .limit(1)
-    )
+    return newest_version(process_id, published=True)
 
 
-def newest_version(process_id: str, *, before: ProcessVersion | None = None
-                   ) -> ProcessVersion | None:
-    """The newest version of a process, published or retired (older than ``before``)."""
+def newest_version(process_id: str, *, published: bool = False,
+                   before: ProcessVersion | None = None) -> ProcessVersion | None:
+    """The newest version of a process, published or retired (only published ones with
+    ``published``; older than ``before``)."""
     query = select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+    if published:
+        query = query.where(ProcessVersion.status == "published")
     if before is not None:
         query = query.where(ProcessVersion.version < before.version)
     return db.session.scalar(query.order_by(ProcessVersion.version.desc()).limit(1))

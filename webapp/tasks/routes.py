@@ -359,8 +359,6 @@ def _complete(actor, task_id, page):
     title = step_title(view.task.title, version)
     case_id = view.task.case_id
     schema, ui, entered = view.schema, view.ui_schema, form.to_data()
-    # what the choices from the task's data meant (a colleague's step may drop that data)
-    chosen = chosen_items(schema or {}, view.data, entered)[0]
     try:
         task_service.complete_task(actor, task_id, entered, checked_against=form.checked_schema)
         following = _following(actor, case_id, version)
@@ -374,8 +372,10 @@ def _complete(actor, task_id, page):
         return _again(actor, task_id, error.message, 403)
     except Conflict as error:
         db.session.rollback()
+        # choices from the task's data, named as the page read them before the colleague
         return render_template("tasks/conflict.html", message=error.message, data=entered,
-                               schema=schema, ui=ui, chosen=chosen,
+                               schema=schema, ui=ui,
+                               chosen=chosen_items(schema or {}, view.data, entered)[0],
                                successor=error.successor), 409
     except StepFailed as error:
         db.session.rollback()
